@@ -1,0 +1,86 @@
+// Text protocol requests: the pure parser for memcached's ASCII command lines.
+//
+// ParseRequest() looks at the front of a byte buffer and, if it holds one complete command line,
+// fills a Request whose string_views point into that buffer. It does no I/O and keeps no state, so
+// the server, the router and the client library share it; "need more bytes" is an ordinary result.
+// A storage command's data block is NOT part of the line: the caller reads `value_length` bytes
+// plus "\r\n" after the line itself (and checks the "\r\n", replying "CLIENT_ERROR bad data
+// chunk" when it is missing). Thread-compatible: no shared state.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace memfleet::protocol::text {
+
+// Lines longer than this without a newline close the connection, unless they start a get/gets.
+inline constexpr size_t kMaxLineWithoutNewline = 2048;
+inline constexpr size_t kKeyMaxLength = 250;
+inline constexpr size_t kMaxTokens = 24;
+
+enum class Command : uint8_t {
+  kGet, kGets, kGat, kGats,
+  kSet, kAdd, kReplace, kAppend, kPrepend, kCas,
+  kIncr, kDecr, kDelete, kTouch,
+  kFlushAll, kVersion, kVerbosity, kQuit, kShutdown, kCacheMemlimit, kStats,
+  // Operator commands whose arguments the server reads from `tokens`.
+  kSlabs, kLruCrawler, kLru, kWatch, kMisbehave,
+  // Meta commands (mg ms md ma mn me): recognised so that the server can answer them; their
+  // flags are left in `tokens` for the meta parser.
+  kMetaGet, kMetaSet, kMetaDelete, kMetaArithmetic, kMetaNoop, kMetaDebug,
+};
+
+enum class ParseStatus : uint8_t {
+  kOk,          // *req is filled; `consumed` bytes (the line and its newline) were used
+  kIncomplete,  // no complete line yet: read more and call again with the grown buffer
+  kError,       // `consumed` bytes were a bad line; reply `error` and go on with the rest
+  kClose,       // the peer sent something that must close the connection (line too long)
+};
+
+struct Request {
+  Command command = Command::kGet;
+  bool noreply = false;
+
+  // Single-key commands (storage, incr/decr, delete, touch).
+  std::string_view key;
+  // Retrieval commands: the keys, separated by one or more spaces, already validated
+  // (1..250 bytes each, at least one). Walk them with KeyIterator.
+  std::string_view keys;
+
+  uint32_t client_flags = 0;
+  int64_t exptime = 0;        // as sent; convert with Clock::FromExptime
+  uint32_t value_length = 0;  // storage commands: bytes of data that follow the line
+  uint64_t cas = 0;           // cas command
+  uint64_t delta = 0;         // incr/decr
+  int64_t number = 0;         // verbosity level, flush_all delay, cache_memlimit megabytes
+  bool has_number = false;    // whether the optional number was given (flush_all, shutdown)
+
+  // Every token of the line, the command first (at most kMaxTokens; retrieval commands keep only
+  // the first few). Admin and meta commands read their arguments here.
+  std::array<std::string_view, kMaxTokens> tokens;
+  size_t ntokens = 0;
+};
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::kIncomplete;
+  size_t consumed = 0;
+  std::string_view error;  // for kError: the full reply line without "\r\n", e.g. "ERROR"
+};
+
+// Parses the first command line of buf. Never reads past buf.
+ParseResult ParseRequest(std::string_view buf, Request* req);
+
+// Iterates over the space-separated keys of a retrieval request.
+class KeyIterator {
+ public:
+  explicit KeyIterator(std::string_view keys) : rest_(keys) {}
+  // Returns false when no keys are left.
+  bool Next(std::string_view* key);
+
+ private:
+  std::string_view rest_;
+};
+
+}  // namespace memfleet::protocol::text

@@ -1,0 +1,209 @@
+// Engine: the one command-level interface between the server and item storage.
+//
+// An Engine owns all item memory (slab pages), the hash table, the segmented LRU queues and the
+// background threads that keep them (LRU maintainer, crawler, hash expander). It is shared by all
+// worker threads; every method below is thread-safe unless stated otherwise. Each worker thread
+// gets one Session (from NewSession) and passes it to every call it makes: a Session holds that
+// worker's lock-free statistics and is used by exactly one thread at a time.
+//
+// Items are handed out as ItemRef: a move-only pin on one item. While an ItemRef is alive the
+// item's memory stays valid and unchanged even if another thread deletes, replaces or evicts it;
+// dropping the ItemRef releases the pin. A store is two steps so that value bytes can be copied
+// from the network straight into item memory: Allocate() returns an unlinked item with room for
+// the value, the caller fills it through a ValueWriter, then Store() links it (or not).
+//
+// Times are relative seconds from common/clock.h; 0 as an exptime means "never expires".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/settings.h"
+
+namespace memfleet::storage {
+
+inline constexpr size_t kKeyMaxLength = 250;
+
+class Engine;
+class Session;
+
+// A pinned item. Empty (false) when a lookup missed.
+class ItemRef {
+ public:
+  ItemRef() = default;
+  ItemRef(Engine* engine, void* item) : engine_(engine), item_(item) {}
+  ItemRef(ItemRef&& o) noexcept : engine_(o.engine_), item_(o.item_) { o.item_ = nullptr; }
+  ItemRef& operator=(ItemRef&& o) noexcept;
+  ItemRef(const ItemRef&) = delete;
+  ItemRef& operator=(const ItemRef&) = delete;
+  ~ItemRef() { Reset(); }
+
+  explicit operator bool() const { return item_ != nullptr; }
+  void Reset();
+
+  // REQUIRES for all accessors: *this is non-empty.
+  std::string_view key() const;
+  uint32_t client_flags() const;
+  uint64_t cas() const;
+  RelTime exptime() const;   // 0 = never
+  RelTime last_access() const;
+  uint32_t value_length() const;  // value bytes, without any trailing "\r\n"
+  // True when the value is stored in more than one chunk (values above slab_chunk_max).
+  bool chunked() const;
+  // The value as one span. REQUIRES: !chunked().
+  std::span<const char> value() const;
+  // Calls fn(span) for each contiguous piece of the value, in order (one call unless chunked).
+  void ForEachSegment(const std::function<void(std::span<const char>)>& fn) const;
+  // Copies the whole value to dst, which must have room for value_length() bytes.
+  void CopyValue(char* dst) const;
+
+  // Engine-internal.
+  void* raw() const { return item_; }
+  void* release() { void* p = item_; item_ = nullptr; return p; }
+
+ private:
+  Engine* engine_ = nullptr;
+  void* item_ = nullptr;
+};
+
+// Writes value bytes, in order, into an item returned by Engine::Allocate.
+class ValueWriter {
+ public:
+  explicit ValueWriter(ItemRef& item);
+  // Appends up to the remaining room; returns how many bytes were taken.
+  size_t Write(const char* data, size_t len);
+  size_t remaining() const { return remaining_; }
+
+ private:
+  ItemRef& item_;
+  size_t written_ = 0;
+  size_t remaining_ = 0;
+  void* chunk_ = nullptr;      // current chunk (engine-defined meaning)
+  char* pos_ = nullptr;        // next byte to write in the current chunk
+  size_t chunk_room_ = 0;      // bytes left in the current chunk
+};
+
+enum class StoreOp : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
+
+enum class StoreResult : uint8_t {
+  kStored,     // STORED
+  kNotStored,  // NOT_STORED (add on hit, replace/append/prepend on miss)
+  kExists,     // EXISTS (cas mismatch)
+  kNotFound,   // NOT_FOUND (cas on a missing key)
+  kNoMemory,   // SERVER_ERROR out of memory storing object
+};
+
+enum class AllocResult : uint8_t {
+  kOk,
+  kTooLarge,  // SERVER_ERROR object too large for cache
+  kNoMemory,  // SERVER_ERROR out of memory storing object
+};
+
+enum class DeleteResult : uint8_t { kDeleted, kNotFound, kExists };
+
+enum class DeltaResult : uint8_t {
+  kOk,
+  kNotFound,
+  kNonNumeric,  // CLIENT_ERROR cannot increment or decrement non-numeric value
+  kExists,      // cas given and different
+  kNoMemory,
+};
+
+struct DeltaRequest {
+  std::string_view key;
+  bool incr = true;
+  uint64_t delta = 0;
+  uint64_t cas = 0;  // 0 = no cas check
+};
+
+struct DeltaReply {
+  DeltaResult result = DeltaResult::kNotFound;
+  uint64_t value = 0;  // the new value when kOk
+  uint64_t cas = 0;    // the item's new cas when kOk
+};
+
+// Receives statistics as name/value pairs, in the order memcached prints them.
+using StatSink = std::function<void(std::string_view name, std::string_view value)>;
+
+struct EngineGeneralStats {
+  uint64_t curr_items = 0;
+  uint64_t total_items = 0;
+  uint64_t bytes = 0;          // memcached's "bytes": sum of item sizes stored
+  uint64_t evictions = 0;
+  uint64_t reclaimed = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t evicted_active = 0;
+  uint64_t crawler_reclaimed = 0;
+  uint64_t get_expired = 0;
+  uint64_t get_flushed = 0;
+  uint64_t total_malloced = 0;  // bytes of slab pages handed out
+  uint64_t limit_maxbytes = 0;
+};
+
+class Engine {
+ public:
+  // Builds an engine sized from settings (-m, -f, -n, -I, slab_chunk_max, hashpower, LRU
+  // options). Background threads do not run until Start().
+  static std::unique_ptr<Engine> Create(const Settings& settings, Clock* clock);
+  virtual ~Engine() = default;
+
+  // Starts / stops (joins) the background threads. Stop() is idempotent.
+  virtual void Start() = 0;
+  virtual void Stop() = 0;
+
+  // A per-thread handle; the Engine owns it and it lives as long as the Engine.
+  virtual Session* NewSession() = 0;
+
+  // Returns the live item under key, or an empty ref. Counts a hit or a miss for stats. Bumps the
+  // item in its LRU (at most once a minute, as memcached).
+  virtual ItemRef Get(Session& s, std::string_view key) = 0;
+  // Get and set a new exptime (gat/gats). Counts a touch.
+  virtual ItemRef GetAndTouch(Session& s, std::string_view key, RelTime exptime) = 0;
+  // Sets a new exptime; false when the key is missing.
+  virtual bool Touch(Session& s, std::string_view key, RelTime exptime) = 0;
+
+  // Allocates an unlinked item with room for value_length bytes. On kOk, *out holds it.
+  // REQUIRES: key.size() <= kKeyMaxLength.
+  virtual AllocResult Allocate(Session& s, std::string_view key, uint32_t client_flags,
+                               RelTime exptime, uint32_t value_length, ItemRef* out) = 0;
+  // Links a filled item according to op. cas is compared for kCas (and ignored otherwise).
+  // On kStored, *cas_out (if not null) receives the stored item's cas.
+  virtual StoreResult Store(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
+                            uint64_t* cas_out) = 0;
+  // Removes the item under key (only if its cas matches, when cas != 0).
+  virtual DeleteResult Delete(Session& s, std::string_view key, uint64_t cas) = 0;
+  // incr/decr with memcached's semantics: 64-bit wrap on incr, floor at 0 on decr, the value
+  // rewritten in place (space padded) when it fits.
+  virtual DeltaReply Delta(Session& s, const DeltaRequest& req) = 0;
+  // Unlinks the item under key if present (used after a failed set, as memcached does).
+  virtual void Unlink(Session& s, std::string_view key) = 0;
+
+  // Invalidates every item stored at or before `when` (a relative time; now or in the future).
+  virtual void FlushAll(RelTime when) = 0;
+
+  // Changes -m at run time; shrinking evicts until under the new limit. False if the new
+  // limit is too small to hold the pages already promised to slab classes.
+  virtual bool SetMemoryLimit(uint64_t bytes) = 0;
+
+  // True when a value of this size (with this key) could ever be stored (item_size_ok).
+  virtual bool ItemSizeOk(size_t key_length, uint32_t value_length) const = 0;
+
+  // Statistics.
+  virtual EngineGeneralStats GeneralStats() const = 0;
+  // The lines of `stats` that belong to storage, after the server's own (hash_power_level,
+  // hash_bytes, hash_is_expanding, slab_reassign_*, lru_* ...), in memcached's order.
+  virtual void AppendGeneralStats(const StatSink& sink) const = 0;
+  virtual void AppendItemsStats(const StatSink& sink) const = 0;   // `stats items`
+  virtual void AppendSlabsStats(const StatSink& sink) const = 0;   // `stats slabs`
+  virtual void AppendSizesStats(const StatSink& sink) const = 0;   // `stats sizes`
+  // `stats reset`: zero the counters that memcached resets.
+  virtual void ResetStats() = 0;
+};
+
+}  // namespace memfleet::storage
