@@ -1,0 +1,75 @@
+# memfleet — top-level commands. `make run` and `make test` do all set-up on a fresh Debian 12.
+#   make run          build the release binary and serve on 127.0.0.1:11211 (64 MB, 4 threads)
+#   make test         install missing packages, build, run unit + integration tests (+ TSan, fuzz)
+#   make build        release build only          make asan / tsan   sanitizer builds
+#   make unit         unit tests (ASan build)     make integration   pytest suite
+#   make fuzz         libFuzzer run of the parsers (clang)
+#   make format       clang-format every file     make format-check  CI formatting check
+
+JOBS ?= $(shell nproc)
+PYTHON := /usr/bin/python3
+FUZZ_SECONDS ?= 20
+RUN_ARGS ?= -l 127.0.0.1 -p 11211 -m 64 -t 4
+
+.PHONY: all run test deps build release asan tsan unit unit-tsan integration fuzz format format-check clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: release
+
+release:
+	cmake --preset release >/dev/null
+	cmake --build build/release -j $(JOBS) --target memfleetd
+
+asan:
+	cmake --preset asan >/dev/null
+	cmake --build build/asan -j $(JOBS)
+
+tsan:
+	cmake --preset tsan >/dev/null
+	cmake --build build/tsan -j $(JOBS)
+
+run:
+	@command -v cmake >/dev/null && command -v ninja >/dev/null || bash scripts/install-deps.sh
+	$(MAKE) release
+	./build/release/apps/memfleetd $(RUN_ARGS)
+
+unit: asan
+	cd build/asan && ctest --output-on-failure -j $(JOBS)
+
+unit-tsan: tsan
+	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+integration: asan release
+	MEMFLEETD=$(CURDIR)/build/asan/apps/memfleetd MEMFLEETD_RELEASE=$(CURDIR)/build/release/apps/memfleetd \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+fuzz:
+	@if command -v clang++ >/dev/null; then \
+	  cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target text_parser_fuzz && \
+	  for t in build/fuzz/tests/fuzz/*_fuzz; do \
+	    name=$$(basename $$t _fuzz); corpus=tests/fuzz/corpus/$${name%_parser}; \
+	    work=$$(mktemp -d); cp -r $$corpus/. $$work/ 2>/dev/null; \
+	    echo "fuzzing $$t for $(FUZZ_SECONDS)s"; \
+	    $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$work >$$work.log 2>&1 || { tail -50 $$work.log; exit 1; }; \
+	    tail -1 $$work.log; rm -rf $$work $$work.log; \
+	  done; \
+	else echo "clang++ not found: skipping fuzz targets"; fi
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) unit-tsan
+	$(MAKE) integration
+	$(MAKE) fuzz
+
+format:
+	find src apps tests tools bench include -name '*.h' -o -name '*.cc' 2>/dev/null | xargs -r clang-format -i
+
+format-check:
+	find src apps tests tools bench include -name '*.h' -o -name '*.cc' 2>/dev/null | xargs -r clang-format --dry-run -Werror
+
+clean:
+	rm -rf build

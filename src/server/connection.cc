@@ -1,0 +1,241 @@
+#include "server/connection.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "net/socket.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+namespace memfleet::server {
+namespace {
+
+constexpr size_t kReadBufferSize = 16 * 1024;
+// Lines of get/gets may be longer than the read buffer; beyond this they close the connection.
+constexpr size_t kMaxLineBuffer = 64 * 1024 * 1024;
+// Above this much unsent output the connection stops reading until the client drains it.
+constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
+// Reads per readiness event before yielding to other connections.
+constexpr int kReadsPerEvent = 4;
+
+enum ConnState : uint8_t { kStateParse, kStateNread, kStateSwallow, kStateWrite, kStateClosing };
+
+}  // namespace
+
+Connection::Connection(Worker* worker, int fd, std::string listen_addr)
+    : worker_(worker),
+      server_(worker->server()),
+      engine_(&worker->server()->engine()),
+      fd_(fd),
+      listen_addr_(std::move(listen_addr)),
+      peer_(net::PeerName(fd)),
+      rbuf_(new char[kReadBufferSize]),
+      rcap_(kReadBufferSize) {
+  last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+}
+
+Connection::~Connection() {
+  if (!closed_) close(fd_);
+}
+
+const char* Connection::state_name() const {
+  switch (state_.load(std::memory_order_relaxed)) {
+    case kStateNread:
+      return "conn_nread";
+    case kStateSwallow:
+      return "conn_swallow";
+    case kStateWrite:
+      return "conn_mwrite";
+    case kStateClosing:
+      return "conn_closing";
+    default:
+      return "conn_parse_cmd";
+  }
+}
+
+bool Connection::Start() {
+  interest_ = EPOLLIN;
+  return worker_->loop().Add(fd_, interest_, this).ok();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  state_.store(kStateClosing, std::memory_order_relaxed);
+  worker_->loop().Remove(fd_);
+  close(fd_);
+  out_.Clear();
+  pending_item_.Reset();
+  worker_->Remove(this);
+}
+
+void Connection::Drain() {
+  if (closed_) return;
+  ProcessInput();
+  close_after_write_ = true;
+  FlushOutput();
+}
+
+void Connection::OnEvent(uint32_t events) {
+  if (closed_) return;
+  if (events & EPOLLOUT) {
+    FlushOutput();
+    if (closed_) return;
+    if (paused_ && out_.empty()) {
+      paused_ = false;
+      ProcessInput();  // requests that were waiting in the read buffer
+      FlushOutput();
+      if (closed_) return;
+    }
+  }
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !paused_ && !close_after_write_) {
+    for (int i = 0; i < kReadsPerEvent; ++i) {
+      bool was_full = false;
+      ssize_t n = ReadSome(&was_full);
+      if (n == 0) {  // peer closed; replies it can no longer read are dropped
+        Close();
+        return;
+      }
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == EINTR) continue;
+        Close();
+        return;
+      }
+      worker_->stats().bytes_read.Add(static_cast<uint64_t>(n));
+      ProcessInput();
+      if (closed_) return;
+      if (paused_ || close_after_write_ || !was_full) break;
+      if (i == kReadsPerEvent - 1) worker_->stats().conn_yields.Add();
+    }
+    FlushOutput();
+  }
+}
+
+ssize_t Connection::ReadSome(bool* buffer_was_full) {
+  if (rstart_ == rend_) {
+    rstart_ = rend_ = 0;
+  } else if (rend_ == rcap_ && rstart_ > 0) {
+    memmove(rbuf_.get(), rbuf_.get() + rstart_, rend_ - rstart_);
+    rend_ -= rstart_;
+    rstart_ = 0;
+  }
+  if (rend_ == rcap_) {
+    // A single line (a long multi-get) fills the buffer: grow it, within a bound.
+    if (rcap_ * 2 > kMaxLineBuffer) {
+      errno = EMSGSIZE;
+      return -1;
+    }
+    std::unique_ptr<char[]> bigger(new char[rcap_ * 2]);
+    memcpy(bigger.get(), rbuf_.get(), rend_);
+    rbuf_ = std::move(bigger);
+    rcap_ *= 2;
+  } else if (rcap_ > kReadBufferSize && rend_ - rstart_ < kReadBufferSize / 2) {
+    // Give back a buffer a long line grew, once it is no longer needed.
+    std::unique_ptr<char[]> smaller(new char[kReadBufferSize]);
+    memcpy(smaller.get(), rbuf_.get() + rstart_, rend_ - rstart_);
+    rend_ -= rstart_;
+    rstart_ = 0;
+    rbuf_ = std::move(smaller);
+    rcap_ = kReadBufferSize;
+  }
+  size_t room = rcap_ - rend_;
+  ssize_t n = read(fd_, rbuf_.get() + rend_, room);
+  if (n > 0) {
+    rend_ += static_cast<size_t>(n);
+    *buffer_was_full = static_cast<size_t>(n) == room;
+  }
+  return n;
+}
+
+void Connection::ProcessInput() {
+  namespace text = protocol::text;
+  while (!closed_ && !close_after_write_) {
+    if (out_.pending() > kOutputHighWater) {
+      paused_ = true;
+      break;
+    }
+    if (in_state_ == InState::kValue) {
+      if (!ContinueValue()) break;
+      continue;
+    }
+    if (in_state_ == InState::kSwallow) {
+      size_t n = std::min(rend_ - rstart_, swallow_left_);
+      rstart_ += n;
+      swallow_left_ -= n;
+      if (swallow_left_ > 0) break;
+      in_state_ = InState::kCommand;
+      state_.store(kStateParse, std::memory_order_relaxed);
+      continue;
+    }
+    if (rstart_ == rend_) break;
+    text::Request req;
+    text::ParseResult r =
+        text::ParseRequest(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), &req);
+    if (r.status == text::ParseStatus::kIncomplete) break;
+    if (r.status == text::ParseStatus::kClose) {
+      Close();
+      return;
+    }
+    last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+    if (r.status == text::ParseStatus::kError) {
+      rstart_ += r.consumed;
+      noreply_ = req.noreply;
+      Reply(r.error);
+      continue;
+    }
+    // Execute before consuming: the request's views point into the read buffer, which is not
+    // moved until the next read.
+    rstart_ += r.consumed;
+    Execute(req);
+  }
+}
+
+void Connection::FlushOutput() {
+  if (closed_) return;
+  if (!out_.empty()) {
+    ssize_t w = out_.Flush(fd_);
+    if (w < 0) {
+      Close();
+      return;
+    }
+    worker_->stats().bytes_written.Add(static_cast<uint64_t>(w));
+  }
+  if (out_.empty() && close_after_write_) {
+    Close();
+    return;
+  }
+  UpdateInterest();
+}
+
+void Connection::UpdateInterest() {
+  uint32_t want = 0;
+  if (!paused_ && !close_after_write_) want |= EPOLLIN;
+  if (!out_.empty()) want |= EPOLLOUT;
+  state_.store(out_.empty() ? (in_state_ == InState::kValue ? kStateNread : kStateParse)
+                            : kStateWrite,
+               std::memory_order_relaxed);
+  if (want != interest_) {
+    interest_ = want;
+    worker_->loop().Modify(fd_, want, this);
+  }
+}
+
+void Connection::Reply(std::string_view line) {
+  if (noreply_) return;
+  ReplyAlways(line);
+}
+
+void Connection::ReplyAlways(std::string_view line) {
+  char* dst = out_.Reserve(line.size() + 2);
+  memcpy(dst, line.data(), line.size());
+  dst[line.size()] = '\r';
+  dst[line.size() + 1] = '\n';
+  out_.Commit(line.size() + 2);
+}
+
+}  // namespace memfleet::server

@@ -1,0 +1,112 @@
+// Connection: one client connection's state machine on a worker thread.
+//
+// A connection reads as much as the socket has, parses every complete request in its buffer
+// (protocol/text), executes them in order against the storage engine and queues the replies in an
+// OutBuffer, which is flushed once per batch so that a pipeline's replies leave together. While
+// the pending output is above a high-water mark the connection stops reading and executing
+// (backpressure) until the client has drained it. Storage commands copy their data block from the
+// read buffer straight into the allocated item, so the read buffer never has to hold a whole
+// value. Owned by its Worker; every method runs on that worker's thread, except the atomics read
+// by `stats conns`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "net/event_loop.h"
+#include "protocol/text/request.h"
+#include "server/out_buffer.h"
+#include "storage/engine.h"
+
+namespace memfleet::server {
+
+class Worker;
+class Server;
+
+class Connection : public net::EventLoop::Handler {
+ public:
+  Connection(Worker* worker, int fd, std::string listen_addr);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Registers with the worker's loop. False if that failed (the caller then drops it).
+  bool Start();
+  void OnEvent(uint32_t events) override;
+
+  // Closes at once: unregisters, closes the socket and asks the worker to delete this object.
+  void Close();
+  // Finishes requests already read, flushes, then closes (graceful shutdown).
+  void Drain();
+  bool closed() const { return closed_; }
+
+  int fd() const { return fd_; }
+  const std::string& peer() const { return peer_; }
+  const std::string& listen_addr() const { return listen_addr_; }
+  // For `stats conns` and idle_timeout (any thread).
+  RelTime last_cmd_time() const { return last_cmd_time_.load(std::memory_order_relaxed); }
+  const char* state_name() const;
+
+ private:
+  enum class InState : uint8_t { kCommand, kValue, kSwallow };
+
+  ssize_t ReadSome(bool* buffer_was_full);
+  void ProcessInput();
+  void FlushOutput();
+  void UpdateInterest();
+
+  // Request execution (connection_text.cc).
+  void Execute(const protocol::text::Request& req);
+  void ExecuteRetrieval(const protocol::text::Request& req);
+  void BeginStore(const protocol::text::Request& req);
+  bool ContinueValue();
+  void FinishStore();
+  void ExecuteDelta(const protocol::text::Request& req);
+  void ExecuteDelete(const protocol::text::Request& req);
+  void ExecuteTouch(const protocol::text::Request& req);
+  void ExecuteFlushAll(const protocol::text::Request& req);
+  void ExecuteStats(const protocol::text::Request& req);
+  void ExecuteAdmin(const protocol::text::Request& req);
+  void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
+  // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
+  void Reply(std::string_view line);
+  void ReplyAlways(std::string_view line);
+
+  Worker* worker_;
+  Server* server_;
+  storage::Engine* engine_;
+  int fd_;
+  std::string listen_addr_;
+  std::string peer_;
+  bool closed_ = false;
+  bool close_after_write_ = false;
+  bool paused_ = false;  // output above the high-water mark: not reading
+  uint32_t interest_ = 0;
+
+  std::unique_ptr<char[]> rbuf_;
+  size_t rcap_ = 0;
+  size_t rstart_ = 0;
+  size_t rend_ = 0;
+
+  OutBuffer out_;
+  InState in_state_ = InState::kCommand;
+  bool noreply_ = false;  // the request being executed asked for noreply
+
+  // A storage command waiting for its data block.
+  storage::ItemRef pending_item_;
+  std::optional<storage::ValueWriter> writer_;
+  storage::StoreOp pending_op_ = storage::StoreOp::kSet;
+  uint64_t pending_cas_ = 0;
+  size_t value_left_ = 0;  // data bytes still to copy
+  char crlf_[2] = {0, 0};
+  size_t crlf_got_ = 0;
+  size_t swallow_left_ = 0;
+
+  std::atomic<RelTime> last_cmd_time_{0};
+  std::atomic<uint8_t> state_{0};
+};
+
+}  // namespace memfleet::server

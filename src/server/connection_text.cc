@@ -1,0 +1,423 @@
+// Execution of text-protocol requests for Connection (see connection.h).
+#include <cstring>
+#include <string>
+
+#include "server/command_line.h"
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/settings_stats.h"
+#include "server/worker.h"
+
+namespace memfleet::server {
+
+namespace text = protocol::text;
+using storage::StoreOp;
+
+namespace {
+
+// Values up to this size are copied into the output buffer; larger ones are sent from item memory.
+constexpr uint32_t kCopyValueLimit = 16 * 1024;
+
+char* AppendDecimal(char* p, uint64_t v) {
+  char tmp[20];
+  int n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) *p++ = tmp[--n];
+  return p;
+}
+
+StoreOp StoreOpFor(text::Command c) {
+  switch (c) {
+    case text::Command::kAdd:
+      return StoreOp::kAdd;
+    case text::Command::kReplace:
+      return StoreOp::kReplace;
+    case text::Command::kAppend:
+      return StoreOp::kAppend;
+    case text::Command::kPrepend:
+      return StoreOp::kPrepend;
+    case text::Command::kCas:
+      return StoreOp::kCas;
+    default:
+      return StoreOp::kSet;
+  }
+}
+
+}  // namespace
+
+void Connection::Execute(const text::Request& req) {
+  noreply_ = req.noreply;
+  switch (req.command) {
+    case text::Command::kGet:
+    case text::Command::kGets:
+    case text::Command::kGat:
+    case text::Command::kGats:
+      ExecuteRetrieval(req);
+      return;
+    case text::Command::kSet:
+    case text::Command::kAdd:
+    case text::Command::kReplace:
+    case text::Command::kAppend:
+    case text::Command::kPrepend:
+    case text::Command::kCas:
+      BeginStore(req);
+      return;
+    case text::Command::kIncr:
+    case text::Command::kDecr:
+      ExecuteDelta(req);
+      return;
+    case text::Command::kDelete:
+      ExecuteDelete(req);
+      return;
+    case text::Command::kTouch:
+      ExecuteTouch(req);
+      return;
+    case text::Command::kFlushAll:
+      ExecuteFlushAll(req);
+      return;
+    case text::Command::kStats:
+      ExecuteStats(req);
+      return;
+    default:
+      ExecuteAdmin(req);
+      return;
+  }
+}
+
+void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool with_cas) {
+  uint32_t len = item.value_length();
+  // "VALUE " key " " flags " " bytes [" " cas] "\r\n"
+  char* p = out_.Reserve(6 + key.size() + 1 + 10 + 1 + 10 + 1 + 20 + 2 + 2 +
+                         (len <= kCopyValueLimit ? len : 0));
+  char* start = p;
+  memcpy(p, "VALUE ", 6);
+  p += 6;
+  memcpy(p, key.data(), key.size());
+  p += key.size();
+  *p++ = ' ';
+  p = AppendDecimal(p, item.client_flags());
+  *p++ = ' ';
+  p = AppendDecimal(p, len);
+  if (with_cas) {
+    *p++ = ' ';
+    p = AppendDecimal(p, item.cas());
+  }
+  *p++ = '\r';
+  *p++ = '\n';
+  if (len <= kCopyValueLimit && !item.chunked()) {
+    memcpy(p, item.value().data(), len);
+    p += len;
+    *p++ = '\r';
+    *p++ = '\n';
+    out_.Commit(static_cast<size_t>(p - start));
+    return;
+  }
+  out_.Commit(static_cast<size_t>(p - start));
+  if (item.chunked()) {
+    std::vector<std::span<const char>> pieces;
+    item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
+    for (std::span<const char> s : pieces) out_.AppendExternal(s.data(), s.size());
+    out_.AppendPinned(nullptr, 0, std::move(item));
+  } else {
+    std::span<const char> v = item.value();
+    out_.AppendPinned(v.data(), v.size(), std::move(item));
+  }
+  out_.Append("\r\n", 2);
+}
+
+void Connection::ExecuteRetrieval(const text::Request& req) {
+  bool with_cas = req.command == text::Command::kGets || req.command == text::Command::kGats;
+  bool touch = req.command == text::Command::kGat || req.command == text::Command::kGats;
+  RelTime exptime = touch ? server_->clock().FromExptime(req.exptime) : 0;
+  WorkerStats& st = worker_->stats();
+  storage::Session& session = worker_->session();
+  bool detail = server_->detail_enabled();
+  text::KeyIterator keys(req.keys);
+  std::string_view key;
+  while (keys.Next(&key)) {
+    storage::ItemRef item =
+        touch ? engine_->GetAndTouch(session, key, exptime) : engine_->Get(session, key);
+    st.cmd_get.Add();
+    if (touch) st.cmd_touch.Add();
+    if (detail) server_->RecordPrefix(key, true, static_cast<bool>(item), false, false);
+    if (item) {
+      if (touch) {
+        st.touch_hits.Add();
+      } else {
+        st.get_hits.Add();
+      }
+      AppendValue(std::move(item), key, with_cas);
+    } else {
+      if (touch) {
+        st.touch_misses.Add();
+      } else {
+        st.get_misses.Add();
+      }
+    }
+  }
+  out_.Append("END\r\n", 5);
+}
+
+void Connection::BeginStore(const text::Request& req) {
+  WorkerStats& st = worker_->stats();
+  storage::Session& session = worker_->session();
+  StoreOp op = StoreOpFor(req.command);
+  RelTime exptime = server_->clock().FromExptime(req.exptime);
+  storage::AllocResult ar = engine_->Allocate(session, req.key, req.client_flags, exptime,
+                                              req.value_length, &pending_item_);
+  if (ar != storage::AllocResult::kOk) {
+    if (ar == storage::AllocResult::kTooLarge) {
+      st.store_too_large.Add();
+      Reply("SERVER_ERROR object too large for cache");
+    } else {
+      st.store_no_memory.Add();
+      Reply("SERVER_ERROR out of memory storing object");
+    }
+    // A failed set must not leave the old value behind (memcached does the same).
+    if (op == StoreOp::kSet) engine_->Unlink(session, req.key);
+    swallow_left_ = static_cast<size_t>(req.value_length) + 2;
+    in_state_ = InState::kSwallow;
+    return;
+  }
+  st.cmd_set.Add();
+  if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, true, false);
+  pending_op_ = op;
+  pending_cas_ = req.cas;
+  writer_.emplace(pending_item_);
+  value_left_ = req.value_length;
+  crlf_got_ = 0;
+  in_state_ = InState::kValue;
+}
+
+bool Connection::ContinueValue() {
+  size_t avail = rend_ - rstart_;
+  if (value_left_ > 0) {
+    size_t n = std::min(avail, value_left_);
+    if (n > 0) {
+      writer_->Write(rbuf_.get() + rstart_, n);
+      rstart_ += n;
+      value_left_ -= n;
+      avail -= n;
+    }
+    if (value_left_ > 0) return false;
+  }
+  while (crlf_got_ < 2 && avail > 0) {
+    crlf_[crlf_got_++] = rbuf_[rstart_++];
+    --avail;
+  }
+  if (crlf_got_ < 2) return false;
+  FinishStore();
+  return true;
+}
+
+void Connection::FinishStore() {
+  in_state_ = InState::kCommand;
+  writer_.reset();
+  if (crlf_[0] != '\r' || crlf_[1] != '\n') {
+    pending_item_.Reset();
+    Reply("CLIENT_ERROR bad data chunk");
+    return;
+  }
+  WorkerStats& st = worker_->stats();
+  storage::StoreResult r =
+      engine_->Store(worker_->session(), pending_op_, pending_item_, pending_cas_, nullptr);
+  pending_item_.Reset();
+  bool is_cas = pending_op_ == StoreOp::kCas;
+  switch (r) {
+    case storage::StoreResult::kStored:
+      if (is_cas) st.cas_hits.Add();
+      Reply("STORED");
+      break;
+    case storage::StoreResult::kNotStored:
+      Reply("NOT_STORED");
+      break;
+    case storage::StoreResult::kExists:
+      if (is_cas) st.cas_badval.Add();
+      Reply("EXISTS");
+      break;
+    case storage::StoreResult::kNotFound:
+      if (is_cas) st.cas_misses.Add();
+      Reply("NOT_FOUND");
+      break;
+    case storage::StoreResult::kNoMemory:
+      st.store_no_memory.Add();
+      Reply("SERVER_ERROR out of memory storing object");
+      break;
+  }
+}
+
+void Connection::ExecuteDelta(const text::Request& req) {
+  WorkerStats& st = worker_->stats();
+  bool incr = req.command == text::Command::kIncr;
+  storage::DeltaRequest dr;
+  dr.key = req.key;
+  dr.incr = incr;
+  dr.delta = req.delta;
+  storage::DeltaReply d = engine_->Delta(worker_->session(), dr);
+  switch (d.result) {
+    case storage::DeltaResult::kOk: {
+      (incr ? st.incr_hits : st.decr_hits).Add();
+      char buf[24];
+      char* end = AppendDecimal(buf, d.value);
+      Reply(std::string_view(buf, static_cast<size_t>(end - buf)));
+      break;
+    }
+    case storage::DeltaResult::kNotFound:
+    case storage::DeltaResult::kExists:
+      (incr ? st.incr_misses : st.decr_misses).Add();
+      Reply("NOT_FOUND");
+      break;
+    case storage::DeltaResult::kNonNumeric:
+      Reply("CLIENT_ERROR cannot increment or decrement non-numeric value");
+      break;
+    case storage::DeltaResult::kNoMemory:
+      Reply("SERVER_ERROR out of memory");
+      break;
+  }
+}
+
+void Connection::ExecuteDelete(const text::Request& req) {
+  WorkerStats& st = worker_->stats();
+  storage::DeleteResult r = engine_->Delete(worker_->session(), req.key, 0);
+  if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, false, true);
+  if (r == storage::DeleteResult::kDeleted) {
+    st.delete_hits.Add();
+    Reply("DELETED");
+  } else {
+    st.delete_misses.Add();
+    Reply("NOT_FOUND");
+  }
+}
+
+void Connection::ExecuteTouch(const text::Request& req) {
+  WorkerStats& st = worker_->stats();
+  st.cmd_touch.Add();
+  RelTime exptime = server_->clock().FromExptime(req.exptime);
+  if (engine_->Touch(worker_->session(), req.key, exptime)) {
+    st.touch_hits.Add();
+    Reply("TOUCHED");
+  } else {
+    st.touch_misses.Add();
+    Reply("NOT_FOUND");
+  }
+}
+
+void Connection::ExecuteFlushAll(const text::Request& req) {
+  if (!server_->settings().flush_enabled) {
+    Reply("CLIENT_ERROR flush_all not allowed");
+    return;
+  }
+  worker_->stats().cmd_flush.Add();
+  Clock& clock = server_->clock();
+  RelTime when = (req.has_number && req.number > 0) ? clock.FromExptime(req.number) : clock.Now();
+  engine_->FlushAll(when);
+  Reply("OK");
+}
+
+void Connection::ExecuteStats(const text::Request& req) {
+  auto sink = [this](std::string_view name, std::string_view value) {
+    char* p = out_.Reserve(5 + name.size() + 1 + value.size() + 2);
+    char* start = p;
+    memcpy(p, "STAT ", 5);
+    p += 5;
+    memcpy(p, name.data(), name.size());
+    p += name.size();
+    *p++ = ' ';
+    memcpy(p, value.data(), value.size());
+    p += value.size();
+    *p++ = '\r';
+    *p++ = '\n';
+    out_.Commit(static_cast<size_t>(p - start));
+  };
+  if (req.ntokens < 2) {
+    server_->AppendGeneralStats(sink);
+    out_.Append("END\r\n", 5);
+    return;
+  }
+  std::string_view sub = req.tokens[1];
+  if (sub == "settings") {
+    AppendSettingsStats(server_->settings(), sink);
+  } else if (sub == "items") {
+    engine_->AppendItemsStats(sink);
+  } else if (sub == "slabs") {
+    engine_->AppendSlabsStats(sink);
+  } else if (sub == "sizes") {
+    engine_->AppendSizesStats(sink);
+  } else if (sub == "conns") {
+    server_->AppendConnStats(sink);
+  } else if (sub == "reset") {
+    server_->ResetStats();
+    ReplyAlways("RESET");
+    return;
+  } else if (sub == "detail") {
+    std::string_view arg = req.ntokens >= 3 ? req.tokens[2] : std::string_view();
+    if (arg == "on") {
+      server_->set_detail_enabled(true);
+      ReplyAlways("OK");
+    } else if (arg == "off") {
+      server_->set_detail_enabled(false);
+      ReplyAlways("OK");
+    } else if (arg == "dump") {
+      out_.Append(server_->DumpPrefixes());
+    } else {
+      ReplyAlways("CLIENT_ERROR usage: stats detail on|off|dump");
+    }
+    return;
+  } else {
+    ReplyAlways("ERROR");
+    return;
+  }
+  out_.Append("END\r\n", 5);
+}
+
+void Connection::ExecuteAdmin(const text::Request& req) {
+  switch (req.command) {
+    case text::Command::kVersion:
+      out_.Append("VERSION ");
+      out_.Append(kVersion);
+      out_.Append("\r\n", 2);
+      return;
+    case text::Command::kVerbosity:
+      server_->set_verbosity(static_cast<int>(req.number));
+      Reply("OK");
+      return;
+    case text::Command::kQuit:
+      close_after_write_ = true;
+      return;
+    case text::Command::kShutdown: {
+      if (!server_->settings().shutdown_command) {
+        ReplyAlways("ERROR: shutdown not enabled");
+        return;
+      }
+      bool graceful = req.ntokens >= 2 && req.tokens[1] == "graceful";
+      if (req.ntokens >= 2 && !graceful) {
+        ReplyAlways("CLIENT_ERROR invalid shutdown mode");
+        return;
+      }
+      server_->RequestShutdown(graceful);
+      close_after_write_ = true;
+      return;
+    }
+    case text::Command::kCacheMemlimit: {
+      if (req.number < 8) {
+        ReplyAlways("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
+        return;
+      }
+      if (!engine_->SetMemoryLimit(static_cast<uint64_t>(req.number) * 1024 * 1024)) {
+        ReplyAlways("MEMLIMIT_ADJUST_FAILED input value of " + std::to_string(req.number) +
+                    " is too small");
+        return;
+      }
+      Reply("OK");
+      return;
+    }
+    default:
+      ReplyAlways("ERROR");
+      return;
+  }
+}
+
+}  // namespace memfleet::server

@@ -1,0 +1,75 @@
+// OutBuffer: the pending replies of one connection, sent with as few syscalls as possible.
+//
+// Small replies are copied into one growable byte area; large item values are not copied but
+// referenced in place, with the item pinned (ItemRef) until its bytes have been written. Flush()
+// sends everything pending with sendmsg() over an iovec array, so the replies to a whole pipeline
+// of requests leave in one syscall. Owned and used by one connection on one thread.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "storage/engine.h"
+
+namespace memfleet::server {
+
+class OutBuffer {
+ public:
+  OutBuffer();
+
+  // Copies bytes to the end of the pending output.
+  void Append(const char* data, size_t len) {
+    char* dst = Reserve(len);
+    memcpy(dst, data, len);
+    Commit(len);
+  }
+  void Append(std::string_view s) { Append(s.data(), s.size()); }
+  // Returns room for at least n bytes at the end; call Commit with what was used.
+  char* Reserve(size_t n) {
+    if (size_ + n > capacity_) Grow(n);
+    return bytes_.get() + size_;
+  }
+  void Commit(size_t n);
+  // Queues len bytes that live in item memory; the pin keeps them valid until sent.
+  void AppendPinned(const char* data, size_t len, storage::ItemRef pin);
+  // Queues len bytes of item memory whose pin was already handed over by AppendPinned for the
+  // same item (for chunked values made of several pieces).
+  void AppendExternal(const char* data, size_t len);
+
+  // Number of bytes not yet sent.
+  size_t pending() const { return pending_; }
+  bool empty() const { return pending_ == 0; }
+
+  // Sends as much as the socket takes. Returns bytes written, 0 if the socket is full, or -1 on
+  // a socket error (the connection must close).
+  ssize_t Flush(int fd);
+
+  // Drops everything pending (used when closing).
+  void Clear();
+
+ private:
+  struct Piece {
+    const char* external;  // nullptr: bytes are bytes_[offset, offset + len)
+    size_t offset;
+    size_t len;
+  };
+  void Grow(size_t n);
+  void Compact();
+
+  std::unique_ptr<char[]> bytes_;
+  size_t capacity_ = 0;
+  size_t size_ = 0;           // bytes used in bytes_
+  size_t committed_ = 0;      // bytes of bytes_ already covered by pieces
+  std::vector<Piece> pieces_;
+  size_t first_piece_ = 0;    // pieces before this are fully sent
+  size_t first_offset_ = 0;   // bytes of pieces_[first_piece_] already sent
+  size_t pending_ = 0;
+  std::vector<storage::ItemRef> pins_;
+};
+
+}  // namespace memfleet::server

@@ -1,0 +1,105 @@
+// Server: memfleetd as a whole — listeners, worker threads, the storage engine and the clock.
+//
+// Built from Settings by main(), which then calls Run() on the main thread. The main thread owns
+// the listening sockets (accepting and handing connections round-robin to workers), ticks the
+// clock once a second and handles signals (SIGINT/SIGTERM: stop; SIGUSR1: graceful shutdown).
+// Workers call the accessors below from their own threads; everything reachable from them is
+// thread-safe (the engine) or read-only after startup (settings).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/settings.h"
+#include "common/status.h"
+#include "net/event_loop.h"
+#include "net/socket.h"
+#include "server/worker.h"
+#include "server/worker_stats.h"
+#include "storage/engine.h"
+
+namespace memfleet::server {
+
+// Per-prefix counters for `stats detail`.
+struct PrefixCounters {
+  uint64_t get = 0, hit = 0, set = 0, del = 0;
+};
+
+class Server {
+ public:
+  explicit Server(Settings settings);
+  ~Server();
+
+  // Binds listeners and starts the engine and the workers. Returns a clear error otherwise.
+  Status Start();
+  // Serves until a signal or a shutdown command stops it. Main thread.
+  void Run();
+  // Asks Run() to return (any thread). graceful: finish in-flight requests first.
+  void RequestShutdown(bool graceful);
+
+  // The TCP port actually bound (useful with -p 0), or -1.
+  int bound_port() const { return bound_port_; }
+
+  const Settings& settings() const { return settings_; }
+  storage::Engine& engine() { return *engine_; }
+  Clock& clock() { return clock_; }
+  time_t start_time() const { return clock_.ProcessStarted(); }
+
+  // Connection accounting (any thread).
+  void OnConnectionClosed() { curr_conns_.fetch_sub(1, std::memory_order_relaxed); }
+
+  // Run-time adjustable settings (any thread).
+  int verbosity() const { return verbosity_.load(std::memory_order_relaxed); }
+  void set_verbosity(int v) { verbosity_.store(v, std::memory_order_relaxed); }
+
+  // `stats detail`.
+  bool detail_enabled() const { return detail_enabled_.load(std::memory_order_relaxed); }
+  void set_detail_enabled(bool on) { detail_enabled_.store(on, std::memory_order_relaxed); }
+  void RecordPrefix(std::string_view key, bool is_get, bool hit, bool is_set, bool is_del);
+  std::string DumpPrefixes();
+
+  // Stats replies (any thread). Each line goes to sink.
+  void AppendGeneralStats(const storage::StatSink& sink);
+  void AppendConnStats(const storage::StatSink& sink);
+  void ResetStats();
+
+ private:
+  void Accept(const net::Listener& l);
+  void CloseListeners();
+
+  class ListenerHandler;
+
+  Settings settings_;
+  Clock clock_;
+  std::unique_ptr<storage::Engine> engine_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<net::Listener> listeners_;          // main thread only
+  std::vector<net::Listener> listener_snapshot_;  // as bound at Start(); read-only after
+  std::atomic<bool> accepting_{false};
+  std::vector<std::unique_ptr<ListenerHandler>> listener_handlers_;
+  net::EventLoop main_loop_;
+  int signal_fd_ = -1;
+  std::unique_ptr<net::EventLoop::Handler> signal_handler_;
+  int bound_port_ = -1;
+  size_t next_worker_ = 0;
+  bool graceful_pending_ = false;
+
+  std::atomic<int> verbosity_{0};
+  std::atomic<bool> detail_enabled_{false};
+  std::atomic<uint64_t> curr_conns_{0};
+  std::atomic<uint64_t> total_conns_{0};
+  std::atomic<uint64_t> rejected_conns_{0};
+
+  std::mutex stats_mu_;
+  StatsTotals stats_baseline_;  // guarded by stats_mu_
+
+  std::mutex prefix_mu_;
+  std::unordered_map<std::string, PrefixCounters> prefixes_;  // guarded by prefix_mu_
+};
+
+}  // namespace memfleet::server

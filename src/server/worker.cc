@@ -1,0 +1,105 @@
+#include "server/worker.h"
+
+#include <unistd.h>
+
+#include "net/socket.h"
+#include "server/server.h"
+
+namespace memfleet::server {
+
+Worker::Worker(Server* server, int id)
+    : server_(server), id_(id), session_(server->engine().NewSession()) {}
+
+Worker::~Worker() { Join(); }
+
+bool Worker::Start() {
+  if (!loop_.ok()) return false;
+  int idle = server_->settings().idle_timeout;
+  if (idle > 0) loop_.Every(1000, [this] { CheckIdle(); });
+  thread_ = std::thread([this] { loop_.Run(); });
+  return true;
+}
+
+void Worker::Stop() {
+  loop_.Post([this] {
+    std::vector<Connection*> all;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [ptr, owned] : conns_) all.push_back(ptr);
+    }
+    for (Connection* c : all) c->Close();
+  });
+  loop_.Stop();
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  conns_.clear();
+}
+
+void Worker::Adopt(int fd, std::string listen_addr) {
+  loop_.Post([this, fd, addr = std::move(listen_addr)]() mutable {
+    auto conn = std::make_unique<Connection>(this, fd, std::move(addr));
+    Connection* raw = conn.get();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      conns_.emplace(raw, std::move(conn));
+    }
+    if (!raw->Start()) raw->Close();
+  });
+}
+
+void Worker::Drain() {
+  loop_.Post([this] {
+    std::vector<Connection*> all;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [ptr, owned] : conns_) all.push_back(ptr);
+    }
+    for (Connection* c : all) c->Drain();
+  });
+}
+
+void Worker::Remove(Connection* conn) {
+  // Called from inside the connection's own handler: delete it on a later turn of the loop.
+  loop_.Post([this, conn] {
+    std::unique_ptr<Connection> dead;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = conns_.find(conn);
+      if (it == conns_.end()) return;
+      dead = std::move(it->second);
+      conns_.erase(it);
+    }
+    server_->OnConnectionClosed();
+  });
+}
+
+void Worker::ListConnections(std::vector<ConnInfo>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [ptr, owned] : conns_) {
+    out->push_back(ConnInfo{ptr->fd(), ptr->peer(), ptr->listen_addr(), ptr->state_name(),
+                            ptr->last_cmd_time()});
+  }
+}
+
+size_t Worker::connection_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return conns_.size();
+}
+
+void Worker::CheckIdle() {
+  RelTime now = server_->clock().Now();
+  RelTime limit = static_cast<RelTime>(server_->settings().idle_timeout);
+  std::vector<Connection*> idle;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [ptr, owned] : conns_) {
+      if (!ptr->closed() && now - ptr->last_cmd_time() > limit) idle.push_back(ptr);
+    }
+  }
+  for (Connection* c : idle) c->Close();
+}
+
+}  // namespace memfleet::server
