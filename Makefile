@@ -35,7 +35,7 @@ tsan:
 run:
 	@command -v cmake >/dev/null && command -v ninja >/dev/null || bash scripts/install-deps.sh
 	$(MAKE) release
-	./build/release/apps/memfleetd $(RUN_ARGS)
+	./build/release/bin/memfleetd $(RUN_ARGS)
 
 unit: asan
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
@@ -44,7 +44,7 @@ unit-tsan: tsan
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 integration: asan release
-	MEMFLEETD=$(CURDIR)/build/asan/apps/memfleetd MEMFLEETD_RELEASE=$(CURDIR)/build/release/apps/memfleetd \
+	MEMFLEETD=$(CURDIR)/build/asan/bin/memfleetd MEMFLEETD_RELEASE=$(CURDIR)/build/release/bin/memfleetd \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 fuzz:

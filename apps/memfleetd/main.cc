@@ -79,9 +79,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cl.action == CommandLine::Action::kVersion) {
-    printf("memfleetd %s\n", std::string(memfleet::server::kVersion).c_str());
+    fputs(memfleet::server::VersionText().c_str(), stdout);
     return 0;
   }
+  for (const std::string& w : cl.warnings) fprintf(stderr, "%s\n", w.c_str());
   const memfleet::Settings& s = cl.settings;
 
   if (s.enable_core_files) {

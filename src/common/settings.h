@@ -43,7 +43,8 @@ struct Settings {
   bool sasl = false;                   // -S
   std::string auth_file;               // -Y
   char prefix_delimiter = ':';         // -D
-  bool detail_enabled = false;         // -L? no: `stats detail on`; kept for stats settings
+  bool detail_enabled = false;         // -D turns it on; also `stats detail on` at run time
+  bool large_pages = false;            // -L (try large memory pages; memcached also preallocates)
 
   // Memory and items.
   uint64_t max_bytes = 64ull * 1024 * 1024;  // -m (megabytes on the command line)
@@ -58,6 +59,7 @@ struct Settings {
   double slab_automove_ratio = 0.8;    // -o slab_automove_ratio
   int slab_automove_window = 30;       // -o slab_automove_window
   bool track_sizes = false;            // -o track_sizes
+  std::vector<uint32_t> slab_sizes;    // -o slab_sizes=a-b-c (explicit class sizes; empty = -f/-n)
 
   // Hash table.
   int hashpower_init = 0;              // -o hashpower (0 = default 16)
@@ -81,6 +83,10 @@ struct Settings {
   // Logging.
   int watcher_logbuf_size = 256 * 1024;  // -o watcher_logbuf_size (bytes)
   int worker_logbuf_size = 64 * 1024;    // -o worker_logbuf_size (bytes)
+
+  // Connection buffers.
+  uint64_t read_buf_mem_limit = 0;     // -o read_buf_mem_limit (bytes; megabytes on the command
+                                       // line; 0 = unlimited)
 };
 
 }  // namespace memfleet

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <string>
 
+#include "protocol/text/reply.h"
 #include "server/command_line.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -17,17 +18,6 @@ namespace {
 
 // Values up to this size are copied into the output buffer; larger ones are sent from item memory.
 constexpr uint32_t kCopyValueLimit = 16 * 1024;
-
-char* AppendDecimal(char* p, uint64_t v) {
-  char tmp[20];
-  int n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) *p++ = tmp[--n];
-  return p;
-}
 
 StoreOp StoreOpFor(text::Command c) {
   switch (c) {
@@ -89,24 +79,10 @@ void Connection::Execute(const text::Request& req) {
 
 void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool with_cas) {
   uint32_t len = item.value_length();
-  // "VALUE " key " " flags " " bytes [" " cas] "\r\n"
-  char* p = out_.Reserve(6 + key.size() + 1 + 10 + 1 + 10 + 1 + 20 + 2 + 2 +
-                         (len <= kCopyValueLimit ? len : 0));
+  char* p = out_.Reserve(text::kValueHeaderMaxSize + 2 + (len <= kCopyValueLimit ? len : 0));
   char* start = p;
-  memcpy(p, "VALUE ", 6);
-  p += 6;
-  memcpy(p, key.data(), key.size());
-  p += key.size();
-  *p++ = ' ';
-  p = AppendDecimal(p, item.client_flags());
-  *p++ = ' ';
-  p = AppendDecimal(p, len);
-  if (with_cas) {
-    *p++ = ' ';
-    p = AppendDecimal(p, item.cas());
-  }
-  *p++ = '\r';
-  *p++ = '\n';
+  p += text::FormatValueHeader(p, key, item.client_flags(), len, with_cas,
+                               with_cas ? item.cas() : 0);
   if (len <= kCopyValueLimit && !item.chunked()) {
     memcpy(p, item.value().data(), len);
     p += len;
@@ -143,20 +119,7 @@ void Connection::ExecuteRetrieval(const text::Request& req) {
     st.cmd_get.Add();
     if (touch) st.cmd_touch.Add();
     if (detail) server_->RecordPrefix(key, true, static_cast<bool>(item), false, false);
-    if (item) {
-      if (touch) {
-        st.touch_hits.Add();
-      } else {
-        st.get_hits.Add();
-      }
-      AppendValue(std::move(item), key, with_cas);
-    } else {
-      if (touch) {
-        st.touch_misses.Add();
-      } else {
-        st.get_misses.Add();
-      }
-    }
+    if (item) AppendValue(std::move(item), key, with_cas);
   }
   out_.Append("END\r\n", 5);
 }
@@ -182,7 +145,6 @@ void Connection::BeginStore(const text::Request& req) {
     in_state_ = InState::kSwallow;
     return;
   }
-  st.cmd_set.Add();
   if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, true, false);
   pending_op_ = op;
   pending_cas_ = req.cas;
@@ -221,36 +183,30 @@ void Connection::FinishStore() {
     Reply("CLIENT_ERROR bad data chunk");
     return;
   }
-  WorkerStats& st = worker_->stats();
   storage::StoreResult r =
       engine_->Store(worker_->session(), pending_op_, pending_item_, pending_cas_, nullptr);
   pending_item_.Reset();
-  bool is_cas = pending_op_ == StoreOp::kCas;
   switch (r) {
     case storage::StoreResult::kStored:
-      if (is_cas) st.cas_hits.Add();
       Reply("STORED");
       break;
     case storage::StoreResult::kNotStored:
       Reply("NOT_STORED");
       break;
     case storage::StoreResult::kExists:
-      if (is_cas) st.cas_badval.Add();
       Reply("EXISTS");
       break;
     case storage::StoreResult::kNotFound:
-      if (is_cas) st.cas_misses.Add();
       Reply("NOT_FOUND");
       break;
     case storage::StoreResult::kNoMemory:
-      st.store_no_memory.Add();
+      worker_->stats().store_no_memory.Add();
       Reply("SERVER_ERROR out of memory storing object");
       break;
   }
 }
 
 void Connection::ExecuteDelta(const text::Request& req) {
-  WorkerStats& st = worker_->stats();
   bool incr = req.command == text::Command::kIncr;
   storage::DeltaRequest dr;
   dr.key = req.key;
@@ -259,15 +215,12 @@ void Connection::ExecuteDelta(const text::Request& req) {
   storage::DeltaReply d = engine_->Delta(worker_->session(), dr);
   switch (d.result) {
     case storage::DeltaResult::kOk: {
-      (incr ? st.incr_hits : st.decr_hits).Add();
-      char buf[24];
-      char* end = AppendDecimal(buf, d.value);
-      Reply(std::string_view(buf, static_cast<size_t>(end - buf)));
+      char buf[text::kUint64MaxDigits];
+      Reply(std::string_view(buf, text::FormatUint64(buf, d.value)));
       break;
     }
     case storage::DeltaResult::kNotFound:
     case storage::DeltaResult::kExists:
-      (incr ? st.incr_misses : st.decr_misses).Add();
       Reply("NOT_FOUND");
       break;
     case storage::DeltaResult::kNonNumeric:
@@ -280,29 +233,15 @@ void Connection::ExecuteDelta(const text::Request& req) {
 }
 
 void Connection::ExecuteDelete(const text::Request& req) {
-  WorkerStats& st = worker_->stats();
   storage::DeleteResult r = engine_->Delete(worker_->session(), req.key, 0);
   if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, false, true);
-  if (r == storage::DeleteResult::kDeleted) {
-    st.delete_hits.Add();
-    Reply("DELETED");
-  } else {
-    st.delete_misses.Add();
-    Reply("NOT_FOUND");
-  }
+  Reply(r == storage::DeleteResult::kDeleted ? "DELETED" : "NOT_FOUND");
 }
 
 void Connection::ExecuteTouch(const text::Request& req) {
-  WorkerStats& st = worker_->stats();
-  st.cmd_touch.Add();
+  worker_->stats().cmd_touch.Add();
   RelTime exptime = server_->clock().FromExptime(req.exptime);
-  if (engine_->Touch(worker_->session(), req.key, exptime)) {
-    st.touch_hits.Add();
-    Reply("TOUCHED");
-  } else {
-    st.touch_misses.Add();
-    Reply("NOT_FOUND");
-  }
+  Reply(engine_->Touch(worker_->session(), req.key, exptime) ? "TOUCHED" : "NOT_FOUND");
 }
 
 void Connection::ExecuteFlushAll(const text::Request& req) {
@@ -319,18 +258,8 @@ void Connection::ExecuteFlushAll(const text::Request& req) {
 
 void Connection::ExecuteStats(const text::Request& req) {
   auto sink = [this](std::string_view name, std::string_view value) {
-    char* p = out_.Reserve(5 + name.size() + 1 + value.size() + 2);
-    char* start = p;
-    memcpy(p, "STAT ", 5);
-    p += 5;
-    memcpy(p, name.data(), name.size());
-    p += name.size();
-    *p++ = ' ';
-    memcpy(p, value.data(), value.size());
-    p += value.size();
-    *p++ = '\r';
-    *p++ = '\n';
-    out_.Commit(static_cast<size_t>(p - start));
+    char* p = out_.Reserve(text::StatLineSize(name, value));
+    out_.Commit(text::FormatStatLine(p, name, value));
   };
   if (req.ntokens < 2) {
     server_->AppendGeneralStats(sink);

@@ -22,9 +22,7 @@ std::string ReadAll(int fd) {
 
 class OutBufferTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv_), 0);
-  }
+  void SetUp() override { ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv_), 0); }
   void TearDown() override {
     close(sv_[0]);
     close(sv_[1]);

@@ -241,25 +241,25 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   num("connection_structures",
       curr_conns_.load(std::memory_order_relaxed) + listener_snapshot_.size());
   num("cmd_get", t.cmd_get);
-  num("cmd_set", t.cmd_set);
+  num("cmd_set", es.cmd_set);
   num("cmd_flush", t.cmd_flush);
   num("cmd_touch", t.cmd_touch);
   num("cmd_meta", t.cmd_meta);
-  num("get_hits", t.get_hits);
-  num("get_misses", t.get_misses);
+  num("get_hits", es.get_hits);
+  num("get_misses", es.get_misses);
   num("get_expired", es.get_expired);
   num("get_flushed", es.get_flushed);
-  num("delete_misses", t.delete_misses);
-  num("delete_hits", t.delete_hits);
-  num("incr_misses", t.incr_misses);
-  num("incr_hits", t.incr_hits);
-  num("decr_misses", t.decr_misses);
-  num("decr_hits", t.decr_hits);
-  num("cas_misses", t.cas_misses);
-  num("cas_hits", t.cas_hits);
-  num("cas_badval", t.cas_badval);
-  num("touch_hits", t.touch_hits);
-  num("touch_misses", t.touch_misses);
+  num("delete_misses", es.delete_misses);
+  num("delete_hits", es.delete_hits);
+  num("incr_misses", es.incr_misses);
+  num("incr_hits", es.incr_hits);
+  num("decr_misses", es.decr_misses);
+  num("decr_hits", es.decr_hits);
+  num("cas_misses", es.cas_misses);
+  num("cas_hits", es.cas_hits);
+  num("cas_badval", es.cas_badval);
+  num("touch_hits", es.touch_hits);
+  num("touch_misses", es.touch_misses);
   num("store_too_large", t.store_too_large);
   num("store_no_memory", t.store_no_memory);
   num("auth_cmds", t.auth_cmds);
@@ -272,7 +272,15 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   num("time_in_listen_disabled_us", 0);
   num("threads", static_cast<uint64_t>(settings_.num_threads));
   num("conn_yields", t.conn_yields);
-  engine_->AppendGeneralStats(sink);
+  engine_->AppendHashAndSlabStats(sink);
+  num("log_worker_dropped", 0);
+  num("log_worker_written", 0);
+  num("log_watcher_skipped", 0);
+  num("log_watcher_sent", 0);
+  num("log_watchers", 0);
+  num("unexpected_napi_ids", 0);
+  num("round_robin_fallback", 0);
+  engine_->AppendItemTotalsStats(sink);
 }
 
 void Server::ResetStats() {

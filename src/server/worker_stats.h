@@ -11,26 +11,13 @@
 
 namespace memfleet::server {
 
-// The list of per-worker counters, in memcached's `stats` order. X(name).
+// The per-worker counters the server keeps, in memcached's `stats` order. X(name). Hit and miss
+// counters per command are kept by the storage engine per slab class (EngineGeneralStats).
 #define MEMFLEET_WORKER_COUNTERS(X) \
   X(cmd_get)                        \
-  X(cmd_set)                        \
   X(cmd_flush)                      \
   X(cmd_touch)                      \
   X(cmd_meta)                       \
-  X(get_hits)                       \
-  X(get_misses)                     \
-  X(delete_misses)                  \
-  X(delete_hits)                    \
-  X(incr_misses)                    \
-  X(incr_hits)                      \
-  X(decr_misses)                    \
-  X(decr_hits)                      \
-  X(cas_misses)                     \
-  X(cas_hits)                       \
-  X(cas_badval)                     \
-  X(touch_hits)                     \
-  X(touch_misses)                   \
   X(store_too_large)                \
   X(store_no_memory)                \
   X(auth_cmds)                      \

@@ -50,7 +50,7 @@ class ItemRef {
   std::string_view key() const;
   uint32_t client_flags() const;
   uint64_t cas() const;
-  RelTime exptime() const;   // 0 = never
+  RelTime exptime() const;  // 0 = never
   RelTime last_access() const;
   uint32_t value_length() const;  // value bytes, without any trailing "\r\n"
   // True when the value is stored in more than one chunk (values above slab_chunk_max).
@@ -63,8 +63,13 @@ class ItemRef {
   void CopyValue(char* dst) const;
 
   // Engine-internal.
+  Engine* engine() const { return engine_; }
   void* raw() const { return item_; }
-  void* release() { void* p = item_; item_ = nullptr; return p; }
+  void* release() {
+    void* p = item_;
+    item_ = nullptr;
+    return p;
+  }
 
  private:
   Engine* engine_ = nullptr;
@@ -83,9 +88,9 @@ class ValueWriter {
   ItemRef& item_;
   size_t written_ = 0;
   size_t remaining_ = 0;
-  void* chunk_ = nullptr;      // current chunk (engine-defined meaning)
-  char* pos_ = nullptr;        // next byte to write in the current chunk
-  size_t chunk_room_ = 0;      // bytes left in the current chunk
+  void* chunk_ = nullptr;  // current chunk (engine-defined meaning)
+  char* pos_ = nullptr;    // next byte to write in the current chunk
+  size_t chunk_room_ = 0;  // bytes left in the current chunk
 };
 
 enum class StoreOp : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
@@ -133,7 +138,7 @@ using StatSink = std::function<void(std::string_view name, std::string_view valu
 struct EngineGeneralStats {
   uint64_t curr_items = 0;
   uint64_t total_items = 0;
-  uint64_t bytes = 0;          // memcached's "bytes": sum of item sizes stored
+  uint64_t bytes = 0;  // memcached's "bytes": sum of item sizes stored
   uint64_t evictions = 0;
   uint64_t reclaimed = 0;
   uint64_t expired_unfetched = 0;
@@ -144,6 +149,24 @@ struct EngineGeneralStats {
   uint64_t get_flushed = 0;
   uint64_t total_malloced = 0;  // bytes of slab pages handed out
   uint64_t limit_maxbytes = 0;
+  // Command counters kept by the engine (summed over sessions, since the last ResetStats). In
+  // memcached the general get_hits, cmd_set, delete_hits, incr_hits, decr_hits, cas_hits,
+  // cas_badval and touch_hits are the sums of the per-class counters of `stats slabs`, so the
+  // server should print these rather than count them itself.
+  uint64_t cmd_set = 0;   // Store() calls
+  uint64_t get_hits = 0;  // Get + GetAndTouch hits
+  uint64_t get_misses = 0;
+  uint64_t touch_hits = 0;  // Touch + GetAndTouch hits
+  uint64_t touch_misses = 0;
+  uint64_t delete_hits = 0;
+  uint64_t delete_misses = 0;
+  uint64_t incr_hits = 0;
+  uint64_t incr_misses = 0;
+  uint64_t decr_hits = 0;
+  uint64_t decr_misses = 0;
+  uint64_t cas_hits = 0;
+  uint64_t cas_misses = 0;
+  uint64_t cas_badval = 0;
 };
 
 class Engine {
@@ -199,9 +222,14 @@ class Engine {
   // The lines of `stats` that belong to storage, after the server's own (hash_power_level,
   // hash_bytes, hash_is_expanding, slab_reassign_*, lru_* ...), in memcached's order.
   virtual void AppendGeneralStats(const StatSink& sink) const = 0;
-  virtual void AppendItemsStats(const StatSink& sink) const = 0;   // `stats items`
-  virtual void AppendSlabsStats(const StatSink& sink) const = 0;   // `stats slabs`
-  virtual void AppendSizesStats(const StatSink& sink) const = 0;   // `stats sizes`
+  // The two halves of AppendGeneralStats, for a server that prints its own lines (log_*,
+  // unexpected_napi_ids, round_robin_fallback) between them as memcached does:
+  // hash_power_level .. malloc_fails, then bytes .. lru_bumps_dropped.
+  virtual void AppendHashAndSlabStats(const StatSink& sink) const { AppendGeneralStats(sink); }
+  virtual void AppendItemTotalsStats(const StatSink& /*sink*/) const {}
+  virtual void AppendItemsStats(const StatSink& sink) const = 0;  // `stats items`
+  virtual void AppendSlabsStats(const StatSink& sink) const = 0;  // `stats slabs`
+  virtual void AppendSizesStats(const StatSink& sink) const = 0;  // `stats sizes`
   // `stats reset`: zero the counters that memcached resets.
   virtual void ResetStats() = 0;
 };

@@ -1,0 +1,220 @@
+// CacheEngine: the memcached-style implementation of Engine (storage/engine.h).
+//
+// Owns the arena and slab allocator (slab/), the hash table and its stripe locks (hash/), the
+// per-class segmented LRU queues (HOT, WARM, COLD, TEMP) and three background threads: the LRU
+// maintainer (moves items between segments), the LRU crawler (reclaims expired and flushed
+// items) and the hash expander. All public methods are thread-safe; the test hooks at the end
+// (Run*Once, ExpandHashNow) must not run while Start()ed threads are running, except where
+// noted. See storage/README.md for the design: lock order, LRU movement and expansion.
+//
+// Lock order: item stripe lock -> LRU queue lock -> slab class lock -> slab page lock. A thread
+// blocks on at most one stripe lock and holds at most one queue lock at a time; code that already
+// holds a queue lock (the LRU tail walk, which may run inside an allocation made under a stripe
+// lock) only try_locks stripe locks.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/engine.h"
+#include "storage/hash/hash_table.h"
+#include "storage/item.h"
+#include "storage/session.h"
+#include "storage/slab/arena.h"
+#include "storage/slab/slab_allocator.h"
+
+namespace memfleet::storage {
+
+class CacheEngine final : public Engine {
+ public:
+  CacheEngine(const Settings& settings, Clock* clock, std::unique_ptr<Arena> arena);
+  ~CacheEngine() override;
+
+  void Start() override;
+  void Stop() override;
+  Session* NewSession() override;
+
+  ItemRef Get(Session& s, std::string_view key) override;
+  ItemRef GetAndTouch(Session& s, std::string_view key, RelTime exptime) override;
+  bool Touch(Session& s, std::string_view key, RelTime exptime) override;
+  AllocResult Allocate(Session& s, std::string_view key, uint32_t client_flags, RelTime exptime,
+                       uint32_t value_length, ItemRef* out) override;
+  StoreResult Store(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
+                    uint64_t* cas_out) override;
+  DeleteResult Delete(Session& s, std::string_view key, uint64_t cas) override;
+  DeltaReply Delta(Session& s, const DeltaRequest& req) override;
+  void Unlink(Session& s, std::string_view key) override;
+  void FlushAll(RelTime when) override;
+  bool SetMemoryLimit(uint64_t bytes) override;
+  bool ItemSizeOk(size_t key_length, uint32_t value_length) const override;
+
+  EngineGeneralStats GeneralStats() const override;
+  void AppendGeneralStats(const StatSink& sink) const override;
+  void AppendHashAndSlabStats(const StatSink& sink) const override;
+  void AppendItemTotalsStats(const StatSink& sink) const override;
+  void AppendItemsStats(const StatSink& sink) const override;
+  void AppendSlabsStats(const StatSink& sink) const override;
+  void AppendSizesStats(const StatSink& sink) const override;
+  void ResetStats() override;
+
+  // --- Used by ItemRef / ValueWriter.
+  const ItemLayout& layout() const { return layout_; }
+  const Arena& arena() const { return *arena_; }
+  // Drops one reference; frees the item's chunks when it was the last.
+  void Release(ItemHeader* it);
+
+  // --- Introspection and test hooks.
+  HashTable& hash_table() { return table_; }
+  const SlabAllocator& slabs() const { return slabs_; }
+  // Slab class of the item's (head) chunk.
+  int SlabClassOf(const ItemRef& ref) const;
+  // The LRU segment the item is in (meaningful while it is linked).
+  Segment SegmentOf(const ItemRef& ref) const;
+  uint64_t QueueCount(int lru_class, Segment seg) const;
+  uint64_t refcount(const ItemRef& ref) const;
+  // One maintainer pass over every class; returns the number of items moved.
+  int RunMaintainerOnce();
+  // One full crawler pass; returns the number of items reclaimed.
+  uint64_t RunCrawlerOnce();
+  // Doubles the hash table now (the whole migration, synchronously). Must not run concurrently
+  // with the expander thread.
+  void ExpandHashNow();
+  // Snapshot of the per-class LRU statistics (`stats items` counters).
+  struct ClassItemStats {
+    uint64_t evicted = 0, evicted_nonzero = 0, evicted_time = 0, outofmemory = 0, tailrepairs = 0,
+             reclaimed = 0, expired_unfetched = 0, evicted_unfetched = 0, evicted_active = 0,
+             crawler_reclaimed = 0, crawler_items_checked = 0, lrutail_reflocked = 0,
+             moves_to_cold = 0, moves_to_warm = 0, moves_within_lru = 0, direct_reclaims = 0;
+  };
+  ClassItemStats ItemStatsFor(int cls) const;
+  ClassItemStats ItemStatsTotal() const;
+
+ private:
+  struct alignas(64) LruQueue {
+    mutable std::mutex mu;
+    ItemId head = kNoItem;  // most recent
+    ItemId tail = kNoItem;  // oldest
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> bytes{0};
+  };
+  struct ItemClassCounters {
+    std::atomic<uint64_t> evicted{0}, evicted_nonzero{0}, evicted_time{0}, outofmemory{0},
+        tailrepairs{0}, reclaimed{0}, expired_unfetched{0}, evicted_unfetched{0}, evicted_active{0},
+        crawler_reclaimed{0}, crawler_items_checked{0}, lrutail_reflocked{0}, moves_to_cold{0},
+        moves_to_warm{0}, moves_within_lru{0}, direct_reclaims{0};
+  };
+  // Sums of all sessions' counters.
+  struct SessionTotals {
+    std::vector<uint64_t> cls;  // kClassCounterCount per class
+    uint64_t get_misses = 0, get_expired = 0, get_flushed = 0, touch_misses = 0, delete_misses = 0,
+             incr_misses = 0, decr_misses = 0, cas_misses = 0;
+  };
+  static constexpr int kClassCounterCount = 12;
+
+  // --- Items (cache_engine.cc).
+  ItemHeader* AllocItem(std::string_view key, uint32_t client_flags, RelTime exptime,
+                        uint32_t nbytes, int held_lock, AllocResult* result);
+  ItemId AllocChunk(int cls, int held_lock);
+  void FreeItem(ItemHeader* it);
+  bool MemcachedSizeOk(size_t nkey, uint32_t client_flags, uint64_t nbytes) const;
+  bool IsExpired(const ItemHeader* it, RelTime now) const {
+    RelTime e = layout_.Exptime(it);
+    return e != 0 && e <= now;
+  }
+  bool IsFlushed(const ItemHeader* it, RelTime now) const;
+  ItemRef TouchImpl(Session& s, std::string_view key, RelTime exptime, bool is_get);
+  uint64_t NextCas() { return cas_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  // LRU class: CHUNKED items are queued with the largest class, whose memory they hold.
+  int LruClassOf(const ItemHeader* it) const {
+    return it->Has(item_flag::kChunked) ? slabs_.largest_class() : arena_->ClassOfPtr(it);
+  }
+  // Copies value bytes of src (all of them) to dst starting at value offset dst_off.
+  void CopyValueInto(const ItemHeader* src, ItemHeader* dst, uint32_t dst_off);
+
+  // --- Linking; all REQUIRE the stripe lock for hv.
+  ItemHeader* FindLive(Session* s, uint32_t hv, std::string_view key, ItemId* id);
+  void LinkLocked(uint32_t hv, ItemId id, ItemHeader* it, bool keep_cas);
+  void UnlinkLocked(uint32_t hv, ItemId id, ItemHeader* it);
+  void ReplaceLocked(uint32_t hv, ItemId old_id, ItemHeader* old_it, ItemId new_id,
+                     ItemHeader* new_it, bool keep_cas);
+  void Bump(Session& s, ItemId id, ItemHeader* it, RelTime now);
+  void CountHit(Session& s, const ItemHeader* it);
+  void SizesAdd(const ItemHeader* it, int64_t delta);
+
+  // --- LRU queues (cache_engine_lru.cc).
+  LruQueue& Queue(int cls, Segment seg) {
+    return queues_[cls * kNumSegments + static_cast<int>(seg)];
+  }
+  const LruQueue& Queue(int cls, Segment seg) const {
+    return queues_[cls * kNumSegments + static_cast<int>(seg)];
+  }
+  Segment InitialSegment(const ItemHeader* it, RelTime now) const;
+  // REQUIRE q.mu held.
+  void QueuePushLocked(LruQueue& q, ItemId id, ItemHeader* it, Segment seg);
+  void QueueRemoveLocked(LruQueue& q, ItemId id, ItemHeader* it);
+  void QueuePush(int cls, ItemId id, ItemHeader* it, Segment seg);
+  void QueueRemove(int cls, ItemId id, ItemHeader* it);
+  // memcached's lru_pull_tail: looks at up to 5 items at the tail of (cls, seg); reclaims
+  // expired ones and moves/evicts per segment rules. Returns the number of items reclaimed,
+  // moved or evicted.
+  int PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict, RelTime max_age,
+               int held_lock);
+  int Juggle(int cls);
+  RelTime TailAge(int cls, Segment seg, RelTime now) const;
+  void CrawlBucket(uint64_t pos, uint64_t* reclaimed);
+
+  // --- Background threads (cache_engine_threads.cc).
+  void MaintainerMain();
+  void CrawlerMain();
+  void ExpanderMain();
+  void MaybeWakeExpander();
+
+  // --- Stats (cache_engine_stats.cc).
+  SessionTotals SumSessions() const;
+  SessionTotals SessionsSinceReset() const;
+
+  const Settings settings_;
+  Clock* const clock_;
+  const bool segmented_;
+  const ItemLayout layout_;
+  std::unique_ptr<Arena> arena_;
+  SlabAllocator slabs_;
+  HashTable table_;
+  const int num_classes_;
+  std::unique_ptr<LruQueue[]> queues_;
+  std::unique_ptr<ItemClassCounters[]> class_counters_;
+  std::unique_ptr<std::atomic<uint64_t>[]> sizes_;  // track_sizes histogram, 32-byte buckets
+  size_t sizes_buckets_ = 0;
+
+  std::atomic<uint64_t> cas_counter_{0};
+  std::atomic<RelTime> oldest_live_{0};
+  std::atomic<uint64_t> oldest_cas_{0};
+
+  std::atomic<uint64_t> total_items_{0};
+  std::atomic<uint64_t> lru_bumps_dropped_{0};
+  std::atomic<uint64_t> maintainer_juggles_{0};
+  std::atomic<uint64_t> crawler_starts_{0};
+  std::atomic<bool> crawler_running_{false};
+  uint64_t total_items_base_ = 0;  // guarded by sessions_mu_
+
+  mutable std::mutex sessions_mu_;
+  std::vector<std::unique_ptr<Session>> sessions_;
+  std::unique_ptr<SessionTotals> baseline_;  // guarded by sessions_mu_
+
+  // Background threads.
+  std::mutex thread_mu_;
+  std::condition_variable thread_cv_;
+  bool stopping_ = false;  // guarded by thread_mu_
+  bool running_ = false;   // guarded by thread_mu_
+  std::atomic<bool> expand_wanted_{false};
+  std::atomic<bool> crawl_wanted_{false};
+  std::thread maintainer_;
+  std::thread crawler_;
+  std::thread expander_;
+};
+
+}  // namespace memfleet::storage

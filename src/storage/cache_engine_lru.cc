@@ -1,0 +1,282 @@
+// CacheEngine LRU: queue operations, the tail walk (memcached's lru_pull_tail), the
+// maintainer's juggle and the crawler's bucket visit. See README.md, "LRU movement".
+#include <algorithm>
+
+#include "storage/cache_engine.h"
+
+namespace memfleet::storage {
+namespace {
+
+constexpr int kTailSearch = 5;      // items looked at from the tail, as memcached
+constexpr int kJuggleRounds = 500;  // per class per maintainer pass, as memcached
+
+}  // namespace
+
+Segment CacheEngine::InitialSegment(const ItemHeader* it, RelTime now) const {
+  if (settings_.temp_lru) {
+    RelTime e = layout_.Exptime(it);
+    // memcached: exptime - current_time <= temporary_ttl, in unsigned arithmetic.
+    if (e != 0 && static_cast<RelTime>(e - now) <= static_cast<RelTime>(settings_.temporary_ttl)) {
+      return Segment::kTemp;
+    }
+  }
+  return segmented_ ? Segment::kHot : Segment::kCold;
+}
+
+void CacheEngine::QueuePushLocked(LruQueue& q, ItemId id, ItemHeader* it, Segment seg) {
+  it->lru_prev = kNoItem;
+  it->lru_next = q.head;
+  if (q.head != kNoItem) arena_->Item(q.head)->lru_prev = id;
+  q.head = id;
+  if (q.tail == kNoItem) q.tail = id;
+  uint8_t f = it->flags.load(std::memory_order_relaxed);
+  uint8_t nf;
+  do {
+    nf = static_cast<uint8_t>((f & ~item_flag::kSegmentMask) |
+                              (static_cast<uint8_t>(seg) << item_flag::kSegmentShift));
+  } while (!it->flags.compare_exchange_weak(f, nf, std::memory_order_acq_rel));
+  q.count.fetch_add(1, std::memory_order_relaxed);
+  q.bytes.fetch_add(layout_.TotalSize(it), std::memory_order_relaxed);
+}
+
+void CacheEngine::QueueRemoveLocked(LruQueue& q, ItemId id, ItemHeader* it) {
+  (void)id;
+  if (it->lru_prev != kNoItem) {
+    arena_->Item(it->lru_prev)->lru_next = it->lru_next;
+  } else {
+    q.head = it->lru_next;
+  }
+  if (it->lru_next != kNoItem) {
+    arena_->Item(it->lru_next)->lru_prev = it->lru_prev;
+  } else {
+    q.tail = it->lru_prev;
+  }
+  it->lru_prev = kNoItem;
+  it->lru_next = kNoItem;
+  q.count.fetch_sub(1, std::memory_order_relaxed);
+  q.bytes.fetch_sub(layout_.TotalSize(it), std::memory_order_relaxed);
+}
+
+void CacheEngine::QueuePush(int cls, ItemId id, ItemHeader* it, Segment seg) {
+  LruQueue& q = Queue(cls, seg);
+  std::lock_guard<std::mutex> g(q.mu);
+  QueuePushLocked(q, id, it, seg);
+}
+
+void CacheEngine::QueueRemove(int cls, ItemId id, ItemHeader* it) {
+  LruQueue& q = Queue(cls, it->segment());
+  std::lock_guard<std::mutex> g(q.mu);
+  QueueRemoveLocked(q, id, it);
+}
+
+RelTime CacheEngine::TailAge(int cls, Segment seg, RelTime now) const {
+  const LruQueue& q = Queue(cls, seg);
+  std::lock_guard<std::mutex> g(q.mu);
+  if (q.tail == kNoItem) return 0;
+  RelTime at = arena_->Item(q.tail)->atime.load(std::memory_order_relaxed);
+  return now > at ? now - at : 0;
+}
+
+int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict, RelTime max_age,
+                          int held_lock) {
+  LruQueue& q = Queue(cls, seg);
+  ItemClassCounters& cc = class_counters_[cls];
+  const RelTime now = clock_->Now();
+  int removed = 0;
+  ItemHeader* move_it = nullptr;
+  ItemId move_id = kNoItem;
+  Segment move_to = seg;
+  std::mutex* hold = nullptr;
+  ItemHeader* unlinked[kTailSearch];
+  int nunlinked = 0;
+  {
+    std::lock_guard<std::mutex> ql(q.mu);
+    ItemId id = q.tail;
+    for (int tries = kTailSearch; tries > 0 && id != kNoItem; tries--) {
+      ItemHeader* it = arena_->Item(id);
+      const ItemId next = it->lru_prev;
+      const uint32_t hv = table_.Hash(layout_.KeyView(it));
+      const int li = static_cast<int>(table_.LockIndex(hv));
+      if (li == held_lock) {
+        id = next;
+        continue;
+      }
+      std::mutex& m = table_.LockAt(li);
+      if (!m.try_lock()) {
+        id = next;
+        continue;
+      }
+      if (it->refcount.load(std::memory_order_acquire) != 1) {
+        // Pinned by a reader: skip it, as memcached.
+        cc.lrutail_reflocked.fetch_add(1, std::memory_order_relaxed);
+        m.unlock();
+        id = next;
+        continue;
+      }
+      const uint8_t f = it->Flags();
+      auto unlink_here = [&] {
+        it->flags.fetch_and(static_cast<uint8_t>(~item_flag::kLinked), std::memory_order_acq_rel);
+        table_.Remove(hv, id);
+        QueueRemoveLocked(q, id, it);
+        SizesAdd(it, -1);
+        m.unlock();
+        unlinked[nunlinked++] = it;
+        removed++;
+      };
+      if (IsExpired(it, now) || IsFlushed(it, now)) {
+        cc.reclaimed.fetch_add(1, std::memory_order_relaxed);
+        if (!(f & item_flag::kFetched))
+          cc.expired_unfetched.fetch_add(1, std::memory_order_relaxed);
+        unlink_here();
+        id = next;
+        continue;
+      }
+      bool keep_going = false;
+      auto start_move = [&](Segment to) {
+        QueueRemoveLocked(q, id, it);
+        move_it = it;
+        move_id = id;
+        move_to = to;
+        hold = &m;
+        removed++;
+      };
+      switch (seg) {
+        case Segment::kHot:
+        case Segment::kWarm: {
+          const int pct = seg == Segment::kHot ? settings_.hot_lru_pct : settings_.warm_lru_pct;
+          const uint64_t limit = total_bytes * static_cast<uint64_t>(pct) / 100;
+          const RelTime at = it->atime.load(std::memory_order_relaxed);
+          const RelTime age = now > at ? now - at : 0;
+          if (f & item_flag::kActive) {
+            it->flags.fetch_and(static_cast<uint8_t>(~item_flag::kActive));
+            if (seg == Segment::kWarm) {
+              cc.moves_within_lru.fetch_add(1, std::memory_order_relaxed);
+              QueueRemoveLocked(q, id, it);
+              QueuePushLocked(q, id, it, Segment::kWarm);
+              m.unlock();
+              removed++;
+              keep_going = true;
+            } else {
+              cc.moves_to_warm.fetch_add(1, std::memory_order_relaxed);
+              start_move(Segment::kWarm);
+            }
+          } else if (q.bytes.load(std::memory_order_relaxed) > limit || age > max_age) {
+            cc.moves_to_cold.fetch_add(1, std::memory_order_relaxed);
+            start_move(Segment::kCold);
+          } else {
+            m.unlock();
+          }
+          break;
+        }
+        case Segment::kCold:
+          if (evict) {
+            if (!settings_.evict_to_free) {
+              m.unlock();
+              break;
+            }
+            const RelTime at = it->atime.load(std::memory_order_relaxed);
+            cc.evicted.fetch_add(1, std::memory_order_relaxed);
+            cc.evicted_time.store(now > at ? now - at : 0, std::memory_order_relaxed);
+            if (layout_.Exptime(it) != 0)
+              cc.evicted_nonzero.fetch_add(1, std::memory_order_relaxed);
+            if (!(f & item_flag::kFetched))
+              cc.evicted_unfetched.fetch_add(1, std::memory_order_relaxed);
+            if (f & item_flag::kActive) cc.evicted_active.fetch_add(1, std::memory_order_relaxed);
+            unlink_here();
+          } else if ((f & item_flag::kActive) && segmented_) {
+            cc.moves_to_warm.fetch_add(1, std::memory_order_relaxed);
+            it->flags.fetch_and(static_cast<uint8_t>(~item_flag::kActive));
+            start_move(Segment::kWarm);
+          } else {
+            m.unlock();
+          }
+          break;
+        case Segment::kTemp:
+          m.unlock();
+          break;
+      }
+      if (!keep_going) break;
+      id = next;
+    }
+  }
+  if (move_it != nullptr) {
+    QueuePush(cls, move_id, move_it, move_to);
+    hold->unlock();
+  }
+  for (int i = 0; i < nunlinked; i++) Release(unlinked[i]);
+  return removed;
+}
+
+int CacheEngine::Juggle(int cls) {
+  int did = 0;
+  if (settings_.temp_lru) {
+    for (int i = 0; i < kJuggleRounds; i++) {
+      if (PullTail(cls, Segment::kTemp, 0, false, 0, -1) <= 0) break;
+      did++;
+    }
+  }
+  if (!segmented_) return did;
+  const RelTime now = clock_->Now();
+  const RelTime cold_age = TailAge(cls, Segment::kCold, now);
+  const uint64_t total = Queue(cls, Segment::kHot).bytes.load(std::memory_order_relaxed) +
+                         Queue(cls, Segment::kWarm).bytes.load(std::memory_order_relaxed) +
+                         Queue(cls, Segment::kCold).bytes.load(std::memory_order_relaxed);
+  const auto hot_age = static_cast<RelTime>(cold_age * settings_.hot_max_factor);
+  const auto warm_age = static_cast<RelTime>(cold_age * settings_.warm_max_factor);
+  for (int i = 0; i < kJuggleRounds; i++) {
+    int more = 0;
+    if (PullTail(cls, Segment::kHot, total, false, hot_age, -1) > 0 ||
+        PullTail(cls, Segment::kWarm, total, false, warm_age, -1) > 0) {
+      more++;
+    }
+    more += PullTail(cls, Segment::kCold, 0, false, 0, -1);
+    if (more == 0) break;
+    did++;
+  }
+  return did;
+}
+
+int CacheEngine::RunMaintainerOnce() {
+  int did = 0;
+  for (int cls = 1; cls <= num_classes_; cls++) {
+    uint64_t n = 0;
+    for (int s = 0; s < kNumSegments; s++) {
+      n += Queue(cls, static_cast<Segment>(s)).count.load(std::memory_order_relaxed);
+    }
+    if (n > 0) did += Juggle(cls);
+  }
+  maintainer_juggles_.fetch_add(1, std::memory_order_relaxed);
+  return did;
+}
+
+void CacheEngine::CrawlBucket(uint64_t pos, uint64_t* reclaimed) {
+  const RelTime now = clock_->Now();
+  table_.VisitBucket(pos, [&](ItemId id, ItemHeader* it, uint32_t hv) {
+    ItemClassCounters& cc = class_counters_[LruClassOf(it)];
+    cc.crawler_items_checked.fetch_add(1, std::memory_order_relaxed);
+    const bool flushed = IsFlushed(it, now);
+    if (!flushed && !IsExpired(it, now)) return;
+    cc.crawler_reclaimed.fetch_add(1, std::memory_order_relaxed);
+    if (!flushed && !it->Has(item_flag::kFetched)) {
+      cc.expired_unfetched.fetch_add(1, std::memory_order_relaxed);
+    }
+    UnlinkLocked(hv, id, it);
+    (*reclaimed)++;
+  });
+}
+
+uint64_t CacheEngine::RunCrawlerOnce() {
+  crawler_running_.store(true, std::memory_order_relaxed);
+  crawler_starts_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t reclaimed = 0;
+  const uint64_t n = table_.bucket_count();
+  for (uint64_t pos = 0; pos < n; pos++) CrawlBucket(pos, &reclaimed);
+  crawler_running_.store(false, std::memory_order_relaxed);
+  return reclaimed;
+}
+
+uint64_t CacheEngine::QueueCount(int lru_class, Segment seg) const {
+  return Queue(lru_class, seg).count.load(std::memory_order_relaxed);
+}
+
+}  // namespace memfleet::storage
