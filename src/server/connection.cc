@@ -85,12 +85,6 @@ void Connection::OnEvent(uint32_t events) {
   if (events & EPOLLOUT) {
     FlushOutput();
     if (closed_) return;
-    if (paused_ && out_.empty()) {
-      paused_ = false;
-      ProcessInput();  // requests that were waiting in the read buffer
-      FlushOutput();
-      if (closed_) return;
-    }
   }
   if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !paused_ && !close_after_write_) {
     for (int i = 0; i < kReadsPerEvent; ++i) {
@@ -196,18 +190,25 @@ void Connection::ProcessInput() {
 }
 
 void Connection::FlushOutput() {
-  if (closed_) return;
-  if (!out_.empty()) {
-    ssize_t w = out_.Flush(fd_);
-    if (w < 0) {
+  for (;;) {
+    if (closed_) return;
+    if (!out_.empty()) {
+      ssize_t w = out_.Flush(fd_);
+      if (w < 0) {
+        Close();
+        return;
+      }
+      worker_->stats().bytes_written.Add(static_cast<uint64_t>(w));
+    }
+    if (!out_.empty()) break;
+    if (close_after_write_) {
       Close();
       return;
     }
-    worker_->stats().bytes_written.Add(static_cast<uint64_t>(w));
-  }
-  if (out_.empty() && close_after_write_) {
-    Close();
-    return;
+    if (!paused_) break;
+    // Backpressure is over: execute the requests that waited in the read buffer.
+    paused_ = false;
+    ProcessInput();
   }
   UpdateInterest();
 }

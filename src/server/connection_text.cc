@@ -116,8 +116,8 @@ void Connection::ExecuteRetrieval(const text::Request& req) {
   while (keys.Next(&key)) {
     storage::ItemRef item =
         touch ? engine_->GetAndTouch(session, key, exptime) : engine_->Get(session, key);
-    st.cmd_get.Add();
-    if (touch) st.cmd_touch.Add();
+    // memcached counts gat/gats as touches, not as gets.
+    (touch ? st.cmd_touch : st.cmd_get).Add();
     if (detail) server_->RecordPrefix(key, true, static_cast<bool>(item), false, false);
     if (item) AppendValue(std::move(item), key, with_cas);
   }

@@ -73,8 +73,11 @@ Status Server::Start() {
     std::vector<std::string> hosts = settings_.listen;
     if (hosts.empty()) hosts.push_back("");
     int port = settings_.port;
-    for (const std::string& host : hosts) {
-      auto ls = net::ListenTcp(host, port, settings_.backlog);
+    for (const std::string& entry : hosts) {
+      // -l accepts "host", "host:port", "[v6]" and "[v6]:port", as memcached does.
+      ListenAddress a = SplitListenEntry(entry);
+      int this_port = a.port >= 0 ? a.port : port;
+      auto ls = net::ListenTcp(a.host, this_port, settings_.backlog);
       if (!ls.ok()) {
         CloseListeners();
         return ls.status();
@@ -84,7 +87,7 @@ Status Server::Start() {
         listeners_.push_back(l);
       }
       // With -p 0 every further address binds the port the first one got.
-      if (port == 0 && bound_port_ > 0) port = bound_port_;
+      if (port == 0 && a.port < 0 && bound_port_ > 0) port = bound_port_;
     }
   }
   if (!main_loop_.ok()) return Status::Internal("cannot create event loop");

@@ -126,7 +126,7 @@ class CacheEngine final : public Engine {
     return e != 0 && e <= now;
   }
   bool IsFlushed(const ItemHeader* it, RelTime now) const;
-  ItemRef TouchImpl(Session& s, std::string_view key, RelTime exptime, bool is_get);
+  ItemRef TouchImpl(Session& s, std::string_view key, RelTime exptime);
   uint64_t NextCas() { return cas_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
   // LRU class: CHUNKED items are queued with the largest class, whose memory they hold.
   int LruClassOf(const ItemHeader* it) const {

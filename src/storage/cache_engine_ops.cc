@@ -117,18 +117,17 @@ ItemRef CacheEngine::Get(Session& s, std::string_view key) {
 }
 
 ItemRef CacheEngine::GetAndTouch(Session& s, std::string_view key, RelTime exptime) {
-  return TouchImpl(s, key, exptime, /*is_get=*/true);
+  return TouchImpl(s, key, exptime);
 }
 
 bool CacheEngine::Touch(Session& s, std::string_view key, RelTime exptime) {
-  return static_cast<bool>(TouchImpl(s, key, exptime, /*is_get=*/false));
+  return static_cast<bool>(TouchImpl(s, key, exptime));
 }
 
 // Sets a new exptime on a live item and pins it. An item stored without an exptime slot is
 // copied into one that has it (same cas, as memcached keeps the cas on touch).
-ItemRef CacheEngine::TouchImpl(Session& s, std::string_view key, RelTime exptime, bool is_get) {
+ItemRef CacheEngine::TouchImpl(Session& s, std::string_view key, RelTime exptime) {
   if (key.empty() || key.size() > kKeyMaxLength) {
-    if (is_get) s.get_misses.Add();
     s.touch_misses.Add();
     return {};
   }
@@ -149,6 +148,8 @@ ItemRef CacheEngine::TouchImpl(Session& s, std::string_view key, RelTime exptime
       n->flags.fetch_or(it->Flags() & (item_flag::kFetched | item_flag::kActive));
       ItemId nid = arena_->IdOf(n);
       ReplaceLocked(hv, id, it, nid, n, /*keep_cas=*/true);
+      // The same item moved to a bigger chunk: not a new item for total_items.
+      total_items_.fetch_sub(1, std::memory_order_relaxed);
       Release(n);  // the allocation reference; the link holds it now
       it = n;
       id = nid;
@@ -157,13 +158,12 @@ ItemRef CacheEngine::TouchImpl(Session& s, std::string_view key, RelTime exptime
     layout_.SetExptime(it, exptime);
   }
   if (it == nullptr || it->refcount.load(std::memory_order_relaxed) >= kMaxPins) {
-    if (is_get) s.get_misses.Add();
     s.touch_misses.Add();
     return {};
   }
   it->refcount.fetch_add(1, std::memory_order_relaxed);
   Bump(s, id, it, clock_->Now());
-  if (is_get) CountHit(s, it);
+  // gat/gats count as touches only, never as get hits or misses (as memcached counts them).
   s.cls(arena_->ClassOfPtr(it)).touch_hits.Add();
   return ItemRef(this, it);
 }

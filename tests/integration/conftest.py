@@ -4,12 +4,12 @@ How to run (from the repository root; always with Debian's /usr/bin/python3, whi
 python3-pytest, python3-pymemcache, python3-pylibmc and python3-memcache are installed):
 
     scripts/install-deps.sh                      # once: clients, memcached, memccapable
-    cmake --preset asan && cmake --build --preset asan
-    /usr/bin/python3 -m pytest tests/integration             # against build/asan/apps/memfleetd
+    make asan release                            # build/asan/bin/memfleetd, build/release/bin/...
+    /usr/bin/python3 -m pytest tests/integration # against build/asan/bin/memfleetd
 
 Against another build of memfleetd:
 
-    MEMFLEETD=build/debug/apps/memfleetd /usr/bin/python3 -m pytest tests/integration
+    MEMFLEETD=build/debug/bin/memfleetd /usr/bin/python3 -m pytest tests/integration
 
 Against the reference server (memcached 1.6 is the specification; this run must pass, and is how
 every expectation in this directory was checked):
@@ -20,8 +20,10 @@ When the binary is memcached the fixture adds `-u nobody` (memcached refuses to 
 it), and tests marked `memfleet_only` (properties memcached does not have, e.g. "-U 1 is rejected
 because UDP is not supported yet" or the RSS bound of the release build) are skipped.
 
-The memory test starts the RELEASE binary: MEMFLEETD_RELEASE (default build/release/apps/memfleetd);
-it is skipped with a reason when that binary is missing.
+Defaults when the variables are unset: MEMFLEETD = build/asan/bin/memfleetd (or the older
+build/asan/apps/memfleetd[/memfleetd]). The memory test starts the RELEASE binary: MEMFLEETD_RELEASE
+(default build/release/bin/memfleetd, or build/release/apps/memfleetd[/memfleetd]); it is skipped
+with a reason when that binary is missing. Relative paths are relative to the repository root.
 
 Fixtures:
   start_server(args=(), *, binary=None, name=None, expected_exit_codes=(0,)) -> ServerProcess
@@ -36,6 +38,21 @@ teardown) if the server died, exited non-zero, needed SIGKILL, or printed a sani
 
 Rules for tests here: assert real outcomes, never timings; bound every loop in count and time;
 talk only to 127.0.0.1 (or a unix socket in a temporary directory).
+
+memcached 1.6.18 behaviours the tests pin that are easy to get wrong (memcached is right):
+  - bad data chunk: exactly <length>+2 bytes are consumed, then parsing resumes (so the rest of
+    the line usually yields a second reply, ERROR); the old value stays. A value over -I is read
+    and discarded, and the old item under that key IS removed; the SERVER_ERROR comes only after
+    the data has arrived.
+  - a malformed storage command line (bad flags/exptime/length, key > 250) is NOT followed by a
+    swallow of its data block: the data line is parsed as a command and answers ERROR.
+  - `flush_all N` takes effect at (now + N - 1) on a one-second clock: `flush_all 1` is
+    immediate; items stored in the second the deadline passes are dropped too.
+  - `gat`/`gats` count as touches (cmd_touch, touch_hits/misses), not as gets; cmd_get counts
+    keys, not commands; incr/decr in place do not count in total_items.
+  - `-c N` leaves room for reserved descriptors: with -c 64 -t 4 about 40 clients are served;
+    memcached also lowers RLIMIT_NOFILE to N, so -c 10 -t 4 does not start at all.
+  - memccapable -a: all 27 ASCII tests pass against the reference; none is skipped.
 """
 
 from __future__ import annotations

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_BINARY = "build/asan/apps/memfleetd"
-DEFAULT_RELEASE_BINARY = "build/release/apps/memfleetd"
+# Where the builds put the binary (apps/memfleetd/CMakeLists.txt sets build/<preset>/bin); the
+# older build/<preset>/apps/memfleetd location is still accepted. The first that exists wins.
+DEFAULT_BINARIES = ("build/asan/bin/memfleetd", "build/asan/apps/memfleetd")
+DEFAULT_RELEASE_BINARIES = ("build/release/bin/memfleetd", "build/release/apps/memfleetd")
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 20.0  # an ASan binary on a loaded machine can be slow to start
@@ -36,15 +38,26 @@ SANITIZER_MARKERS = (
 )
 
 
-def resolve_binary(value: Optional[str], default: str) -> Path:
-    """A relative path is relative to the repository root. A directory stands for the executable
-    of the same name inside it: CMake's add_subdirectory(apps/memfleetd) puts the binary at
-    build/<preset>/apps/memfleetd/memfleetd, so build/<preset>/apps/memfleetd is a directory."""
-    path = Path(value or default)
-    path = path if path.is_absolute() else REPO_ROOT / path
-    if path.is_dir() and (path / path.name).is_file():
-        path = path / path.name
-    return path
+def resolve_binary(value: Optional[str], defaults: Sequence[str]) -> Path:
+    """`value` (an environment variable), else the first of `defaults` that exists, else the first
+    default. A relative path is relative to the repository root. A directory stands for the
+    executable of the same name inside it (without RUNTIME_OUTPUT_DIRECTORY, CMake puts the binary
+    at build/<preset>/apps/memfleetd/memfleetd)."""
+
+    def resolve(text: str) -> Path:
+        path = Path(text)
+        path = path if path.is_absolute() else REPO_ROOT / path
+        if path.is_dir() and (path / path.name).is_file():
+            path = path / path.name
+        return path
+
+    if value:
+        return resolve(value)
+    for candidate in defaults:
+        path = resolve(candidate)
+        if path.is_file():
+            return path
+    return resolve(defaults[0])
 
 
 def check_executable(binary: Path) -> Optional[str]:
@@ -59,11 +72,11 @@ def check_executable(binary: Path) -> Optional[str]:
 
 
 def server_binary() -> Path:
-    return resolve_binary(os.environ.get("MEMFLEETD"), DEFAULT_BINARY)
+    return resolve_binary(os.environ.get("MEMFLEETD"), DEFAULT_BINARIES)
 
 
 def release_binary() -> Path:
-    return resolve_binary(os.environ.get("MEMFLEETD_RELEASE"), DEFAULT_RELEASE_BINARY)
+    return resolve_binary(os.environ.get("MEMFLEETD_RELEASE"), DEFAULT_RELEASE_BINARIES)
 
 
 def is_reference(binary: Path) -> bool:
@@ -134,8 +147,7 @@ class ServerProcess:
         problem = check_executable(self.binary)
         if problem:
             raise ServerStartError(
-                f"{problem}: build it (cmake --preset asan && cmake --build --preset asan) "
-                f"or point MEMFLEETD at it")
+                f"{problem}: build it (make asan) or point MEMFLEETD at it")
         self.unix_path = _flag_value(self.extra_args, "-s", "--unix-socket")
         last_error = ""
         for attempt in range(START_ATTEMPTS):

@@ -31,8 +31,8 @@ def vm_kb(pid, field):
 def test_rss_stays_within_memory_limit(start_server):
     binary = release_binary()
     if check_executable(binary):
-        pytest.skip(f"release binary {binary} not built (cmake --preset release && "
-                    f"cmake --build --preset release), or set MEMFLEETD_RELEASE")
+        pytest.skip(f"release binary {binary} not built (make release), or set "
+                    f"MEMFLEETD_RELEASE")
     srv = start_server(["-m", str(CACHE_MB)], binary=binary, name="release")
     with WireConn(srv.addr, timeout=60) as c:
         for batch in range(ITEMS // 1000):
