@@ -268,7 +268,11 @@ void Connection::ExecuteStats(const text::Request& req) {
   }
   std::string_view sub = req.tokens[1];
   if (sub == "settings") {
-    AppendSettingsStats(server_->settings(), sink);
+    // Show the values operators may have changed at run time.
+    Settings current = server_->settings();
+    current.verbose = server_->verbosity();
+    current.detail_enabled = server_->detail_enabled();
+    AppendSettingsStats(current, sink);
   } else if (sub == "items") {
     engine_->AppendItemsStats(sink);
   } else if (sub == "slabs") {
