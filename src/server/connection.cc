@@ -8,7 +8,10 @@
 #include <cstring>
 
 #include "net/socket.h"
+#include "server/binary_state.h"
+#include "server/meta_state.h"
 #include "server/server.h"
+#include "server/watch_state.h"
 #include "server/worker.h"
 
 namespace memfleet::server {
@@ -147,6 +150,29 @@ ssize_t Connection::ReadSome(bool* buffer_was_full) {
 }
 
 void Connection::ProcessInput() {
+  if (protocol_ == Protocol::kUndecided) {
+    if (rstart_ == rend_) return;
+    switch (server_->settings().protocol) {
+      case BindingProtocol::kAscii:
+        protocol_ = Protocol::kText;
+        break;
+      case BindingProtocol::kBinary:
+        protocol_ = Protocol::kBinary;
+        break;
+      case BindingProtocol::kAuto:
+        protocol_ = static_cast<uint8_t>(rbuf_[rstart_]) == 0x80 ? Protocol::kBinary
+                                                                  : Protocol::kText;
+        break;
+    }
+  }
+  if (protocol_ == Protocol::kBinary) {
+    ProcessBinaryInput();
+  } else {
+    ProcessTextInput();
+  }
+}
+
+void Connection::ProcessTextInput() {
   namespace text = protocol::text;
   while (!closed_ && !close_after_write_) {
     if (out_.pending() > kOutputHighWater) {

@@ -26,6 +26,13 @@ namespace memfleet::server {
 class Worker;
 class Server;
 
+// Per-connection state of the protocol extensions, each defined in its own header and used only
+// by its own source file: meta_state.h (connection_meta.cc), binary_state.h
+// (connection_binary.cc), watch_state.h (connection_admin.cc).
+struct MetaState;
+struct BinaryState;
+struct WatchState;
+
 class Connection : public net::EventLoop::Handler {
  public:
   Connection(Worker* worker, int fd, std::string listen_addr);
@@ -52,9 +59,15 @@ class Connection : public net::EventLoop::Handler {
 
  private:
   enum class InState : uint8_t { kCommand, kValue, kSwallow };
+  // Which protocol this connection speaks: decided by -B, or by the first byte under -B auto
+  // (0x80 is a binary request magic; anything else is text).
+  enum class Protocol : uint8_t { kUndecided, kText, kBinary };
+  // Who gets the data block of the store in progress, once it is read.
+  enum class PendingKind : uint8_t { kText, kMeta, kBinary };
 
   ssize_t ReadSome(bool* buffer_was_full);
   void ProcessInput();
+  void ProcessTextInput();
   void FlushOutput();
   void UpdateInterest();
 
@@ -70,6 +83,16 @@ class Connection : public net::EventLoop::Handler {
   void ExecuteFlushAll(const protocol::text::Request& req);
   void ExecuteStats(const protocol::text::Request& req);
   void ExecuteAdmin(const protocol::text::Request& req);
+  // Meta commands mg/ms/md/ma/mn/me (connection_meta.cc). An ms arms the pending store with
+  // PendingKind::kMeta; FinishMetaStore(data_ok) completes it once its data block is read.
+  void ExecuteMeta(const protocol::text::Request& req);
+  void FinishMetaStore(bool data_ok);
+  // Binary protocol (connection_binary.cc): consumes requests from the read buffer. A binary
+  // store arms the pending store with PendingKind::kBinary; FinishBinaryStore completes it.
+  void ProcessBinaryInput();
+  void FinishBinaryStore(bool data_ok);
+  // Operator commands: slabs, lru_crawler, lru, watch, misbehave (connection_admin.cc).
+  void ExecuteOperator(const protocol::text::Request& req);
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
   void Reply(std::string_view line);
@@ -93,6 +116,8 @@ class Connection : public net::EventLoop::Handler {
 
   OutBuffer out_;
   InState in_state_ = InState::kCommand;
+  Protocol protocol_ = Protocol::kUndecided;
+  PendingKind pending_kind_ = PendingKind::kText;
   bool noreply_ = false;  // the request being executed asked for noreply
 
   // A storage command waiting for its data block.
@@ -104,6 +129,10 @@ class Connection : public net::EventLoop::Handler {
   char crlf_[2] = {0, 0};
   size_t crlf_got_ = 0;
   size_t swallow_left_ = 0;
+
+  std::unique_ptr<MetaState> meta_;
+  std::unique_ptr<BinaryState> binary_;
+  std::unique_ptr<WatchState> watch_;
 
   std::atomic<RelTime> last_cmd_time_{0};
   std::atomic<uint8_t> state_{0};

@@ -71,6 +71,21 @@ void Connection::Execute(const text::Request& req) {
     case text::Command::kStats:
       ExecuteStats(req);
       return;
+    case text::Command::kMetaGet:
+    case text::Command::kMetaSet:
+    case text::Command::kMetaDelete:
+    case text::Command::kMetaArithmetic:
+    case text::Command::kMetaNoop:
+    case text::Command::kMetaDebug:
+      ExecuteMeta(req);
+      return;
+    case text::Command::kSlabs:
+    case text::Command::kLruCrawler:
+    case text::Command::kLru:
+    case text::Command::kWatch:
+    case text::Command::kMisbehave:
+      ExecuteOperator(req);
+      return;
     default:
       ExecuteAdmin(req);
       return;
@@ -146,6 +161,7 @@ void Connection::BeginStore(const text::Request& req) {
     return;
   }
   if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, true, false);
+  pending_kind_ = PendingKind::kText;
   pending_op_ = op;
   pending_cas_ = req.cas;
   writer_.emplace(pending_item_);
@@ -178,7 +194,16 @@ bool Connection::ContinueValue() {
 void Connection::FinishStore() {
   in_state_ = InState::kCommand;
   writer_.reset();
-  if (crlf_[0] != '\r' || crlf_[1] != '\n') {
+  bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
+  if (pending_kind_ == PendingKind::kMeta) {
+    FinishMetaStore(data_ok);
+    return;
+  }
+  if (pending_kind_ == PendingKind::kBinary) {
+    FinishBinaryStore(data_ok);
+    return;
+  }
+  if (!data_ok) {
     pending_item_.Reset();
     Reply("CLIENT_ERROR bad data chunk");
     return;
