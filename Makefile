@@ -10,6 +10,8 @@ JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
 FUZZ_SECONDS ?= 20
 RUN_ARGS ?= -l 127.0.0.1 -p 11211 -m 64 -t 4
+MEMFLEETD ?= $(CURDIR)/build/asan/bin/memfleetd
+MEMFLEETD_RELEASE ?= $(CURDIR)/build/release/bin/memfleetd
 
 .PHONY: all run test deps build release asan tsan unit unit-tsan integration fuzz format format-check clean
 
@@ -44,7 +46,7 @@ unit-tsan: tsan
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 integration: asan release
-	MEMFLEETD=$(CURDIR)/build/asan/bin/memfleetd MEMFLEETD_RELEASE=$(CURDIR)/build/release/bin/memfleetd \
+	MEMFLEETD=$(MEMFLEETD) MEMFLEETD_RELEASE=$(MEMFLEETD_RELEASE) \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 fuzz:
