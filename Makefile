@@ -49,13 +49,16 @@ integration: asan release
 	MEMFLEETD=$(MEMFLEETD) MEMFLEETD_RELEASE=$(MEMFLEETD_RELEASE) \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
+# Every tests/fuzz/<name>_parser_fuzz.cc is built and run on a copy of tests/fuzz/corpus/<name>.
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/*_fuzz.cc)))
+
 fuzz:
 	@if command -v clang++ >/dev/null; then \
-	  cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target text_parser_fuzz && \
-	  for t in build/fuzz/tests/fuzz/*_fuzz; do \
-	    name=$$(basename $$t _fuzz); corpus=tests/fuzz/corpus/$${name%_parser}; \
+	  cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target $(FUZZ_TARGETS) && \
+	  for name in $(FUZZ_TARGETS); do \
+	    t=build/fuzz/tests/fuzz/$$name; corpus=tests/fuzz/corpus/$${name%_parser_fuzz}; \
 	    work=$$(mktemp -d); cp -r $$corpus/. $$work/ 2>/dev/null; \
-	    echo "fuzzing $$t for $(FUZZ_SECONDS)s"; \
+	    echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
 	    $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$work >$$work.log 2>&1 || { tail -50 $$work.log; exit 1; }; \
 	    tail -1 $$work.log; rm -rf $$work $$work.log; \
 	  done; \
