@@ -205,7 +205,12 @@ void Connection::ProcessTextInput() {
     if (r.status == text::ParseStatus::kError) {
       rstart_ += r.consumed;
       noreply_ = req.noreply;
-      Reply(r.error);
+      // With -F, memcached refuses flush_all before it looks at the arguments.
+      if (req.command == text::Command::kFlushAll && !server_->settings().flush_enabled) {
+        Reply("CLIENT_ERROR flush_all not allowed");
+      } else {
+        Reply(r.error);
+      }
       continue;
     }
     // Execute before consuming: the request's views point into the read buffer, which is not

@@ -350,7 +350,7 @@ void Connection::ExecuteAdmin(const text::Request& req) {
         ReplyAlways("ERROR: shutdown not enabled");
         return;
       }
-      bool graceful = req.ntokens >= 2 && req.tokens[1] == "graceful";
+      bool graceful = req.ntokens == 2 && req.tokens[1] == "graceful";
       if (req.ntokens >= 2 && !graceful) {
         ReplyAlways("CLIENT_ERROR invalid shutdown mode");
         return;
@@ -365,8 +365,7 @@ void Connection::ExecuteAdmin(const text::Request& req) {
         return;
       }
       if (!engine_->SetMemoryLimit(static_cast<uint64_t>(req.number) * 1024 * 1024)) {
-        ReplyAlways("MEMLIMIT_ADJUST_FAILED input value of " + std::to_string(req.number) +
-                    " is too small");
+        out_.Append(text::kReplyMemlimitAdjustFailed);
         return;
       }
       Reply("OK");
