@@ -5,6 +5,7 @@
 #   make unit         unit tests (ASan build)     make integration   pytest suite
 #   make fuzz         libFuzzer run of the parsers (clang)
 #   make format       clang-format every file     make format-check  CI formatting check
+#   make bench        memfleetd vs memcached side by side (BENCH_QUICK=1: a few seconds per run)
 
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
@@ -13,7 +14,7 @@ RUN_ARGS ?= -l 127.0.0.1 -p 11211 -m 64 -t 4
 MEMFLEETD ?= $(CURDIR)/build/asan/bin/memfleetd
 MEMFLEETD_RELEASE ?= $(CURDIR)/build/release/bin/memfleetd
 
-.PHONY: all run test deps build release asan tsan unit unit-tsan integration fuzz format format-check clean
+.PHONY: all run test deps build release asan tsan unit unit-tsan integration fuzz format format-check clean bench
 
 all: build
 
@@ -75,6 +76,15 @@ format:
 
 format-check:
 	find src apps tests tools bench include -name '*.h' -o -name '*.cc' 2>/dev/null | xargs -r clang-format --dry-run -Werror
+
+# Side-by-side benchmark against Debian's memcached (bench/compare; tables in docs/benchmarks.md).
+# Not part of `make test`. BENCH_QUICK=1 for a short run; BENCH_ARGS for more compare flags.
+BENCH_BUILD ?= $(CURDIR)/build/release
+BENCH_ARGS ?=
+
+bench:
+	@command -v memcached >/dev/null || bash scripts/install-deps.sh
+	$(PYTHON) bench/compare --build-dir $(BENCH_BUILD) $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -11,7 +11,8 @@
 //    takes g (memcached: k and m only).
 //  - Negative values memcached lets through are refused: -n, -R, -b, -p, idle_timeout,
 //    temporary_ttl.
-//  - Not supported, with a clear message: -U other than 0 (UDP), -S (SASL), -Z and ssl_* (TLS),
+//  - -S reads its users from the file named by MEMCACHED_SASL_PWDB (no Cyrus SASL).
+//  - Not supported, with a clear message: -U other than 0 (UDP), -Z and ssl_* (TLS),
 //    -e (restartable memory file), -N (NAPI ids), -i (license text), ext_* (extstore),
 //    sock_cookie_id, proxy_*. -o drop_privileges is accepted with a warning (no seccomp here).
 //  - -o slab_chunk_max is in bytes, as memcached 1.6.18 really treats it (its -h says
@@ -384,8 +385,9 @@ const Flag kFlags[] = {
     {'B', "protocol", required_argument, SetProtocol},
     {'I', "max-item-size", required_argument, SetItemSizeMax},
     {'S', "enable-sasl", no_argument,
-     [](std::string_view, ParseState&) {
-       return Invalid("This server is not built with SASL support.");
+     [](std::string_view, ParseState& st) {
+       st.s.sasl = true;
+       return Status::Ok();
      }},
     {'F', "disable-flush-all", no_argument,
      [](std::string_view, ParseState& st) {
@@ -825,6 +827,13 @@ Status Validate(ParseState& st) {
   if (s.temp_lru && !s.lru_maintainer_thread) {
     return Invalid("temporary_ttl requires lru_maintainer to be enabled");
   }
+  if (s.sasl) {  // SASL is spoken over the binary protocol only (memcached's rule)
+    if (!st.protocol_specified) {
+      s.protocol = BindingProtocol::kBinary;
+    } else if (s.protocol != BindingProtocol::kBinary) {
+      return Invalid("ERROR: You cannot allow the ASCII protocol while using SASL.");
+    }
+  }
   if (!s.auth_file.empty()) {
     if (!st.protocol_specified) {
       s.protocol = BindingProtocol::kAscii;
@@ -979,6 +988,7 @@ std::string UsageText() {
        "auto-negotiate)\n";
   u += "-I, --max-item-size=<num> adjusts max item size\n"
        "                          (default: 1m, min: 1k, max: 1024m)\n";
+  u += "-S, --enable-sasl         turn on Sasl authentication\n";
   u += "-F, --disable-flush-all   disable flush_all command\n";
   u += "-X, --disable-dumping     disable stats cachedump and lru_crawler metadump\n";
   u += "-W  --disable-watch       disable watch commands (live logging)\n";

@@ -438,7 +438,12 @@ INSTANTIATE_TEST_SUITE_P(
                    {"-B", "auto", "-Y", "/a"},
                    "ERROR: You cannot allow the BINARY protocol while using ascii authentication "
                    "tokens."},
-        RejectCase{"S", {"-S"}, "This server is not built with SASL support."},
+        RejectCase{"S_ascii",
+                   {"-S", "-B", "ascii"},
+                   "ERROR: You cannot allow the ASCII protocol while using SASL."},
+        RejectCase{"S_auto",
+                   {"-B", "auto", "-S"},
+                   "ERROR: You cannot allow the ASCII protocol while using SASL."},
         RejectCase{"Z", {"--enable-ssl"}, "This server is not built with TLS support."},
         RejectCase{"e",
                    {"-e", "/dev/shm/x"},
@@ -830,7 +835,7 @@ TEST(CommandLineTest, UsageListsEveryFlagAndSubOption) {
     EXPECT_NE(u.find(std::string("   - ") + key + ":"), std::string::npos) << key;
   }
   // Options memfleetd does not have are not advertised.
-  for (const char* absent : {"--enable-ssl", "--enable-sasl", "--memory-file", "ext_path", "ssl_",
+  for (const char* absent : {"--enable-ssl", "--memory-file", "ext_path", "ssl_",
                              "--license", "--napi"}) {
     EXPECT_EQ(u.find(absent), std::string::npos) << absent;
   }

@@ -193,6 +193,10 @@ void Connection::ProcessTextInput() {
       continue;
     }
     if (rstart_ == rend_) break;
+    if (!authenticated_ && !server_->settings().auth_file.empty()) {
+      if (!ProcessAsciiAuth()) break;
+      continue;
+    }
     text::Request req;
     text::ParseResult r =
         text::ParseRequest(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), &req);

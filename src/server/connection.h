@@ -14,9 +14,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "net/event_loop.h"
+#include "protocol/meta/meta.h"
 #include "protocol/text/request.h"
 #include "server/out_buffer.h"
 #include "storage/engine.h"
@@ -87,10 +90,24 @@ class Connection : public net::EventLoop::Handler {
   // PendingKind::kMeta; FinishMetaStore(data_ok) completes it once its data block is read.
   void ExecuteMeta(const protocol::text::Request& req);
   void FinishMetaStore(bool data_ok);
+  void ExecuteMetaGet(const protocol::meta::MetaFlags& flags,
+                      std::span<const std::string_view> tokens);
+  void BeginMetaStore(const protocol::text::Request& req, const protocol::meta::MetaFlags& flags,
+                      std::span<const std::string_view> tokens);
+  void ExecuteMetaDelete(const protocol::meta::MetaFlags& flags,
+                         std::span<const std::string_view> tokens);
+  void ExecuteMetaArithmetic(const protocol::meta::MetaFlags& flags,
+                             std::span<const std::string_view> tokens);
+  void ExecuteMetaDebug(const protocol::text::Request& req);
   // Binary protocol (connection_binary.cc): consumes requests from the read buffer. A binary
   // store arms the pending store with PendingKind::kBinary; FinishBinaryStore completes it.
   void ProcessBinaryInput();
   void FinishBinaryStore(bool data_ok);
+  // The binary commands themselves, defined in connection_binary.cc.
+  friend class BinaryCommands;
+  // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
+  // when it needs more bytes.
+  bool ProcessAsciiAuth();
   // Operator commands: slabs, lru_crawler, lru, watch, misbehave (connection_admin.cc).
   void ExecuteOperator(const protocol::text::Request& req);
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
@@ -119,6 +136,7 @@ class Connection : public net::EventLoop::Handler {
   Protocol protocol_ = Protocol::kUndecided;
   PendingKind pending_kind_ = PendingKind::kText;
   bool noreply_ = false;  // the request being executed asked for noreply
+  bool authenticated_ = false;  // -S / -Y: this connection has authenticated
 
   // A storage command waiting for its data block.
   storage::ItemRef pending_item_;

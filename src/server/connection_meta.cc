@@ -1,11 +1,497 @@
-// Meta protocol commands for Connection (see connection.h). Not implemented yet: memfleetd
-// answers them as an unknown command, as docs/compatibility.md says.
+// Meta protocol commands (mg ms md ma mn me) for Connection (see connection.h), byte for byte
+// as memcached 1.6.18 answers them. Flags are parsed and replies composed by protocol/meta;
+// the engine decides hits, wins and staleness under its stripe locks (storage/engine.h).
+#include <cstring>
+#include <span>
+
+#include "protocol/meta/meta.h"
+#include "protocol/text/reply.h"
 #include "server/connection.h"
+#include "server/meta_state.h"
+#include "server/server.h"
+#include "server/worker.h"
 
 namespace memfleet::server {
 
-void Connection::ExecuteMeta(const protocol::text::Request&) { ReplyAlways("ERROR"); }
+namespace meta = protocol::meta;
+namespace text = protocol::text;
+using storage::StoreOp;
 
-void Connection::FinishMetaStore(bool) { pending_item_.Reset(); }
+namespace {
+
+// Values up to this size are copied into the output buffer; larger ones are sent from item memory.
+constexpr uint32_t kCopyValueLimit = 16 * 1024;
+
+std::span<const std::string_view> FlagTokens(const text::Request& req, size_t first) {
+  if (req.ntokens <= first) return {};
+  return std::span<const std::string_view>(req.tokens.data() + first, req.ntokens - first);
+}
+
+// The remaining TTL memcached prints for exptime e: -1 for never.
+void WriteTtl(meta::MetaReplyWriter& w, RelTime e, RelTime now) {
+  w.Ttl(e == 0, static_cast<uint32_t>(e - now));
+}
+
+// Appends a value that did not fit in the reply line's buffer, then "\r\n".
+void AppendLargeValue(OutBuffer& out, storage::ItemRef item) {
+  if (item.chunked()) {
+    std::vector<std::span<const char>> pieces;
+    item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
+    for (std::span<const char> s : pieces) out.AppendExternal(s.data(), s.size());
+    out.AppendPinned(nullptr, 0, std::move(item));
+  } else {
+    std::span<const char> v = item.value();
+    out.AppendPinned(v.data(), v.size(), std::move(item));
+  }
+  out.Append("\r\n", 2);
+}
+
+}  // namespace
+
+void Connection::ExecuteMeta(const text::Request& req) {
+  if (req.command == text::Command::kMetaNoop) {
+    out_.Append(text::kMetaReplyNoop);
+    return;
+  }
+  if (req.command == text::Command::kMetaDebug) {
+    ExecuteMetaDebug(req);
+    return;
+  }
+  meta::MetaCommand cmd = req.command == text::Command::kMetaGet   ? meta::MetaCommand::kGet
+                          : req.command == text::Command::kMetaSet ? meta::MetaCommand::kSet
+                          : req.command == text::Command::kMetaDelete
+                              ? meta::MetaCommand::kDelete
+                              : meta::MetaCommand::kArithmetic;
+  std::span<const std::string_view> tokens =
+      FlagTokens(req, cmd == meta::MetaCommand::kSet ? 3 : 2);
+  char key_buf[meta::kKeyMaxLength];
+  meta::MetaFlags flags;
+  std::string_view err = meta::ParseMetaFlags(cmd, req.key, tokens, key_buf, &flags);
+  if (!err.empty()) {
+    ReplyAlways(err);
+    if (cmd == meta::MetaCommand::kSet) {
+      swallow_left_ = static_cast<size_t>(req.value_length) + 2;
+      in_state_ = InState::kSwallow;
+    }
+    return;
+  }
+  switch (cmd) {
+    case meta::MetaCommand::kGet:
+      ExecuteMetaGet(flags, tokens);
+      return;
+    case meta::MetaCommand::kSet:
+      BeginMetaStore(req, flags, tokens);
+      return;
+    case meta::MetaCommand::kDelete:
+      ExecuteMetaDelete(flags, tokens);
+      return;
+    case meta::MetaCommand::kArithmetic:
+      ExecuteMetaArithmetic(flags, tokens);
+      return;
+  }
+}
+
+void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
+                                std::span<const std::string_view> tokens) {
+  Clock& clock = server_->clock();
+  RelTime now = clock.Now();
+  storage::MetaGetRequest mreq;
+  mreq.key = flags.key;
+  mreq.bump = !flags.no_update;
+  mreq.key_binary = flags.key_binary;
+  RelTime touch_exp = flags.touch ? clock.FromExptime(flags.ttl) : 0;
+  RelTime viv_exp = flags.vivify ? clock.FromExptime(flags.vivify_ttl) : 0;
+  // A vivified item ends with the exptime of whichever of T and N comes last on the line.
+  RelTime created_exp = 0;
+  size_t t_index = tokens.size(), r_index = tokens.size();
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    char c = tokens[i][0];
+    if (c == 'T') {
+      created_exp = touch_exp;
+      t_index = i;
+    } else if (c == 'N') {
+      created_exp = viv_exp;
+    } else if (c == 'R') {
+      r_index = i;
+    }
+  }
+  mreq.touch = flags.touch;
+  mreq.exptime = touch_exp;
+  mreq.vivify = flags.vivify;
+  mreq.vivify_exptime = created_exp;
+  mreq.recache = flags.recache;
+  mreq.recache_time = flags.recache ? clock.FromExptime(flags.recache_ttl) : 0;
+  mreq.recache_sees_touch = t_index < r_index;
+  storage::MetaGetReply rep = engine_->MetaGet(worker_->session(), mreq);
+  WorkerStats& st = worker_->stats();
+
+  if (!rep.item) {
+    st.cmd_get.Add();
+    if (flags.quiet) return;
+    char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+    meta::MetaReplyWriter w(dst);
+    w.Code("EN");
+    for (std::string_view tok : tokens) {
+      if (tok[0] == 'O') w.Opaque(tok);
+      if (tok[0] == 'k') w.Key(flags.key, flags.key_binary);
+    }
+    out_.Commit(w.End());
+    return;
+  }
+  (flags.touch && !rep.created ? st.cmd_touch : st.cmd_get).Add();
+  storage::ItemRef& item = rep.item;
+  uint32_t len = item.value_length();
+  bool copy = flags.value && len <= kCopyValueLimit && !item.chunked();
+  char* dst = out_.Reserve(meta::kMaxReplyLineSize + (copy ? len + 2 : 0));
+  meta::MetaReplyWriter w(dst);
+  if (flags.value) {
+    w.Value(len);
+  } else {
+    w.Code("HD");
+  }
+  RelTime exp = rep.old_exptime;
+  for (std::string_view tok : tokens) {
+    switch (tok[0]) {
+      case 'T':
+        exp = touch_exp;
+        break;
+      case 'N':
+        if (rep.created) exp = viv_exp;
+        break;
+      case 's':
+        w.Flag('s', len);
+        break;
+      case 't':
+        WriteTtl(w, exp, now);
+        break;
+      case 'c':
+        w.Flag('c', item.cas());
+        break;
+      case 'f':
+        w.Flag('f', item.client_flags());
+        break;
+      case 'l':
+        w.Flag('l', now - rep.last_access);
+        break;
+      case 'h':
+        w.Flag('h', rep.fetched ? 1 : 0);
+        break;
+      case 'O':
+        w.Opaque(tok);
+        break;
+      case 'k':
+        w.Key(item.key(), rep.key_binary);
+        break;
+      default:
+        break;
+    }
+  }
+  if (rep.token_sent) w.Char('Z');
+  if (rep.stale) w.Char('X');
+  if (rep.win) w.Char('W');
+  size_t n = w.End();
+  if (!flags.value) {
+    out_.Commit(n);
+    return;
+  }
+  if (copy) {
+    if (len > 0) std::memcpy(dst + n, item.value().data(), len);
+    dst[n + len] = '\r';
+    dst[n + len + 1] = '\n';
+    out_.Commit(n + len + 2);
+    return;
+  }
+  out_.Commit(n);
+  AppendLargeValue(out_, std::move(rep.item));
+}
+
+void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags& flags,
+                                std::span<const std::string_view> tokens) {
+  WorkerStats& st = worker_->stats();
+  storage::Session& session = worker_->session();
+  StoreOp op = StoreOp::kSet;
+  switch (flags.mode) {
+    case 'E':
+      op = StoreOp::kAdd;
+      break;
+    case 'A':
+      op = StoreOp::kAppend;
+      break;
+    case 'P':
+      op = StoreOp::kPrepend;
+      break;
+    case 'R':
+      op = StoreOp::kReplace;
+      break;
+    default:
+      break;
+  }
+  // A cas turns set and replace into cas, as memcached does.
+  if (flags.has_cas && (op == StoreOp::kSet || op == StoreOp::kReplace)) op = StoreOp::kCas;
+  RelTime exptime = flags.touch ? server_->clock().FromExptime(flags.ttl) : 0;
+  storage::AllocResult ar = engine_->Allocate(session, flags.key, flags.client_flags, exptime,
+                                              req.value_length, &pending_item_);
+  if (ar != storage::AllocResult::kOk) {
+    if (ar == storage::AllocResult::kTooLarge) {
+      st.store_too_large.Add();
+      ReplyAlways("SERVER_ERROR object too large for cache");
+    } else {
+      st.store_no_memory.Add();
+      ReplyAlways("SERVER_ERROR out of memory storing object");
+    }
+    // memcached's ms drops the old value whatever the mode.
+    engine_->Unlink(session, flags.key);
+    swallow_left_ = static_cast<size_t>(req.value_length) + 2;
+    in_state_ = InState::kSwallow;
+    return;
+  }
+  if (!meta_) meta_ = std::make_unique<MetaState>();
+  MetaState& m = *meta_;
+  m.quiet = flags.quiet;
+  m.key_binary = flags.key_binary;
+  m.set_stale = flags.set_stale;
+  m.op = op;
+  m.cas = flags.cas;
+  m.necho = 0;
+  for (std::string_view tok : tokens) {
+    char c = tok[0];
+    if (c == 'O' || c == 'k' || c == 'c') m.echo[m.necho++] = c;
+  }
+  m.opaque_len = static_cast<uint8_t>(flags.opaque.size());
+  std::memcpy(m.opaque, flags.opaque.data(), flags.opaque.size());
+  m.key_len = static_cast<uint8_t>(flags.key.size());
+  std::memcpy(m.key, flags.key.data(), flags.key.size());
+  pending_kind_ = PendingKind::kMeta;
+  writer_.emplace(pending_item_);
+  value_left_ = req.value_length;
+  crlf_got_ = 0;
+  in_state_ = InState::kValue;
+}
+
+void Connection::FinishMetaStore(bool data_ok) {
+  if (!data_ok) {
+    pending_item_.Reset();
+    ReplyAlways("CLIENT_ERROR bad data chunk");
+    return;
+  }
+  MetaState& m = *meta_;
+  storage::MetaStoreOptions opt;
+  opt.set_stale = m.set_stale;
+  opt.key_binary = m.key_binary;
+  uint64_t cas_out = 0;
+  storage::StoreResult r =
+      engine_->MetaStore(worker_->session(), m.op, pending_item_, m.cas, opt, &cas_out);
+  pending_item_.Reset();
+  std::string_view code;
+  switch (r) {
+    case storage::StoreResult::kStored:
+      if (m.quiet) return;
+      code = "HD";
+      break;
+    case storage::StoreResult::kNotStored:
+      code = "NS";
+      break;
+    case storage::StoreResult::kExists:
+      code = "EX";
+      break;
+    case storage::StoreResult::kNotFound:
+      code = "NF";
+      break;
+    case storage::StoreResult::kNoMemory:
+      worker_->stats().store_no_memory.Add();
+      ReplyAlways("SERVER_ERROR out of memory storing object");
+      return;
+  }
+  char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+  meta::MetaReplyWriter w(dst);
+  w.Code(code);
+  for (uint8_t i = 0; i < m.necho; ++i) {
+    switch (m.echo[i]) {
+      case 'O':
+        w.Opaque(m.opaque_view());
+        break;
+      case 'k':
+        w.Key(m.key_view(), m.key_binary);
+        break;
+      case 'c':
+        w.Flag('c', cas_out);
+        break;
+    }
+  }
+  out_.Commit(w.End());
+}
+
+void Connection::ExecuteMetaDelete(const meta::MetaFlags& flags,
+                                   std::span<const std::string_view> tokens) {
+  storage::MetaDeleteRequest mreq;
+  mreq.key = flags.key;
+  mreq.has_cas = flags.has_cas;
+  mreq.cas = flags.cas;
+  mreq.invalidate = flags.set_stale;
+  mreq.touch = flags.touch;
+  mreq.exptime = flags.touch ? server_->clock().FromExptime(flags.ttl) : 0;
+  storage::DeleteResult r = engine_->MetaDelete(worker_->session(), mreq);
+  if (server_->detail_enabled()) server_->RecordPrefix(flags.key, false, false, false, true);
+  std::string_view code = r == storage::DeleteResult::kDeleted    ? "HD"
+                          : r == storage::DeleteResult::kNotFound ? "NF"
+                                                                  : "EX";
+  if (r == storage::DeleteResult::kDeleted && flags.quiet) return;
+  char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+  meta::MetaReplyWriter w(dst);
+  w.Code(code);
+  for (std::string_view tok : tokens) {
+    if (tok[0] == 'O') w.Opaque(tok);
+    if (tok[0] == 'k') w.Key(flags.key, flags.key_binary);
+  }
+  out_.Commit(w.End());
+}
+
+void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
+                                       std::span<const std::string_view> tokens) {
+  Clock& clock = server_->clock();
+  RelTime now = clock.Now();
+  storage::MetaDeltaRequest mreq;
+  mreq.key = flags.key;
+  mreq.incr = !(flags.mode == 'D' || flags.mode == '-');
+  mreq.delta = flags.delta;
+  mreq.cas = flags.has_cas ? flags.cas : 0;
+  mreq.vivify = flags.vivify;
+  mreq.initial = flags.initial;
+  mreq.key_binary = flags.key_binary;
+  RelTime touch_exp = flags.touch ? clock.FromExptime(flags.ttl) : 0;
+  RelTime viv_exp = flags.vivify ? clock.FromExptime(flags.vivify_ttl) : 0;
+  RelTime created_exp = 0;
+  for (std::string_view tok : tokens) {
+    if (tok[0] == 'T') created_exp = touch_exp;
+    if (tok[0] == 'N') created_exp = viv_exp;
+  }
+  mreq.vivify_exptime = created_exp;
+  mreq.touch = flags.touch;
+  mreq.exptime = touch_exp;
+  storage::MetaDeltaReply rep = engine_->MetaDelta(worker_->session(), mreq);
+  switch (rep.result) {
+    case storage::DeltaResult::kNonNumeric:
+      ReplyAlways("CLIENT_ERROR cannot increment or decrement non-numeric value");
+      return;
+    case storage::DeltaResult::kNoMemory:
+      ReplyAlways(flags.vivify ? "SERVER_ERROR Out of memory allocating new item"
+                               : "SERVER_ERROR out of memory");
+      return;
+    default:
+      break;
+  }
+  char* dst = out_.Reserve(meta::kMaxReplyLineSize + text::kUint64MaxDigits + 2);
+  meta::MetaReplyWriter w(dst);
+  if (rep.result != storage::DeltaResult::kOk) {
+    w.Code(rep.result == storage::DeltaResult::kExists ? "EX" : "NF");
+    for (std::string_view tok : tokens) {
+      if (tok[0] == 'O') w.Opaque(tok);
+      if (tok[0] == 'k') w.Key(flags.key, flags.key_binary);
+    }
+    out_.Commit(w.End());
+    return;
+  }
+  if (flags.quiet && !rep.created) return;
+  char digits[text::kUint64MaxDigits];
+  size_t ndigits = text::FormatUint64(digits, rep.value);
+  if (flags.value) {
+    w.Value(static_cast<uint32_t>(ndigits));
+  } else {
+    w.Code("HD");
+  }
+  RelTime exp = rep.old_exptime;
+  for (std::string_view tok : tokens) {
+    switch (tok[0]) {
+      case 'c':
+        w.Flag('c', rep.cas);
+        break;
+      case 't':
+        WriteTtl(w, exp, now);
+        break;
+      case 'T':
+        exp = touch_exp;
+        break;
+      case 'N':
+        if (rep.created) exp = viv_exp;
+        break;
+      case 'O':
+        w.Opaque(tok);
+        break;
+      case 'k':
+        w.Key(flags.key, flags.key_binary);
+        break;
+      default:
+        break;
+    }
+  }
+  size_t n = w.End();
+  if (flags.value) {
+    std::memcpy(dst + n, digits, ndigits);
+    dst[n + ndigits] = '\r';
+    dst[n + ndigits + 1] = '\n';
+    n += ndigits + 2;
+  }
+  out_.Commit(n);
+}
+
+void Connection::ExecuteMetaDebug(const text::Request& req) {
+  worker_->stats().cmd_meta.Add();
+  std::string_view key = req.key;
+  char key_buf[meta::kKeyMaxLength];
+  if (req.ntokens >= 3 && req.tokens[2] == "b") {
+    size_t n = meta::Base64Decode(key, key_buf, key.size());
+    if (n == 0) {
+      ReplyAlways("CLIENT_ERROR bad command line format");
+      return;
+    }
+    key = std::string_view(key_buf, n);
+  }
+  storage::MetaGetRequest mreq;
+  mreq.key = key;
+  mreq.peek = true;
+  mreq.bump = false;
+  storage::MetaGetReply rep = engine_->MetaGet(worker_->session(), mreq);
+  if (!rep.item) {
+    ReplyAlways("EN");
+    return;
+  }
+  RelTime now = server_->clock().Now();
+  RelTime exp = rep.item.exptime();
+  char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+  char* p = dst;
+  std::memcpy(p, "ME ", 3);
+  p += 3;
+  std::string_view ikey = rep.item.key();
+  if (rep.key_binary) {
+    p += meta::Base64Encode(ikey, p);
+  } else {
+    std::memcpy(p, ikey.data(), ikey.size());
+    p += ikey.size();
+  }
+  // memcached prints exp as now - exptime (negative while the item lives), -1 for never.
+  int64_t e = exp == 0 ? -1 : static_cast<int32_t>(now - exp);
+  auto put = [&p](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  put(" exp=");
+  if (e < 0) {
+    *p++ = '-';
+    p += text::FormatUint64(p, static_cast<uint64_t>(-e));
+  } else {
+    p += text::FormatUint64(p, static_cast<uint64_t>(e));
+  }
+  put(" la=");
+  p += text::FormatUint64(p, now - rep.last_access);
+  put(" cas=");
+  p += text::FormatUint64(p, rep.item.cas());
+  put(rep.fetched ? " fetch=yes" : " fetch=no");
+  put(" cls=");
+  p += text::FormatUint64(p, static_cast<uint64_t>(rep.slab_class));
+  put(" size=");
+  p += text::FormatUint64(p, rep.total_size);
+  put("\r\n");
+  out_.Commit(static_cast<size_t>(p - dst));
+}
 
 }  // namespace memfleet::server

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 
@@ -64,6 +65,21 @@ Server::~Server() {
 }
 
 Status Server::Start() {
+  // Credentials before listeners: a server that cannot authenticate must not accept anyone.
+  if (settings_.sasl || !settings_.auth_file.empty()) {
+    const char* pwdb = settings_.sasl ? getenv("MEMCACHED_SASL_PWDB") : nullptr;
+    if (settings_.sasl && (pwdb == nullptr || *pwdb == '\0')) {
+      return Status::InvalidArgument(
+          "Error initializing sasl: -S needs the MEMCACHED_SASL_PWDB environment variable to name "
+          "a password file of user:password lines");
+    }
+    auto store = settings_.sasl
+                     ? CredentialStore::Load(pwdb, CredentialStore::Format::kSaslPwdb)
+                     : CredentialStore::Load(settings_.auth_file,
+                                             CredentialStore::Format::kAsciiAuth);
+    if (!store.ok()) return store.status();
+    credentials_ = std::move(*store);
+  }
   // Listeners first, so that a bad -l or a busy port fails before anything else starts.
   if (!settings_.socket_path.empty()) {
     auto l = net::ListenUnix(settings_.socket_path, settings_.socket_access_mask, settings_.backlog);

@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "net/event_loop.h"
 #include "net/socket.h"
+#include "server/auth.h"
 #include "server/worker.h"
 #include "server/worker_stats.h"
 #include "storage/engine.h"
@@ -46,6 +47,8 @@ class Server {
   int bound_port() const { return bound_port_; }
 
   const Settings& settings() const { return settings_; }
+  // The users of -S (SASL) or -Y (ASCII auth); null when neither is on. Read-only after Start().
+  const CredentialStore* credentials() const { return credentials_.get(); }
   storage::Engine& engine() { return *engine_; }
   Clock& clock() { return clock_; }
   time_t start_time() const { return clock_.ProcessStarted(); }
@@ -76,6 +79,7 @@ class Server {
 
   Settings settings_;
   Clock clock_;
+  std::unique_ptr<CredentialStore> credentials_;
   std::unique_ptr<storage::Engine> engine_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<net::Listener> listeners_;          // main thread only

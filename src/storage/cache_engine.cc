@@ -43,6 +43,17 @@ CacheEngine::CacheEngine(const Settings& settings, Clock* clock, std::unique_ptr
       num_classes_(slabs_.largest_class()),
       queues_(std::make_unique<LruQueue[]>((num_classes_ + 1) * kNumSegments)),
       class_counters_(std::make_unique<ItemClassCounters[]>(num_classes_ + 1)) {
+  hot_lru_pct_ = settings_.hot_lru_pct;
+  warm_lru_pct_ = settings_.warm_lru_pct;
+  hot_max_factor_ = settings_.hot_max_factor;
+  warm_max_factor_ = settings_.warm_max_factor;
+  temp_lru_ = settings_.temp_lru;
+  temporary_ttl_ = settings_.temporary_ttl;
+  crawler_enabled_ = settings_.lru_crawler;
+  crawler_sleep_ = static_cast<uint32_t>(std::max(settings_.lru_crawler_sleep, 0));
+  crawler_tocrawl_ = settings_.lru_crawler_tocrawl;
+  automove_ = settings_.slab_automove;
+  automove_ratio_ = settings_.slab_automove_ratio;
   if (settings_.track_sizes) {
     sizes_buckets_ = static_cast<size_t>(std::max(settings_.item_size_max, 1024)) / 32 + 64;
     sizes_ = std::make_unique<std::atomic<uint64_t>[]>(sizes_buckets_);
@@ -87,7 +98,7 @@ ItemId CacheEngine::AllocChunk(int cls, int held_lock) {
     if (id != kNoItem) break;
     // Same steps as memcached's do_item_alloc_pull: evict from COLD, else push HOT down.
     if (PullTail(cls, Segment::kCold, 0, true, 0, held_lock) <= 0) {
-      if (settings_.temp_lru && PullTail(cls, Segment::kTemp, 0, false, 0, held_lock) > 0) continue;
+      if (temp_lru_ && PullTail(cls, Segment::kTemp, 0, false, 0, held_lock) > 0) continue;
       if (segmented_) {
         PullTail(cls, Segment::kHot, 0, false, 0, held_lock);
       } else {
@@ -175,7 +186,9 @@ void CacheEngine::FreeItem(ItemHeader* it) {
 }
 
 void CacheEngine::Release(ItemHeader* it) {
-  if (it->refcount.fetch_sub(1, std::memory_order_acq_rel) == 1) FreeItem(it);
+  if ((it->refcount.fetch_sub(1, std::memory_order_acq_rel) & item_ref::kCountMask) == 1) {
+    FreeItem(it);
+  }
 }
 
 void CacheEngine::CopyValueInto(const ItemHeader* src, ItemHeader* dst, uint32_t dst_off) {
@@ -300,7 +313,7 @@ Segment CacheEngine::SegmentOf(const ItemRef& ref) const {
 }
 
 uint64_t CacheEngine::refcount(const ItemRef& ref) const {
-  return static_cast<const ItemHeader*>(ref.raw())->refcount.load(std::memory_order_relaxed);
+  return RefCount(static_cast<const ItemHeader*>(ref.raw()));
 }
 
 }  // namespace memfleet::storage

@@ -48,9 +48,29 @@ class CacheEngine final : public Engine {
   DeleteResult Delete(Session& s, std::string_view key, uint64_t cas) override;
   DeltaReply Delta(Session& s, const DeltaRequest& req) override;
   void Unlink(Session& s, std::string_view key) override;
+  MetaGetReply MetaGet(Session& s, const MetaGetRequest& req) override;
+  StoreResult MetaStore(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
+                        const MetaStoreOptions& opt, uint64_t* cas_out) override;
+  DeleteResult MetaDelete(Session& s, const MetaDeleteRequest& req) override;
+  MetaDeltaReply MetaDelta(Session& s, const MetaDeltaRequest& req) override;
   void FlushAll(RelTime when) override;
   bool SetMemoryLimit(uint64_t bytes) override;
   bool ItemSizeOk(size_t key_length, uint32_t value_length) const override;
+
+  // Operator commands (cache_engine_mover.cc, cache_engine_crawler.cc, cache_engine_lru.cc).
+  ReassignResult Reassign(int src, int dst) override;
+  void SetAutomove(int level) override;
+  void SetAutomoveRatio(double ratio) override;
+  bool SetCrawlerEnabled(bool on) override;
+  void SetCrawlerSleep(uint32_t micros) override;
+  void SetCrawlerToCrawl(uint32_t items) override;
+  CrawlResult Crawl(std::string_view classes) override;
+  CrawlResult Metadump(std::string_view classes,
+                       const std::function<void(const ItemInfo&)>& fn) override;
+  void TuneLru(const LruTuning& t) override;
+  void SetLruSegmented(bool on) override;
+  void SetTempTtl(int ttl) override;
+  void SetEvictionHook(EvictionHook hook) override;
 
   EngineGeneralStats GeneralStats() const override;
   void AppendGeneralStats(const StatSink& sink) const override;
@@ -83,6 +103,11 @@ class CacheEngine final : public Engine {
   // Doubles the hash table now (the whole migration, synchronously). Must not run concurrently
   // with the expander thread.
   void ExpandHashNow();
+  // Empties one page of class src and gives it to dst (0: the global pool), synchronously;
+  // false if src has no spare page. Must not run concurrently with the mover thread.
+  bool MovePageNow(int src, int dst);
+  // One automove decision (as the mover thread makes every second); true if a move started.
+  bool RunAutomoveOnce();
   // Snapshot of the per-class LRU statistics (`stats items` counters).
   struct ClassItemStats {
     uint64_t evicted = 0, evicted_nonzero = 0, evicted_time = 0, outofmemory = 0, tailrepairs = 0,
@@ -127,6 +152,24 @@ class CacheEngine final : public Engine {
   }
   bool IsFlushed(const ItemHeader* it, RelTime now) const;
   ItemRef TouchImpl(Session& s, std::string_view key, RelTime exptime);
+  StoreResult StoreImpl(Session& s, StoreOp op, ItemRef& item, uint64_t cas, bool set_stale,
+                        uint64_t* cas_out);
+  // incr/decr of the live item it (id) under the stripe lock li; *result (if not null) gets the
+  // item holding the new value on kOk.
+  DeltaReply DeltaLocked(Session& s, const DeltaRequest& req, int li, uint32_t hv, ItemId id,
+                         ItemHeader* it, ItemHeader** result);
+
+  // --- Meta protocol (cache_engine_meta.cc); all REQUIRE the stripe lock li for hv.
+  // Links new_it in place of old (a stale store); returns the linked item (new_it, or a copy
+  // of it with room for old's exptime, whose allocation reference the caller drops), or null.
+  ItemHeader* StoreStaleLocked(int li, uint32_t hv, ItemId old_id, ItemHeader* old,
+                               ItemHeader* new_it);
+  // Makes a linked copy of it with the given exptime (and, when bump_cas, a new cas), carrying
+  // its meta bits; returns the copy (linked, no extra reference) or null when out of memory.
+  ItemHeader* CopyLinkedLocked(int li, uint32_t hv, ItemId id, ItemHeader* it, RelTime exptime,
+                               bool bump_cas);
+  // Sets it's exptime, copying it when it has no exptime slot; returns the (possibly new) item.
+  ItemHeader* SetExptimeLocked(int li, uint32_t hv, ItemId* id, ItemHeader* it, RelTime exptime);
   uint64_t NextCas() { return cas_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
   // LRU class: CHUNKED items are queued with the largest class, whose memory they hold.
   int LruClassOf(const ItemHeader* it) const {
@@ -165,7 +208,20 @@ class CacheEngine final : public Engine {
                int held_lock);
   int Juggle(int cls);
   RelTime TailAge(int cls, Segment seg, RelTime now) const;
-  void CrawlBucket(uint64_t pos, uint64_t* reclaimed);
+  void CrawlBucket(uint64_t pos, uint64_t* reclaimed, const std::vector<uint8_t>* classes);
+  // Parses "all" / "1,2,3" into a per-class mask; false on a bad class id.
+  bool ParseClassList(std::string_view arg, std::vector<uint8_t>* mask) const;
+  void NotifyEviction(const ItemHeader* it, RelTime now);
+
+  // --- Page mover (cache_engine_mover.cc).
+  void MoverMain();
+  // Works on the pending move until it is done or `stopping_`; true when the page moved.
+  bool EvacuatePage(int src, int dst, uint32_t page);
+  // Frees (relinks or evicts) what it can of one slot of the page being evacuated.
+  void EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force);
+  void EvictChunkedOnPage(uint32_t page);
+  // Picks a move when memory is over the limit or automove sees a need; false if none.
+  bool PickMove(int* src, int* dst);
 
   // --- Background threads (cache_engine_threads.cc).
   void MaintainerMain();
@@ -179,7 +235,7 @@ class CacheEngine final : public Engine {
 
   const Settings settings_;
   Clock* const clock_;
-  const bool segmented_;
+  std::atomic<bool> segmented_;  // lru mode can change it at run time
   const ItemLayout layout_;
   std::unique_ptr<Arena> arena_;
   SlabAllocator slabs_;
@@ -199,6 +255,37 @@ class CacheEngine final : public Engine {
   std::atomic<uint64_t> maintainer_juggles_{0};
   std::atomic<uint64_t> crawler_starts_{0};
   std::atomic<bool> crawler_running_{false};
+  // Run-time LRU tuning (lru tune/mode/temp_ttl); start from settings_.
+  std::atomic<int> hot_lru_pct_{20}, warm_lru_pct_{40};
+  std::atomic<double> hot_max_factor_{0.2}, warm_max_factor_{2.0};
+  std::atomic<bool> temp_lru_{false};
+  std::atomic<int> temporary_ttl_{61};
+  // Crawler control.
+  std::atomic<bool> crawler_enabled_{true};
+  std::atomic<uint32_t> crawler_sleep_{100};
+  std::atomic<uint32_t> crawler_tocrawl_{0};
+  std::mutex crawl_mask_mu_;
+  std::vector<uint8_t> crawl_mask_;  // classes of the requested crawl; guarded by crawl_mask_mu_
+  std::mutex hook_mu_;
+  EvictionHook eviction_hook_;  // guarded by hook_mu_
+  std::atomic<bool> has_eviction_hook_{false};
+  // Page mover.
+  std::atomic<int> automove_{1};
+  std::atomic<double> automove_ratio_{0.8};
+  std::mutex mover_mu_;
+  int move_src_ = 0, move_dst_ = 0;  // pending request; guarded by mover_mu_
+  bool move_pending_ = false;        // guarded by mover_mu_
+  std::atomic<bool> reassign_running_{false};
+  std::atomic<bool> shrinking_{false};  // cache_memlimit lowered below the pages in use
+  std::atomic<uint64_t> reassign_rescues_{0}, reassign_chunk_rescues_{0},
+      reassign_evictions_nomem_{0}, reassign_inline_reclaim_{0}, reassign_busy_items_{0},
+      reassign_busy_deletes_{0}, slabs_moved_{0};
+  // Automove's sliding window: per class, evictions seen in each of the last N seconds.
+  std::vector<uint64_t> automove_last_evicted_;
+  std::vector<uint8_t> automove_window_;  // (class * window + i): 1 = evicted that second
+  std::vector<uint8_t> automove_free_window_;
+  uint64_t automove_tick_ = 0;
+  int reassign_pick_ = 1;  // round robin for src -1
   uint64_t total_items_base_ = 0;  // guarded by sessions_mu_
 
   mutable std::mutex sessions_mu_;
@@ -215,6 +302,7 @@ class CacheEngine final : public Engine {
   std::thread maintainer_;
   std::thread crawler_;
   std::thread expander_;
+  std::thread mover_;
 };
 
 }  // namespace memfleet::storage

@@ -13,10 +13,10 @@ constexpr int kJuggleRounds = 500;  // per class per maintainer pass, as memcach
 }  // namespace
 
 Segment CacheEngine::InitialSegment(const ItemHeader* it, RelTime now) const {
-  if (settings_.temp_lru) {
+  if (temp_lru_.load(std::memory_order_relaxed)) {
     RelTime e = layout_.Exptime(it);
     // memcached: exptime - current_time <= temporary_ttl, in unsigned arithmetic.
-    if (e != 0 && static_cast<RelTime>(e - now) <= static_cast<RelTime>(settings_.temporary_ttl)) {
+    if (e != 0 && static_cast<RelTime>(e - now) <= static_cast<RelTime>(temporary_ttl_.load(std::memory_order_relaxed))) {
       return Segment::kTemp;
     }
   }
@@ -106,7 +106,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
         id = next;
         continue;
       }
-      if (it->refcount.load(std::memory_order_acquire) != 1) {
+      if (RefCount(it, std::memory_order_acquire) != 1) {
         // Pinned by a reader: skip it, as memcached.
         cc.lrutail_reflocked.fetch_add(1, std::memory_order_relaxed);
         m.unlock();
@@ -143,7 +143,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
       switch (seg) {
         case Segment::kHot:
         case Segment::kWarm: {
-          const int pct = seg == Segment::kHot ? settings_.hot_lru_pct : settings_.warm_lru_pct;
+          const int pct = seg == Segment::kHot ? hot_lru_pct_.load() : warm_lru_pct_.load();
           const uint64_t limit = total_bytes * static_cast<uint64_t>(pct) / 100;
           const RelTime at = it->atime.load(std::memory_order_relaxed);
           const RelTime age = now > at ? now - at : 0;
@@ -182,6 +182,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
             if (!(f & item_flag::kFetched))
               cc.evicted_unfetched.fetch_add(1, std::memory_order_relaxed);
             if (f & item_flag::kActive) cc.evicted_active.fetch_add(1, std::memory_order_relaxed);
+            if (has_eviction_hook_.load(std::memory_order_relaxed)) NotifyEviction(it, now);
             unlink_here();
           } else if ((f & item_flag::kActive) && segmented_) {
             cc.moves_to_warm.fetch_add(1, std::memory_order_relaxed);
@@ -209,7 +210,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
 
 int CacheEngine::Juggle(int cls) {
   int did = 0;
-  if (settings_.temp_lru) {
+  if (temp_lru_.load(std::memory_order_relaxed)) {
     for (int i = 0; i < kJuggleRounds; i++) {
       if (PullTail(cls, Segment::kTemp, 0, false, 0, -1) <= 0) break;
       did++;
@@ -221,8 +222,8 @@ int CacheEngine::Juggle(int cls) {
   const uint64_t total = Queue(cls, Segment::kHot).bytes.load(std::memory_order_relaxed) +
                          Queue(cls, Segment::kWarm).bytes.load(std::memory_order_relaxed) +
                          Queue(cls, Segment::kCold).bytes.load(std::memory_order_relaxed);
-  const auto hot_age = static_cast<RelTime>(cold_age * settings_.hot_max_factor);
-  const auto warm_age = static_cast<RelTime>(cold_age * settings_.warm_max_factor);
+  const auto hot_age = static_cast<RelTime>(cold_age * hot_max_factor_.load());
+  const auto warm_age = static_cast<RelTime>(cold_age * warm_max_factor_.load());
   for (int i = 0; i < kJuggleRounds; i++) {
     int more = 0;
     if (PullTail(cls, Segment::kHot, total, false, hot_age, -1) > 0 ||
@@ -249,10 +250,13 @@ int CacheEngine::RunMaintainerOnce() {
   return did;
 }
 
-void CacheEngine::CrawlBucket(uint64_t pos, uint64_t* reclaimed) {
+void CacheEngine::CrawlBucket(uint64_t pos, uint64_t* reclaimed,
+                              const std::vector<uint8_t>* classes) {
   const RelTime now = clock_->Now();
   table_.VisitBucket(pos, [&](ItemId id, ItemHeader* it, uint32_t hv) {
-    ItemClassCounters& cc = class_counters_[LruClassOf(it)];
+    const int lc = LruClassOf(it);
+    if (classes != nullptr && !(*classes)[lc]) return;
+    ItemClassCounters& cc = class_counters_[lc];
     cc.crawler_items_checked.fetch_add(1, std::memory_order_relaxed);
     const bool flushed = IsFlushed(it, now);
     if (!flushed && !IsExpired(it, now)) return;
@@ -270,9 +274,50 @@ uint64_t CacheEngine::RunCrawlerOnce() {
   crawler_starts_.fetch_add(1, std::memory_order_relaxed);
   uint64_t reclaimed = 0;
   const uint64_t n = table_.bucket_count();
-  for (uint64_t pos = 0; pos < n; pos++) CrawlBucket(pos, &reclaimed);
+  for (uint64_t pos = 0; pos < n; pos++) CrawlBucket(pos, &reclaimed, nullptr);
   crawler_running_.store(false, std::memory_order_relaxed);
   return reclaimed;
+}
+
+void CacheEngine::NotifyEviction(const ItemHeader* it, RelTime now) {
+  (void)now;
+  std::lock_guard<std::mutex> g(hook_mu_);
+  if (!eviction_hook_) return;
+  EvictionEvent ev;
+  ev.key = layout_.KeyView(it);
+  ev.exptime = layout_.Exptime(it);
+  ev.last_access = it->atime.load(std::memory_order_relaxed);
+  ev.slab_class = LruClassOf(it);
+  ev.fetched = it->Has(item_flag::kFetched);
+  eviction_hook_(ev);
+}
+
+void CacheEngine::SetEvictionHook(EvictionHook hook) {
+  std::lock_guard<std::mutex> g(hook_mu_);
+  eviction_hook_ = std::move(hook);
+  has_eviction_hook_.store(static_cast<bool>(eviction_hook_), std::memory_order_relaxed);
+}
+
+void CacheEngine::TuneLru(const LruTuning& t) {
+  hot_lru_pct_ = t.hot_lru_pct;
+  warm_lru_pct_ = t.warm_lru_pct;
+  hot_max_factor_ = t.hot_max_factor;
+  warm_max_factor_ = t.warm_max_factor;
+}
+
+void CacheEngine::SetLruSegmented(bool on) {
+  // Without the maintainer nothing would move items out of HOT: stay flat then (memcached
+  // refuses `lru mode` without it; the server checks).
+  segmented_ = on && settings_.lru_maintainer_thread;
+}
+
+void CacheEngine::SetTempTtl(int ttl) {
+  if (ttl < 0) {
+    temp_lru_ = false;
+    return;
+  }
+  temporary_ttl_ = ttl;
+  temp_lru_ = true;
 }
 
 uint64_t CacheEngine::QueueCount(int lru_class, Segment seg) const {

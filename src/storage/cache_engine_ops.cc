@@ -9,7 +9,7 @@ namespace memfleet::storage {
 namespace {
 
 constexpr RelTime kUpdateInterval = 60;  // memcached's ITEM_UPDATE_INTERVAL
-constexpr uint16_t kMaxPins = 60000;     // refuse to pin (report a miss) beyond this
+constexpr uint16_t kMaxPins = 8000;  // refuse to pin (report a miss) beyond this (item_ref)
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
@@ -106,7 +106,7 @@ ItemRef CacheEngine::Get(Session& s, std::string_view key) {
   std::lock_guard<std::mutex> g(table_.LockFor(hv));
   ItemId id;
   ItemHeader* it = FindLive(&s, hv, key, &id);
-  if (it == nullptr || it->refcount.load(std::memory_order_relaxed) >= kMaxPins) {
+  if (it == nullptr || RefCount(it) >= kMaxPins) {
     s.get_misses.Add();
     return {};
   }
@@ -157,7 +157,7 @@ ItemRef CacheEngine::TouchImpl(Session& s, std::string_view key, RelTime exptime
   } else if (it != nullptr && it->Has(item_flag::kHasExptime)) {
     layout_.SetExptime(it, exptime);
   }
-  if (it == nullptr || it->refcount.load(std::memory_order_relaxed) >= kMaxPins) {
+  if (it == nullptr || RefCount(it) >= kMaxPins) {
     s.touch_misses.Add();
     return {};
   }
@@ -179,6 +179,11 @@ AllocResult CacheEngine::Allocate(Session& s, std::string_view key, uint32_t cli
 
 StoreResult CacheEngine::Store(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
                                uint64_t* cas_out) {
+  return StoreImpl(s, op, item, cas, /*set_stale=*/false, cas_out);
+}
+
+StoreResult CacheEngine::StoreImpl(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
+                                   bool set_stale, uint64_t* cas_out) {
   auto* it = static_cast<ItemHeader*>(item.raw());
   if (it == nullptr || it->Has(item_flag::kLinked)) return StoreResult::kNotStored;
   std::string_view key = layout_.KeyView(it);
@@ -207,6 +212,12 @@ StoreResult CacheEngine::Store(Session& s, StoreOp op, ItemRef& item, uint64_t c
           ReplaceLocked(hv, old_id, old, id, it, false);
           stored = it;
           r = StoreResult::kStored;
+        } else if (set_stale && cas < layout_.Cas(old)) {
+          // ms ... I with an older cas: store the value but keep it stale, with the old TTL
+          // and the old win token (memcached's CAS_STALE).
+          s.cls(arena_->ClassOfPtr(old)).cas_hits.Add();
+          stored = StoreStaleLocked(li, hv, old_id, old, it);
+          if (stored != nullptr) r = StoreResult::kStored;
         } else {
           s.cls(arena_->ClassOfPtr(old)).cas_badval.Add();
           r = StoreResult::kExists;
@@ -304,6 +315,12 @@ DeltaReply CacheEngine::Delta(Session& s, const DeltaRequest& req) {
     reply.result = DeltaResult::kNotFound;
     return reply;
   }
+  return DeltaLocked(s, req, li, hv, id, it, nullptr);
+}
+
+DeltaReply CacheEngine::DeltaLocked(Session& s, const DeltaRequest& req, int li, uint32_t hv,
+                                    ItemId id, ItemHeader* it, ItemHeader** result) {
+  DeltaReply reply;
   if (it->nbytes == 0 || it->Has(item_flag::kChunked)) {
     reply.result = DeltaResult::kNonNumeric;
     return reply;
@@ -329,7 +346,7 @@ DeltaReply CacheEngine::Delta(Session& s, const DeltaRequest& req) {
   (void)ec;
   uint32_t res = static_cast<uint32_t>(end - buf);
   // Only the link holds a reference and we hold the stripe lock, so nobody can be reading it.
-  if (res <= it->nbytes && it->refcount.load(std::memory_order_acquire) == 1) {
+  if (res <= it->nbytes && RefCount(it, std::memory_order_acquire) == 1) {
     layout_.SetCas(it, settings_.use_cas ? NextCas() : 0);
     char* v = layout_.Value(it);
     std::memcpy(v, buf, res);
@@ -339,6 +356,7 @@ DeltaReply CacheEngine::Delta(Session& s, const DeltaRequest& req) {
       it->atime.store(now, std::memory_order_relaxed);
     }
     reply.cas = layout_.Cas(it);
+    if (result != nullptr) *result = it;
   } else {
     AllocResult ar;
     ItemHeader* n = AllocItem(req.key, layout_.ClientFlags(it), layout_.Exptime(it), res, li, &ar);
@@ -350,6 +368,7 @@ DeltaReply CacheEngine::Delta(Session& s, const DeltaRequest& req) {
     ReplaceLocked(hv, id, it, arena_->IdOf(n), n, false);
     reply.cas = layout_.Cas(n);
     Release(n);
+    if (result != nullptr) *result = n;
   }
   reply.result = DeltaResult::kOk;
   reply.value = value;
@@ -371,7 +390,13 @@ void CacheEngine::FlushAll(RelTime when) {
 
 bool CacheEngine::SetMemoryLimit(uint64_t bytes) {
   if (bytes / Arena::kPageSize > arena_->max_pages()) return false;
-  return slabs_.SetLimit(bytes);
+  if (!slabs_.SetLimit(bytes)) {
+    // Over the new limit: the page mover gives pages back (cache_engine_mover.cc).
+    shrinking_ = true;
+    std::lock_guard<std::mutex> g(thread_mu_);
+    thread_cv_.notify_all();
+  }
+  return true;
 }
 
 }  // namespace memfleet::storage

@@ -166,13 +166,15 @@ void CacheEngine::AppendHashAndSlabStats(const StatSink& sink) const {
   Emit(sink, "hash_bytes", table_.bucket_count() * sizeof(ItemId));
   Emit(sink, "hash_is_expanding", table_.expanding() ? 1 : 0);
   if (settings_.slab_reassign) {
-    // No page mover yet: these stay 0.
-    for (const char* n :
-         {"slab_reassign_rescues", "slab_reassign_chunk_rescues", "slab_reassign_evictions_nomem",
-          "slab_reassign_inline_reclaim", "slab_reassign_busy_items", "slab_reassign_busy_deletes",
-          "slab_reassign_running", "slabs_moved"}) {
-      Emit(sink, n, 0);
-    }
+    auto g = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    Emit(sink, "slab_reassign_rescues", g(reassign_rescues_));
+    Emit(sink, "slab_reassign_chunk_rescues", g(reassign_chunk_rescues_));
+    Emit(sink, "slab_reassign_evictions_nomem", g(reassign_evictions_nomem_));
+    Emit(sink, "slab_reassign_inline_reclaim", g(reassign_inline_reclaim_));
+    Emit(sink, "slab_reassign_busy_items", g(reassign_busy_items_));
+    Emit(sink, "slab_reassign_busy_deletes", g(reassign_busy_deletes_));
+    Emit(sink, "slab_reassign_running", reassign_running_.load() ? 1 : 0);
+    Emit(sink, "slabs_moved", g(slabs_moved_));
   }
   if (settings_.lru_crawler) {
     Emit(sink, "lru_crawler_running", crawler_running_.load(std::memory_order_relaxed) ? 1 : 0);
@@ -243,7 +245,7 @@ void CacheEngine::AppendItemsStats(const StatSink& sink) const {
       emit("number_hot", n[0]);
       emit("number_warm", n[1]);
       emit("number_cold", n[2]);
-      if (settings_.temp_lru) emit("number_temp", n[3]);
+      if (temp_lru_.load(std::memory_order_relaxed)) emit("number_temp", n[3]);
       emit("age_hot", TailAge(c, Segment::kHot, now));
       emit("age_warm", TailAge(c, Segment::kWarm, now));
     }

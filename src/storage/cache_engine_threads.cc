@@ -1,9 +1,11 @@
-// CacheEngine background threads: LRU maintainer, LRU crawler, hash table expander.
+// CacheEngine background threads: LRU maintainer, LRU crawler, hash table expander (the page
+// mover's loop is in cache_engine_mover.cc).
 //
 // Each thread sleeps on thread_cv_ (so Stop() wakes it at once) and does its work in short
 // steps that each take one stripe lock or one queue lock, never for an unbounded time.
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "storage/cache_engine.h"
 
@@ -27,7 +29,8 @@ void CacheEngine::Start() {
   running_ = true;
   stopping_ = false;
   if (settings_.lru_maintainer_thread) maintainer_ = std::thread([this] { MaintainerMain(); });
-  if (settings_.lru_crawler) crawler_ = std::thread([this] { CrawlerMain(); });
+  crawler_ = std::thread([this] { CrawlerMain(); });
+  if (settings_.slab_reassign) mover_ = std::thread([this] { MoverMain(); });
   if (settings_.hash_expand) expander_ = std::thread([this] { ExpanderMain(); });
 }
 
@@ -38,7 +41,7 @@ void CacheEngine::Stop() {
     stopping_ = true;
   }
   thread_cv_.notify_all();
-  for (std::thread* t : {&maintainer_, &crawler_, &expander_}) {
+  for (std::thread* t : {&maintainer_, &crawler_, &expander_, &mover_}) {
     if (t->joinable()) t->join();
   }
   std::lock_guard<std::mutex> g(thread_mu_);
@@ -66,8 +69,17 @@ void CacheEngine::CrawlerMain() {
     });
     if (stopping_) break;
     const RelTime now = clock_->Now();
+    if (!crawler_enabled_.load(std::memory_order_relaxed)) {
+      crawl_wanted_ = false;
+      continue;
+    }
     if (!crawl_wanted_.exchange(false) && now < last_pass + kCrawlInterval) continue;
     last_pass = now;
+    std::vector<uint8_t> mask;
+    {
+      std::lock_guard<std::mutex> g(crawl_mask_mu_);
+      mask.swap(crawl_mask_);
+    }
     crawler_running_.store(true, std::memory_order_relaxed);
     crawler_starts_.fetch_add(1, std::memory_order_relaxed);
     const uint64_t n = table_.bucket_count();
@@ -75,11 +87,11 @@ void CacheEngine::CrawlerMain() {
     for (uint64_t pos = 0; pos < n && !stopping_;) {
       l.unlock();
       const uint64_t end = std::min(n, pos + kCrawlBatch);
-      for (; pos < end; pos++) CrawlBucket(pos, &reclaimed);
+      for (; pos < end; pos++) CrawlBucket(pos, &reclaimed, mask.empty() ? nullptr : &mask);
       l.lock();
-      if (settings_.lru_crawler_sleep > 0) {
-        thread_cv_.wait_for(l, microseconds(settings_.lru_crawler_sleep),
-                            [this] { return stopping_; });
+      const uint32_t sleep_us = crawler_sleep_.load(std::memory_order_relaxed);
+      if (sleep_us > 0) {
+        thread_cv_.wait_for(l, microseconds(sleep_us), [this] { return stopping_; });
       }
     }
     crawler_running_.store(false, std::memory_order_relaxed);

@@ -132,6 +132,114 @@ struct DeltaReply {
   uint64_t cas = 0;    // the item's new cas when kOk
 };
 
+// Operator commands (slabs reassign, lru_crawler): results mirror memcached's replies.
+enum class ReassignResult : uint8_t {
+  kOk,        // OK
+  kRunning,   // BUSY currently processing reassign request
+  kBadClass,  // BADCLASS invalid src or dst class id
+  kNoSpare,   // NOSPARE source class has no spare pages
+  kSame,      // SAME src and dst class are identical
+};
+enum class CrawlResult : uint8_t {
+  kOk,          // OK
+  kRunning,     // BUSY currently processing crawler request
+  kBadClass,    // BADCLASS invalid class id
+  kNotStarted,  // NOTSTARTED no items to crawl
+  kError,       // FAILED to start crawler
+};
+// One live item as seen by metadump (times are relative, 0 exptime = never).
+struct ItemInfo {
+  std::string_view key;
+  RelTime exptime = 0;
+  RelTime last_access = 0;
+  uint64_t cas = 0;
+  bool fetched = false;
+  int slab_class = 0;
+  uint32_t size = 0;
+};
+// Run-time LRU tuning (`lru tune|mode|temp_ttl`).
+struct LruTuning {
+  int hot_lru_pct = 20;
+  int warm_lru_pct = 40;
+  double hot_max_factor = 0.2;
+  double warm_max_factor = 2.0;
+};
+// Storage events for `watch evictions` (called on the evicting thread; must not block).
+struct EvictionEvent {
+  std::string_view key;
+  RelTime exptime = 0;
+  RelTime last_access = 0;
+  int slab_class = 0;
+  bool fetched = false;
+};
+using EvictionHook = std::function<void(const EvictionEvent&)>;
+
+// --- Meta protocol (mg/ms/md/ma/me). Every decision about win (W), stale (X) and token-sent
+// (Z) is made under the item's stripe lock, so two racing clients get exactly one W.
+
+struct MetaGetRequest {
+  std::string_view key;
+  bool bump = true;    // false for u (no LRU bump, no access-time update)
+  bool peek = false;   // me: no bump, no hit/miss counters
+  bool touch = false;  // T: set exptime
+  RelTime exptime = 0;
+  bool vivify = false;  // N: create an empty item on a miss (the caller gets a W)
+  RelTime vivify_exptime = 0;
+  bool key_binary = false;  // the vivified item's key came base64-encoded
+  bool recache = false;     // R: win when the remaining TTL is below recache_time
+  RelTime recache_time = 0;
+  bool recache_sees_touch = false;  // T came before R on the line (R sees the new exptime)
+};
+
+struct MetaGetReply {
+  ItemRef item;  // empty on a miss
+  bool created = false;     // vivified by this call
+  bool win = false;         // W
+  bool token_sent = false;  // Z: a W was handed out before this call
+  bool stale = false;       // X
+  bool key_binary = false;
+  bool fetched = false;     // h: fetched before this call
+  RelTime old_exptime = 0;  // before this call's T (0 = never)
+  RelTime last_access = 0;  // before this call
+  int slab_class = 0;
+  uint32_t total_size = 0;
+};
+
+struct MetaStoreOptions {
+  bool set_stale = false;   // I with C: an older cas on a stale item is stored, kept stale
+  bool key_binary = false;  // the key came base64-encoded
+};
+
+struct MetaDeleteRequest {
+  std::string_view key;
+  bool has_cas = false;
+  uint64_t cas = 0;
+  bool invalidate = false;  // I: mark stale (new cas, token cleared) instead of removing
+  bool touch = false;       // T with I: new exptime
+  RelTime exptime = 0;
+};
+
+struct MetaDeltaRequest {
+  std::string_view key;
+  bool incr = true;
+  uint64_t delta = 1;
+  uint64_t cas = 0;  // 0 = no cas check
+  bool vivify = false;  // N: create with `initial` on a miss
+  uint64_t initial = 0;
+  RelTime vivify_exptime = 0;
+  bool touch = false;  // T
+  RelTime exptime = 0;
+  bool key_binary = false;
+};
+
+struct MetaDeltaReply {
+  DeltaResult result = DeltaResult::kNotFound;
+  uint64_t value = 0;
+  uint64_t cas = 0;
+  bool created = false;
+  RelTime old_exptime = 0;  // before this call's T/N (0 = never)
+};
+
 // Receives statistics as name/value pairs, in the order memcached prints them.
 using StatSink = std::function<void(std::string_view name, std::string_view value)>;
 
@@ -207,6 +315,15 @@ class Engine {
   // Unlinks the item under key if present (used after a failed set, as memcached does).
   virtual void Unlink(Session& s, std::string_view key) = 0;
 
+  // Meta protocol. MetaGet counts a hit (a touch hit with T) or a miss like Get; a vivified
+  // item counts as a hit. MetaStore is Store with the meta options. MetaDelete counts
+  // delete_hits / delete_misses (a cas mismatch counts as a miss, as memcached).
+  virtual MetaGetReply MetaGet(Session& s, const MetaGetRequest& req) = 0;
+  virtual StoreResult MetaStore(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
+                                const MetaStoreOptions& opt, uint64_t* cas_out) = 0;
+  virtual DeleteResult MetaDelete(Session& s, const MetaDeleteRequest& req) = 0;
+  virtual MetaDeltaReply MetaDelta(Session& s, const MetaDeltaRequest& req) = 0;
+
   // Invalidates every item stored at or before `when` (a relative time; now or in the future).
   virtual void FlushAll(RelTime when) = 0;
 
@@ -216,6 +333,33 @@ class Engine {
 
   // True when a value of this size (with this key) could ever be stored (item_size_ok).
   virtual bool ItemSizeOk(size_t key_length, uint32_t value_length) const = 0;
+
+  // --- Operator commands (defaults: not supported).
+  // slabs reassign: moves one page from class src (0 = the global pool, -1 = any) to dst (0 =
+  // back to the global pool) in the background.
+  virtual ReassignResult Reassign(int /*src*/, int /*dst*/) { return ReassignResult::kBadClass; }
+  // slabs automove 0|1|2 and slabs automove ratio <r>.
+  virtual void SetAutomove(int /*level*/) {}
+  virtual void SetAutomoveRatio(double /*ratio*/) {}
+  // lru_crawler enable|disable|sleep|tocrawl; false when the state cannot change.
+  virtual bool SetCrawlerEnabled(bool /*on*/) { return false; }
+  virtual void SetCrawlerSleep(uint32_t /*micros*/) {}
+  virtual void SetCrawlerToCrawl(uint32_t /*items*/) {}
+  // lru_crawler crawl <classes>: "all" or comma-separated class ids; reclaims expired items in
+  // the background.
+  virtual CrawlResult Crawl(std::string_view /*classes*/) { return CrawlResult::kError; }
+  // lru_crawler metadump <classes|all|hash>: checks the argument (kOk or kBadClass) then calls
+  // fn for every live item of those classes, on the calling thread, one bucket locked at a time.
+  virtual CrawlResult Metadump(std::string_view /*classes*/,
+                               const std::function<void(const ItemInfo&)>& /*fn*/) {
+    return CrawlResult::kError;
+  }
+  // lru tune / mode / temp_ttl (ttl < 0 disables the TEMP LRU).
+  virtual void TuneLru(const LruTuning& /*t*/) {}
+  virtual void SetLruSegmented(bool /*on*/) {}
+  virtual void SetTempTtl(int /*ttl*/) {}
+  // Called for every eviction (from the evicting thread) while set; nullptr clears.
+  virtual void SetEvictionHook(EvictionHook /*hook*/) {}
 
   // Statistics.
   virtual EngineGeneralStats GeneralStats() const = 0;

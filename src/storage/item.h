@@ -18,6 +18,7 @@
 //       12    4 atime      last access, relative seconds (updated at most once a minute)
 //       16    4 nbytes     value length in bytes (no "\r\n" is stored)
 //       20    2 refcount   pins + 1 while linked; the chunk is freed when it drops to 0
+//                          (low 13 bits; the top 3 are meta-protocol bits, see item_ref)
 //       22    1 flags      LINKED FETCHED ACTIVE CHUNKED HAS_EXPTIME HAS_CLIENT_FLAGS + 2 bits of
 //                          LRU segment (HOT/WARM/COLD/TEMP)
 //       23    1 nkey       key length (1..250)
@@ -81,6 +82,25 @@ struct ItemHeader {
   }
 };
 static_assert(sizeof(ItemHeader) == 24, "item header must stay 24 bytes");
+
+// The meta protocol's per-item bits live in the top of the 16-bit refcount, because the flags
+// byte is full and the header must stay 24 bytes: pins never approach 2^13 (the engine refuses
+// to pin beyond kMaxPins). Every read or comparison of the count must mask with kCountMask.
+// The bits are set and cleared with fetch_or/fetch_and under the item's stripe lock; Init()
+// (refcount = 1) clears them for a fresh item.
+namespace item_ref {
+inline constexpr uint16_t kStale = 1 << 15;       // md ... I: served with X until replaced
+inline constexpr uint16_t kTokenSent = 1 << 14;   // a W was handed out: others get Z
+inline constexpr uint16_t kKeyBinary = 1 << 13;   // stored with a base64 (b) key
+inline constexpr uint16_t kMetaBits = kStale | kTokenSent | kKeyBinary;
+inline constexpr uint16_t kCountMask = kKeyBinary - 1;
+}  // namespace item_ref
+
+// The pin count of it, without the meta bits.
+inline uint16_t RefCount(const ItemHeader* it,
+                         std::memory_order order = std::memory_order_relaxed) {
+  return it->refcount.load(order) & item_ref::kCountMask;
+}
 
 // Header of each value chunk of a CHUNKED item.
 struct ChunkHeader {

@@ -31,7 +31,8 @@ uint64_t LatencyHistogram::HighestOf(size_t bucket) {
 
 uint64_t LatencyHistogram::ValueAtPercentile(double percentile) const {
   if (total_ == 0) return 0;
-  uint64_t target = static_cast<uint64_t>(std::ceil(percentile / 100.0 * static_cast<double>(total_)));
+  uint64_t target =
+      static_cast<uint64_t>(std::ceil(percentile / 100.0 * static_cast<double>(total_) - 1e-6));
   if (target == 0) target = 1;
   if (target > total_) target = total_;
   uint64_t seen = 0;

@@ -37,7 +37,9 @@ class LatencyHistogram {
   uint64_t count() const { return total_; }
   uint64_t max() const { return total_ ? max_ : 0; }
   uint64_t min() const { return total_ ? min_ : 0; }
-  double mean() const { return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0; }
+  double mean() const {
+    return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0;
+  }
   // The smallest recorded-equivalent value v such that at least `percentile` percent of the values
   // are <= v (the upper edge of the bucket, capped at max()). 0 when empty.
   // REQUIRES: 0 <= percentile <= 100.

@@ -27,10 +27,10 @@ enum class ReplyElement : uint8_t {
 
 struct ReplyScan {
   ReplyElement kind = ReplyElement::kIncomplete;
-  size_t consumed = 0;     // bytes of this element, data and terminators included
-  std::string_view line;   // the first line without "\r\n"
-  std::string_view key;    // kValue from "VALUE": the key; empty for "VA"
-  std::string_view data;   // kValue: the value bytes
+  size_t consumed = 0;    // bytes of this element, data and terminators included
+  std::string_view line;  // the first line without "\r\n"
+  std::string_view key;   // kValue from "VALUE": the key; empty for "VA"
+  std::string_view data;  // kValue: the value bytes
 };
 
 // Lines longer than this without a newline are malformed (a key is at most 250 bytes).

@@ -7,8 +7,16 @@
 // first 4 bytes. It knows nothing about items, LRUs or eviction: Alloc() simply fails when the
 // class is full, and the engine decides what to evict.
 //
+// Page moves (the slab page mover, cache_engine_mover.cc): one page of a class at a time can be
+// "evacuated": BeginEvacuation() takes its free chunks off the free list and stops carving it,
+// chunks of it freed afterwards are only marked free, and once every chunk is free
+// FinishEvacuation() hands the page to another class (as a spare page, carved lazily) or back
+// to the global pool (its memory returned to the kernel). The allocator never frees chunks
+// itself: the engine relinks or evicts the items on the page.
+//
 // Thread safety: every method may be called from any thread. Lock order: a class lock, then the
-// page lock; callers may hold item stripe and LRU locks (those come before these).
+// page lock; callers may hold item stripe and LRU locks (those come before these). The
+// evacuation calls are made by one thread at a time (the mover).
 #pragma once
 
 #include <atomic>
@@ -45,6 +53,8 @@ class SlabAllocator {
 
   // A free chunk of class cls, or kNoItem if the class has none and may not grow.
   ItemId Alloc(int cls);
+  // A chunk from the free list or the page being carved, never a new page; kNoItem if none.
+  ItemId AllocNoGrow(int cls);
   // Returns a chunk to its class.
   void Free(ItemId id);
 
@@ -55,6 +65,24 @@ class SlabAllocator {
   uint64_t limit() const { return limit_bytes_.load(std::memory_order_relaxed); }
 
   ClassStats Stats(int cls) const;
+  uint64_t Pages(int cls) const;
+
+  // --- Page evacuation (the mover thread only).
+  // Starts emptying one page of cls (the oldest that is not being carved). Returns the page, or
+  // 0 when cls has fewer than two pages.
+  uint32_t BeginEvacuation(int cls);
+  // True when the slot of the page being evacuated is free.
+  bool EvacSlotFree(int cls, uint32_t slot) const;
+  // Chunks of the page being evacuated still in use.
+  uint32_t EvacInUse(int cls) const;
+  // REQUIRES: EvacInUse(cls) == 0. The page leaves cls; dst > 0 gets it as a spare page (it
+  // may use it even at the memory limit), dst == 0 returns it to the global pool.
+  void FinishEvacuation(int cls, int dst);
+  // Gives the page back to cls (its free chunks to the free list), e.g. on shutdown.
+  void AbortEvacuation(int cls);
+  // Moves one page of the global pool to class dst as a spare page; false if the pool has
+  // fewer than `min_pool` pages.
+  bool TakePoolPage(int dst, uint32_t min_pool);
   uint64_t total_malloced() const {
     return static_cast<uint64_t>(pages_in_use_.load(std::memory_order_relaxed)) * Arena::kPageSize;
   }
@@ -73,6 +101,11 @@ class SlabAllocator {
     uint32_t cur_next = 0;  // next uncarved slot of cur_page
     uint64_t pages = 0;
     uint64_t used = 0;
+    std::vector<uint32_t> page_list;    // every page of the class, oldest first
+    std::vector<uint32_t> spare_pages;  // given by the mover, not yet carved
+    uint32_t evac_page = 0;             // page being evacuated, 0 = none
+    uint32_t evac_in_use = 0;
+    std::vector<uint8_t> evac_free;  // per slot of evac_page: 1 = free
   };
 
   // REQUIRES: c.mu held.

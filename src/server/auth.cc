@@ -1,0 +1,75 @@
+#include "server/auth.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace memfleet::server {
+
+bool ConstantTimeEqual(std::string_view a, std::string_view b) {
+  // Walk the longer input whatever the contents, so that only the lengths show in the timing.
+  size_t n = a.size() > b.size() ? a.size() : b.size();
+  unsigned diff = a.size() == b.size() ? 0u : 1u;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned>(x ^ y);
+  }
+  return diff == 0;
+}
+
+std::unique_ptr<CredentialStore> CredentialStore::Parse(std::string_view contents,
+                                                        Format format) {
+  auto store = std::make_unique<CredentialStore>();
+  while (!contents.empty()) {
+    size_t nl = contents.find('\n');
+    std::string_view line = contents.substr(0, nl);
+    contents = nl == std::string_view::npos ? std::string_view() : contents.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) continue;
+    std::string_view password = line.substr(colon + 1);
+    if (format == Format::kSaslPwdb) password = password.substr(0, password.find(':'));
+    store->entries_.push_back(Entry{std::string(line.substr(0, colon)), std::string(password)});
+  }
+  return store;
+}
+
+Result<std::unique_ptr<CredentialStore>> CredentialStore::Load(const std::string& path,
+                                                               Format format) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("could not open the password file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status::IoError("could not read the password file " + path);
+  std::unique_ptr<CredentialStore> store = Parse(ss.str(), format);
+  if (store->size() == 0) {
+    return Status::InvalidArgument("no user:password entry in the password file " + path);
+  }
+  return store;
+}
+
+bool CredentialStore::Check(std::string_view user, std::string_view password) const {
+  bool ok = false;
+  for (const Entry& e : entries_) {
+    // Non-short-circuit: every entry costs the same whether or not the user matches.
+    bool match = ConstantTimeEqual(user, e.user) & ConstantTimeEqual(password, e.password);
+    ok |= match;
+  }
+  return ok;
+}
+
+bool ParseSaslPlain(std::string_view message, std::string_view* user,
+                    std::string_view* password) {
+  size_t first = message.find('\0');
+  if (first == std::string_view::npos) return false;
+  size_t second = message.find('\0', first + 1);
+  if (second == std::string_view::npos) return false;
+  std::string_view authzid = message.substr(0, first);
+  *user = message.substr(first + 1, second - first - 1);
+  *password = message.substr(second + 1);
+  if (user->empty()) return false;
+  // Acting as another user needs proxy rights, which no memfleet user has.
+  return authzid.empty() || authzid == *user;
+}
+
+}  // namespace memfleet::server

@@ -1,0 +1,97 @@
+// ASCII authentication (-Y) for Connection (see connection.h and server/auth.h).
+//
+// Until a text connection has authenticated, every request is read as memcached 1.6's token
+// "set <any key> <any flags> <any exptime> <bytes>\r\n<user> <password>\r\n": a matching pair
+// answers STORED and unlocks the connection; anything else answers CLIENT_ERROR and the connection
+// stays open for another try. The replies and their order follow memcached's
+// try_read_command_asciiauth.
+#include <cstring>
+#include <string_view>
+
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+namespace memfleet::server {
+namespace {
+
+// memcached closes a connection whose first 2048 bytes hold no newline.
+constexpr size_t kMaxAuthLine = 2048;
+constexpr size_t kMaxAuthTokens = 24;
+
+// Splits on single spaces, skipping empty tokens, as memcached's tokenize_command.
+size_t Tokenize(std::string_view s, std::string_view* tokens, size_t max) {
+  size_t n = 0;
+  while (!s.empty() && n < max) {
+    size_t sp = s.find(' ');
+    std::string_view t = s.substr(0, sp);
+    if (!t.empty()) tokens[n++] = t;
+    if (sp == std::string_view::npos) break;
+    s.remove_prefix(sp + 1);
+  }
+  return n;
+}
+
+// A decimal uint32 that may be followed by whitespace (the "\r" of the line), as safe_strtoul.
+bool ParseSize(std::string_view t, uint32_t* out) {
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+    v = v * 10 + static_cast<uint64_t>(t[i] - '0');
+    if (v > 0xffffffffu) return false;
+  }
+  if (i == 0) return false;
+  for (; i < t.size(); ++i) {
+    if (t[i] != '\r' && t[i] != ' ' && t[i] != '\t') return false;
+  }
+  *out = static_cast<uint32_t>(v);
+  return true;
+}
+
+}  // namespace
+
+bool Connection::ProcessAsciiAuth() {
+  const char* start = rbuf_.get() + rstart_;
+  size_t avail = rend_ - rstart_;
+  const char* nl = static_cast<const char*>(memchr(start, '\n', avail));
+  if (nl == nullptr) {
+    if (avail > kMaxAuthLine) Close();
+    return false;
+  }
+  size_t line_len = static_cast<size_t>(nl - start);
+  std::string_view tokens[kMaxAuthTokens];
+  size_t ntokens = Tokenize(std::string_view(start, line_len), tokens, kMaxAuthTokens);
+  uint32_t size = 0;
+  if (ntokens < 5 || tokens[0] != "set" || !ParseSize(tokens[4], &size)) {
+    rstart_ += line_len + 1;
+    ReplyAlways("CLIENT_ERROR unauthenticated");
+    return true;
+  }
+  size_t need = line_len + 1 + static_cast<size_t>(size) + 2;
+  if (avail < need) return false;  // the read buffer grows (within its bound) until it fits
+  last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+  std::string_view data(start + line_len + 1, static_cast<size_t>(size) + 2);
+  rstart_ += need;
+  if (data.substr(data.size() - 2) != "\r\n") {
+    ReplyAlways("CLIENT_ERROR bad command line termination");
+    return true;
+  }
+  std::string_view creds[kMaxAuthTokens];
+  if (Tokenize(data.substr(0, size), creds, kMaxAuthTokens) < 2) {
+    ReplyAlways("CLIENT_ERROR bad authentication token format");
+    return true;
+  }
+  WorkerStats& st = worker_->stats();
+  st.auth_cmds.Add();
+  const CredentialStore* store = server_->credentials();
+  if (store != nullptr && store->Check(creds[0], creds[1])) {
+    authenticated_ = true;
+    ReplyAlways("STORED");
+  } else {
+    st.auth_errors.Add();
+    ReplyAlways("CLIENT_ERROR authentication failure");
+  }
+  return true;
+}
+
+}  // namespace memfleet::server

@@ -1,0 +1,358 @@
+// CacheEngine slab page mover: `slabs reassign`, `slabs automove` and the memory-limit shrink.
+//
+// One page moves at a time, on the mover thread. The page's class stops handing out its chunks
+// (SlabAllocator::BeginEvacuation); then every chunk still in use is dealt with:
+//
+//  - a linked item head (recognised by its LINKED flag and confirmed by finding exactly that id
+//    in the hash table under the key's stripe lock) that nobody pins is either relinked into a
+//    free chunk of the same class elsewhere (a rescue: the hash chain and the LRU links are
+//    switched to the new id under the stripe lock, then the queue lock), or, when the class has
+//    no free chunk or the item is expired, unlinked (an eviction / reclaim);
+//  - a pinned linked item is retried; after kBusyRounds rounds it is unlinked, and its chunk
+//    comes back when the last reader lets go (memcached's slab_reassign_busy_deletes);
+//  - value chunks of CHUNKED items (whose heads are in other pages) are found by walking the
+//    largest class's LRU, where every CHUNKED head is queued, and those items are evicted;
+//  - anything else (an allocation in flight, an unlinked item still being read) frees itself.
+//
+// When the page is empty it goes to the destination class as a spare page, or back to the
+// global pool with its memory returned to the kernel. Workers only ever wait for one stripe
+// lock held for one item's copy.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/cache_engine.h"
+
+namespace memfleet::storage {
+namespace {
+
+constexpr int kBusyRounds = 50;  // rounds (1 ms apart) before a pinned item is unlinked
+constexpr int kGiveUpRounds = 5000;
+constexpr auto kMoverRoundSleep = std::chrono::milliseconds(1);
+constexpr auto kMoverIdleSleep = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+ReassignResult CacheEngine::Reassign(int src, int dst) {
+  std::lock_guard<std::mutex> g(mover_mu_);
+  if (move_pending_ || reassign_running_.load()) return ReassignResult::kRunning;
+  if (src == dst) return ReassignResult::kSame;
+  if (src == -1) {
+    // memcached's slabs_reassign_pick_any: the next class (round robin) with a spare page.
+    for (int i = 0; i < num_classes_; i++) {
+      int c = (reassign_pick_ + i - 1) % num_classes_ + 1;
+      if (c != dst && slabs_.Pages(c) > 1) {
+        src = c;
+        reassign_pick_ = c % num_classes_ + 1;
+        break;
+      }
+    }
+  }
+  if (src < 0 || src > num_classes_ || dst < 0 || dst > num_classes_) {
+    return ReassignResult::kBadClass;
+  }
+  if (src == 0) {
+    return slabs_.TakePoolPage(dst, 2) ? ReassignResult::kOk : ReassignResult::kNoSpare;
+  }
+  if (slabs_.Pages(src) < 2) return ReassignResult::kNoSpare;
+  move_src_ = src;
+  move_dst_ = dst;
+  move_pending_ = true;
+  reassign_running_ = true;
+  thread_cv_.notify_all();
+  return ReassignResult::kOk;
+}
+
+void CacheEngine::SetAutomove(int level) { automove_ = level; }
+void CacheEngine::SetAutomoveRatio(double ratio) { automove_ratio_ = ratio; }
+
+void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force) {
+  if (slabs_.EvacSlotFree(cls, slot)) return;
+  const ItemId id = Arena::MakeId(page, slot);
+  ItemHeader* it = arena_->Item(id);
+  // LINKED is set (release) after the key is written, so the key is readable once we see it.
+  // A chunk that is not an item head (a value chunk) may show anything here; the hash table
+  // lookup below is what proves an item.
+  if (!(it->flags.load(std::memory_order_acquire) & item_flag::kLinked)) return;
+  const uint32_t chunk = arena_->PageChunkSize(page);
+  const uint32_t key_end =
+      static_cast<uint32_t>(layout_.Key(it) - reinterpret_cast<char*>(it)) + it->nkey;
+  if (it->nkey == 0 || key_end > chunk) return;
+  const std::string_view key = layout_.KeyView(it);
+  const uint32_t hv = table_.Hash(key);
+  std::unique_lock<std::mutex> l(table_.LockFor(hv));
+  ItemId found = kNoItem;
+  if (table_.Find(hv, key, &found) != it || found != id) return;
+  const RelTime now = clock_->Now();
+  const uint16_t rc = RefCount(it, std::memory_order_acquire);
+  if (IsExpired(it, now) || IsFlushed(it, now)) {
+    reassign_inline_reclaim_.fetch_add(1, std::memory_order_relaxed);
+    UnlinkLocked(hv, id, it);
+    return;
+  }
+  if (rc != 1) {
+    reassign_busy_items_.fetch_add(1, std::memory_order_relaxed);
+    if (force) {
+      reassign_busy_deletes_.fetch_add(1, std::memory_order_relaxed);
+      UnlinkLocked(hv, id, it);
+    }
+    return;
+  }
+  ItemId nid = it->Has(item_flag::kChunked) ? kNoItem : slabs_.AllocNoGrow(cls);
+  if (nid == kNoItem) {
+    reassign_evictions_nomem_.fetch_add(1, std::memory_order_relaxed);
+    ItemClassCounters& cc = class_counters_[LruClassOf(it)];
+    cc.evicted.fetch_add(1, std::memory_order_relaxed);
+    if (has_eviction_hook_.load(std::memory_order_relaxed)) NotifyEviction(it, now);
+    UnlinkLocked(hv, id, it);
+    return;
+  }
+  // Rescue: copy the whole chunk, then switch the hash chain and the LRU links to the copy.
+  ItemHeader* nit = arena_->Item(nid);
+  const uint32_t bytes = layout_.HeadSize(it->nkey, it->nbytes, it->Has(item_flag::kHasExptime),
+                                          it->Has(item_flag::kHasClientFlags), false);
+  std::memcpy(static_cast<void*>(nit), static_cast<const void*>(it), bytes);
+  table_.Remove(hv, id);
+  table_.Insert(hv, nid);
+  {
+    LruQueue& q = Queue(LruClassOf(it), it->segment());
+    std::lock_guard<std::mutex> ql(q.mu);
+    if (nit->lru_prev != kNoItem) {
+      arena_->Item(nit->lru_prev)->lru_next = nid;
+    } else {
+      q.head = nid;
+    }
+    if (nit->lru_next != kNoItem) {
+      arena_->Item(nit->lru_next)->lru_prev = nid;
+    } else {
+      q.tail = nid;
+    }
+  }
+  it->flags.store(0, std::memory_order_release);
+  it->refcount.store(0, std::memory_order_release);
+  l.unlock();
+  slabs_.Free(id);
+  reassign_rescues_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void CacheEngine::EvictChunkedOnPage(uint32_t page) {
+  // Collect the keys of CHUNKED items with a value chunk on the page (under each queue lock,
+  // which keeps queued items alive), then evict them one stripe lock at a time.
+  std::vector<std::string> keys;
+  const int lc = slabs_.largest_class();
+  for (int s = 0; s < kNumSegments; s++) {
+    LruQueue& q = Queue(lc, static_cast<Segment>(s));
+    std::lock_guard<std::mutex> ql(q.mu);
+    for (ItemId id = q.head; id != kNoItem; id = arena_->Item(id)->lru_next) {
+      const ItemHeader* it = arena_->Item(id);
+      if (!it->Has(item_flag::kChunked)) continue;
+      for (ItemId c = layout_.FirstChunk(it); c != kNoItem;) {
+        if (Arena::PageOf(c) == page) {
+          keys.emplace_back(layout_.KeyView(it));
+          break;
+        }
+        ChunkHeader ch;
+        std::memcpy(&ch, arena_->Ptr(c), sizeof(ch));
+        c = ch.next;
+      }
+    }
+  }
+  for (const std::string& key : keys) {
+    const uint32_t hv = table_.Hash(key);
+    std::lock_guard<std::mutex> l(table_.LockFor(hv));
+    ItemId id;
+    ItemHeader* it = table_.Find(hv, key, &id);
+    if (it == nullptr || !it->Has(item_flag::kChunked)) continue;
+    if (RefCount(it, std::memory_order_acquire) != 1) {
+      reassign_busy_deletes_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      reassign_evictions_nomem_.fetch_add(1, std::memory_order_relaxed);
+    }
+    UnlinkLocked(hv, id, it);
+  }
+}
+
+bool CacheEngine::EvacuatePage(int src, int dst, uint32_t page) {
+  const uint32_t per = slabs_.PerPage(src);
+  for (int round = 0;; round++) {
+    if (slabs_.EvacInUse(src) == 0) break;
+    {
+      std::lock_guard<std::mutex> g(thread_mu_);
+      if (stopping_) {
+        slabs_.AbortEvacuation(src);
+        return false;
+      }
+    }
+    if (round >= kGiveUpRounds) {
+      // Something holds a chunk of the page and never lets go (an upload that stalls
+      // forever): give the page back to its class rather than spin.
+      slabs_.AbortEvacuation(src);
+      return false;
+    }
+    const bool force = round >= kBusyRounds;
+    for (uint32_t slot = 0; slot < per; slot++) EvacuateSlot(src, page, slot, force);
+    if (slabs_.EvacInUse(src) == 0) break;
+    if (round % 10 == 1) EvictChunkedOnPage(page);
+    std::unique_lock<std::mutex> l(thread_mu_);
+    thread_cv_.wait_for(l, kMoverRoundSleep, [this] { return stopping_; });
+  }
+  slabs_.FinishEvacuation(src, dst);
+  slabs_moved_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool CacheEngine::MovePageNow(int src, int dst) {
+  uint32_t page = slabs_.BeginEvacuation(src);
+  if (page == 0) return false;
+  reassign_running_ = true;
+  bool ok = EvacuatePage(src, dst, page);
+  reassign_running_ = false;
+  return ok;
+}
+
+bool CacheEngine::PickMove(int* src, int* dst) {
+  // Over the memory limit (cache_memlimit lowered): give pages back from the largest class.
+  const uint64_t limit_pages = slabs_.limit() / Arena::kPageSize;
+  if (shrinking_.load() && slabs_.pages_in_use() <= limit_pages) shrinking_ = false;
+  if (shrinking_.load()) {
+    int best = 0;
+    uint64_t best_pages = 1;
+    for (int c = 1; c <= num_classes_; c++) {
+      uint64_t p = slabs_.Pages(c);
+      if (p > best_pages) {
+        best = c;
+        best_pages = p;
+      }
+    }
+    if (best != 0) {
+      *src = best;
+      *dst = 0;
+      return true;
+    }
+    shrinking_ = false;  // every class is down to its first page
+  }
+  const int level = automove_.load(std::memory_order_relaxed);
+  if (level == 0) return false;
+  // memcached's slab_automove (doc/new_lru.txt, "slab_automove"): over a sliding window of
+  // one-second samples, a class with free memory to spare for the whole window gives a page
+  // back to the pool; otherwise the class with the oldest tail gives a page to the class that
+  // evicted in the window and whose tail is youngest, when that age is below ratio x the oldest.
+  const int window = std::max(1, settings_.slab_automove_window);
+  const size_t nc = static_cast<size_t>(num_classes_ + 1);
+  if (automove_last_evicted_.size() != nc) {
+    automove_last_evicted_.assign(nc, 0);
+    for (size_t c = 1; c < nc; c++) {
+      automove_last_evicted_[c] = ItemStatsFor(static_cast<int>(c)).evicted;
+    }
+    automove_window_.assign(nc * static_cast<size_t>(window), 0);
+    automove_free_window_.assign(nc * static_cast<size_t>(window), 0);
+  }
+  const size_t w = static_cast<size_t>(automove_tick_++ % static_cast<uint64_t>(window));
+  const RelTime now = clock_->Now();
+  int oldest = -1, youngest = -1;
+  RelTime oldest_age = 0, youngest_age = 0;
+  int evicting_now = -1;
+  for (int c = 1; c <= num_classes_; c++) {
+    const size_t base = static_cast<size_t>(c) * static_cast<size_t>(window);
+    const uint64_t ev = ItemStatsFor(c).evicted;
+    const bool evicted = ev > automove_last_evicted_[c];
+    automove_last_evicted_[c] = ev;
+    SlabAllocator::ClassStats st = slabs_.Stats(c);
+    automove_window_[base + w] = evicted ? 1 : 0;
+    automove_free_window_[base + w] =
+        (st.total_pages > 2 &&
+         st.free_chunks + st.free_chunks_end > static_cast<uint64_t>(st.chunks_per_page) * 5 / 2)
+            ? 1
+            : 0;
+    int evicted_sum = 0, free_sum = 0;
+    for (int i = 0; i < window; i++) {
+      evicted_sum += automove_window_[base + static_cast<size_t>(i)];
+      free_sum += automove_free_window_[base + static_cast<size_t>(i)];
+    }
+    if (free_sum >= window && automove_tick_ >= static_cast<uint64_t>(window)) {
+      *src = c;
+      *dst = 0;
+      return true;
+    }
+    if (st.total_pages == 0) continue;
+    const RelTime age = TailAge(c, segmented_ ? Segment::kCold : Segment::kCold, now);
+    if (st.total_pages > 1 && (oldest == -1 || age > oldest_age)) {
+      oldest = c;
+      oldest_age = age;
+    }
+    if (evicted_sum > 0 && (youngest == -1 || age < youngest_age)) {
+      youngest = c;
+      youngest_age = age;
+    }
+    if (evicted) evicting_now = c;
+  }
+  if (level == 2 && evicting_now != -1) {
+    // Aggressive: any eviction pulls a page from the class with the oldest tail.
+    if (oldest != -1 && oldest != evicting_now) {
+      *src = oldest;
+      *dst = evicting_now;
+      return true;
+    }
+    return false;
+  }
+  if (youngest != -1 && oldest != -1 && youngest != oldest &&
+      static_cast<double>(youngest_age) <
+          static_cast<double>(oldest_age) * automove_ratio_.load(std::memory_order_relaxed)) {
+    *src = oldest;
+    *dst = youngest;
+    return true;
+  }
+  return false;
+}
+
+bool CacheEngine::RunAutomoveOnce() {
+  int src = 0, dst = 0;
+  if (!PickMove(&src, &dst)) return false;
+  return MovePageNow(src, dst);
+}
+
+void CacheEngine::MoverMain() {
+  auto last_pick = std::chrono::steady_clock::now() - kMoverIdleSleep;
+  std::unique_lock<std::mutex> l(thread_mu_);
+  while (!stopping_) {
+    l.unlock();
+    int src = 0, dst = 0;
+    bool have = false;
+    {
+      std::lock_guard<std::mutex> g(mover_mu_);
+      if (move_pending_) {
+        src = move_src_;
+        dst = move_dst_;
+        move_pending_ = false;
+        have = true;
+      }
+    }
+    const auto t = std::chrono::steady_clock::now();
+    const bool over_limit = shrinking_.load();
+    if (!have && (over_limit || t - last_pick >= kMoverIdleSleep)) {
+      last_pick = t;
+      have = PickMove(&src, &dst);
+    }
+    if (have) {
+      uint32_t page = slabs_.BeginEvacuation(src);
+      if (page != 0) {
+        reassign_running_ = true;
+        EvacuatePage(src, dst, page);
+      }
+      reassign_running_ = false;
+    }
+    l.lock();
+    if (!have) {
+      thread_cv_.wait_for(l, std::chrono::milliseconds(100), [this] {
+        if (stopping_) return true;
+        std::lock_guard<std::mutex> g(mover_mu_);
+        return move_pending_;
+      });
+    }
+  }
+}
+
+}  // namespace memfleet::storage
