@@ -18,6 +18,7 @@ packages=(
   python3-pymemcache python3-pylibmc python3-memcache
   memcached                   # the reference server (test oracle, side-by-side benchmarks)
   libmemcached-tools          # memccapable
+  php-cli php-memcached       # tests/integration/test_binary.py: PHP memcached, binary protocol
 )
 
 check_only=0

@@ -17,8 +17,7 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-std::unique_ptr<CredentialStore> CredentialStore::Parse(std::string_view contents,
-                                                        Format format) {
+std::unique_ptr<CredentialStore> CredentialStore::Parse(std::string_view contents, Format format) {
   auto store = std::make_unique<CredentialStore>();
   while (!contents.empty()) {
     size_t nl = contents.find('\n');
@@ -52,14 +51,14 @@ bool CredentialStore::Check(std::string_view user, std::string_view password) co
   bool ok = false;
   for (const Entry& e : entries_) {
     // Non-short-circuit: every entry costs the same whether or not the user matches.
-    bool match = ConstantTimeEqual(user, e.user) & ConstantTimeEqual(password, e.password);
-    ok |= match;
+    bool user_ok = ConstantTimeEqual(user, e.user);
+    bool password_ok = ConstantTimeEqual(password, e.password);
+    ok |= static_cast<int>(user_ok) & static_cast<int>(password_ok);
   }
   return ok;
 }
 
-bool ParseSaslPlain(std::string_view message, std::string_view* user,
-                    std::string_view* password) {
+bool ParseSaslPlain(std::string_view message, std::string_view* user, std::string_view* password) {
   size_t first = message.find('\0');
   if (first == std::string_view::npos) return false;
   size_t second = message.find('\0', first + 1);

@@ -219,8 +219,8 @@ void BinaryCommands::SendItem(storage::ItemRef item, bool with_key, bool with_va
 }
 
 void BinaryCommands::Get() {
-  bool touch = info_.base == Opcode::kTouch || info_.base == Opcode::kGat ||
-               info_.base == Opcode::kGatK;
+  bool touch =
+      info_.base == Opcode::kTouch || info_.base == Opcode::kGat || info_.base == Opcode::kGatK;
   bool with_key = info_.base == Opcode::kGetK || info_.base == Opcode::kGatK;
   storage::Session& session = c_.worker_->session();
   storage::ItemRef item;
@@ -332,8 +332,7 @@ void BinaryCommands::FinishStore(bool data_ok) {
 }
 
 void BinaryCommands::Delete() {
-  storage::DeleteResult r =
-      c_.engine_->Delete(c_.worker_->session(), req_.key, req_.header.cas);
+  storage::DeleteResult r = c_.engine_->Delete(c_.worker_->session(), req_.key, req_.header.cas);
   if (c_.server_->detail_enabled()) c_.server_->RecordPrefix(req_.key, false, false, false, true);
   switch (r) {
     case storage::DeleteResult::kDeleted:

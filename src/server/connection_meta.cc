@@ -258,7 +258,7 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
     if (c == 'O' || c == 'k' || c == 'c') m.echo[m.necho++] = c;
   }
   m.opaque_len = static_cast<uint8_t>(flags.opaque.size());
-  std::memcpy(m.opaque, flags.opaque.data(), flags.opaque.size());
+  if (!flags.opaque.empty()) std::memcpy(m.opaque, flags.opaque.data(), flags.opaque.size());
   m.key_len = static_cast<uint8_t>(flags.key.size());
   std::memcpy(m.key, flags.key.data(), flags.key.size());
   pending_kind_ = PendingKind::kMeta;

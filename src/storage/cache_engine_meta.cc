@@ -186,8 +186,7 @@ DeleteResult CacheEngine::MetaDelete(Session& s, const MetaDeleteRequest& req) {
   it->refcount.fetch_and(static_cast<uint16_t>(~item_ref::kTokenSent), std::memory_order_relaxed);
   if (RefCount(it, std::memory_order_acquire) == 1) {
     layout_.SetCas(it, settings_.use_cas ? NextCas() : 0);
-  } else if (CopyLinkedLocked(li, hv, id, it, layout_.Exptime(it), /*bump_cas=*/true) ==
-             nullptr) {
+  } else if (CopyLinkedLocked(li, hv, id, it, layout_.Exptime(it), /*bump_cas=*/true) == nullptr) {
     // Readers hold pins on it, so its cas cannot change in place; without memory for a copy
     // it stays marked stale with its old cas.
   }

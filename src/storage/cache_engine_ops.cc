@@ -9,7 +9,7 @@ namespace memfleet::storage {
 namespace {
 
 constexpr RelTime kUpdateInterval = 60;  // memcached's ITEM_UPDATE_INTERVAL
-constexpr uint16_t kMaxPins = 8000;  // refuse to pin (report a miss) beyond this (item_ref)
+constexpr uint16_t kMaxPins = 8000;      // refuse to pin (report a miss) beyond this (item_ref)
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';

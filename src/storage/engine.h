@@ -192,7 +192,7 @@ struct MetaGetRequest {
 };
 
 struct MetaGetReply {
-  ItemRef item;  // empty on a miss
+  ItemRef item;             // empty on a miss
   bool created = false;     // vivified by this call
   bool win = false;         // W
   bool token_sent = false;  // Z: a W was handed out before this call
@@ -223,7 +223,7 @@ struct MetaDeltaRequest {
   std::string_view key;
   bool incr = true;
   uint64_t delta = 1;
-  uint64_t cas = 0;  // 0 = no cas check
+  uint64_t cas = 0;     // 0 = no cas check
   bool vivify = false;  // N: create with `initial` on a miss
   uint64_t initial = 0;
   RelTime vivify_exptime = 0;

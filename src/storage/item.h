@@ -89,9 +89,9 @@ static_assert(sizeof(ItemHeader) == 24, "item header must stay 24 bytes");
 // The bits are set and cleared with fetch_or/fetch_and under the item's stripe lock; Init()
 // (refcount = 1) clears them for a fresh item.
 namespace item_ref {
-inline constexpr uint16_t kStale = 1 << 15;       // md ... I: served with X until replaced
-inline constexpr uint16_t kTokenSent = 1 << 14;   // a W was handed out: others get Z
-inline constexpr uint16_t kKeyBinary = 1 << 13;   // stored with a base64 (b) key
+inline constexpr uint16_t kStale = 1 << 15;      // md ... I: served with X until replaced
+inline constexpr uint16_t kTokenSent = 1 << 14;  // a W was handed out: others get Z
+inline constexpr uint16_t kKeyBinary = 1 << 13;  // stored with a base64 (b) key
 inline constexpr uint16_t kMetaBits = kStale | kTokenSent | kKeyBinary;
 inline constexpr uint16_t kCountMask = kKeyBinary - 1;
 }  // namespace item_ref

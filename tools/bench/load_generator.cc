@@ -104,6 +104,8 @@ class Worker {
   Worker(Shared* shared, int index) : sh_(*shared), o_(*shared->opts), index_(index) {}
   void Run();
   ThreadStats& stats() { return stats_; }
+  // Requests completed during warm-up (read by the main thread).
+  uint64_t warmed() const { return warmed_.load(std::memory_order_relaxed); }
 
  private:
   struct Conn {
@@ -141,7 +143,8 @@ class Worker {
   std::unique_ptr<Random> rng_;
   uint64_t prefill_next_ = 0, prefill_end_ = 0;
   uint64_t measured_target_ = 0;
-  bool done_ = false;  // --requests share reached
+  std::atomic<uint64_t> warmed_{0};  // single writer: this worker
+  bool done_ = false;                // --requests share reached
   int64_t interval_ns_ = 0;
   char keybuf_[256];
 };
@@ -437,6 +440,9 @@ void Worker::Consume(Conn& c, int phase, int64_t now) {
         break;
     }
     if (!done) continue;
+    if (phase == kWarmup) {
+      warmed_.store(warmed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
     if (measuring) {
       ++stats_.requests;
       stats_.latency.Record(static_cast<uint64_t>(std::max<int64_t>(0, now - f.start_ns)));
@@ -649,7 +655,18 @@ bool RunLoad(const BenchOptions& o, BenchResult* r) {
   }
 
   sh.phase.store(kWarmup, std::memory_order_release);
-  SleepUntil(std::min(hard_deadline, Clock::now() + secs(o.warmup_s)), sh, o.threads, false);
+  if (o.warmup_requests > 0) {
+    // A fixed amount of work rather than time, so that a slower server is warmed as much (a hit
+    // ratio depends on how many requests filled the cache).
+    for (;;) {
+      uint64_t warmed = 0;
+      for (auto& w : workers) warmed += w->warmed();
+      if (warmed >= o.warmup_requests || Clock::now() >= hard_deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  } else {
+    SleepUntil(std::min(hard_deadline, Clock::now() + secs(o.warmup_s)), sh, o.threads, false);
+  }
 
   double u0 = 0, s0 = 0;
   const bool have_cpu = pid > 0 && ReadProcessCpu(pid, &u0, &s0);

@@ -45,9 +45,11 @@ std::string ToJson(const BenchOptions& o, const BenchResult& r, bool ok) {
       o.threads, o.conns, o.depth, o.multiget, o.set_ratio, o.get_ratio);
   add("    \"keys\": %llu, \"key_size\": %zu, \"dist\": \"%s\", \"zipf_s\": %g, "
       "\"value_min\": %zu, \"value_max\": %zu, \"duration_s\": %g, \"warmup_s\": %g, "
+      "\"warmup_requests\": %llu, "
       "\"requests\": %llu,\n",
       static_cast<unsigned long long>(o.keys), o.key_size, o.zipf ? "zipf" : "uniform", o.zipf_s,
       o.value_min, o.value_max, o.duration_s, o.warmup_s,
+      static_cast<unsigned long long>(o.warmup_requests),
       static_cast<unsigned long long>(o.requests));
   add("    \"prefill\": %s, \"cache_aside\": %s, \"verify\": %s, \"rate\": %g, \"server_pid\": "
       "%d},\n",

@@ -23,6 +23,7 @@ Load generator for memcached-protocol servers (text and meta).
   --value-size N|A-B   value bytes, fixed or uniform in [A,B]                   (100)
   --duration S         measured seconds (10)            --warmup S      seconds before measuring (2)
   --requests N         measure N requests instead of a duration
+  --warmup-requests N  warm up for N requests instead of --warmup seconds
   --prefill            store every key once before warm-up (pipelined)
   --prefill-only       prefill, report, exit            --prefill-depth N  (64)
   --cache-aside        on a get miss, set the key (hit-ratio workloads)
@@ -83,6 +84,7 @@ Status ParseBenchOptions(int argc, char** argv, BenchOptions* o, bool* help) {
     kRequests,
     kPrefill,
     kPrefillOnly,
+    kWarmupRequests,
     kPrefillDepth,
     kCacheAside,
     kNoVerify,
@@ -113,6 +115,7 @@ Status ParseBenchOptions(int argc, char** argv, BenchOptions* o, bool* help) {
       {"requests", required_argument, nullptr, kRequests},
       {"prefill", no_argument, nullptr, kPrefill},
       {"prefill-only", no_argument, nullptr, kPrefillOnly},
+      {"warmup-requests", required_argument, nullptr, kWarmupRequests},
       {"prefill-depth", required_argument, nullptr, kPrefillDepth},
       {"cache-aside", no_argument, nullptr, kCacheAside},
       {"no-verify", no_argument, nullptr, kNoVerify},
@@ -209,6 +212,9 @@ Status ParseBenchOptions(int argc, char** argv, BenchOptions* o, bool* help) {
       case kRequests:
         ok = ParseU64(a, &o->requests);
         break;
+      case kWarmupRequests:
+        ok = ParseU64(a, &o->warmup_requests);
+        break;
       case kPrefill:
         o->prefill = true;
         break;
@@ -250,8 +256,11 @@ Status ParseBenchOptions(int argc, char** argv, BenchOptions* o, bool* help) {
         return Status::InvalidArgument("unknown option (see --help)");
     }
     if (!ok) {
-      return Status::InvalidArgument(std::string("bad value for --") + kLong[c - kHost].name +
-                                     ": " + (a ? a : ""));
+      const char* name = "?";
+      for (const option* l = kLong; l->name != nullptr; ++l) {
+        if (l->val == c) name = l->name;
+      }
+      return Status::InvalidArgument(std::string("bad value for --") + name + ": " + (a ? a : ""));
     }
   }
   if (optind < argc)

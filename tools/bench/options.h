@@ -32,6 +32,7 @@ struct BenchOptions {
   size_t value_max = 100;
   double duration_s = 10;
   double warmup_s = 2;
+  uint64_t warmup_requests = 0;  // > 0: warm up for this many requests instead of warmup_s
   uint64_t requests = 0;  // > 0: stop after this many measured requests instead of duration_s
   bool prefill = false;
   bool prefill_only = false;

@@ -78,13 +78,12 @@ void EncodeResponseHeader(char* dst, uint8_t opcode, Status status, uint16_t key
 
 ParseResult ParseRequest(std::string_view buf, Request* req) {
   ParseResult r;
-  if (buf.empty()) return r;
-  // A wrong magic is known from the first byte: no need to wait for a whole header.
+  // memcached waits for a whole header before it looks at the magic; so do we.
+  if (buf.size() < kHeaderSize) return r;
   if (static_cast<uint8_t>(buf[0]) != kRequestMagic) {
     r.status = ParseStatus::kBadMagic;
     return r;
   }
-  if (buf.size() < kHeaderSize) return r;
   Header h = DecodeHeader(buf.data());
   uint64_t prefix = uint64_t{h.extras_length} + h.key_length;
   if (prefix > h.body_length) {

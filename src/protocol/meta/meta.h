@@ -34,19 +34,19 @@ struct MetaFlags {
     return u < 64 ? (seen_lo >> u) & 1 : u < 127 ? (seen_hi >> (u - 64)) & 1 : false;
   }
 
-  std::string_view key;  // the key to use: decoded when base64 (b), else the token as sent
-  bool key_binary = false;  // b
-  bool value = false;       // v
-  bool quiet = false;       // q
-  bool no_update = false;   // u
-  bool vivify = false;      // N
-  bool touch = false;       // T
-  bool recache = false;     // R
-  bool has_cas = false;     // C
-  bool set_stale = false;   // I
-  int32_t vivify_ttl = 0;   // N<ttl>
-  int32_t ttl = 0;          // T<ttl>
-  int32_t recache_ttl = 0;  // R<ttl>
+  std::string_view key;       // the key to use: decoded when base64 (b), else the token as sent
+  bool key_binary = false;    // b
+  bool value = false;         // v
+  bool quiet = false;         // q
+  bool no_update = false;     // u
+  bool vivify = false;        // N
+  bool touch = false;         // T
+  bool recache = false;       // R
+  bool has_cas = false;       // C
+  bool set_stale = false;     // I
+  int32_t vivify_ttl = 0;     // N<ttl>
+  int32_t ttl = 0;            // T<ttl>
+  int32_t recache_ttl = 0;    // R<ttl>
   uint32_t client_flags = 0;  // F
   uint64_t cas = 0;           // C
   uint64_t delta = 1;         // D (ma)
