@@ -19,6 +19,7 @@ packages=(
   memcached                   # the reference server (test oracle, side-by-side benchmarks)
   libmemcached-tools          # memccapable
   php-cli php-memcached       # tests/integration/test_binary.py: PHP memcached, binary protocol
+  sasl2-bin                   # saslpasswd2: SASL users for the reference memcached (test_auth.py)
 )
 
 check_only=0

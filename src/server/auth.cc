@@ -1,5 +1,7 @@
 #include "server/auth.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -36,7 +38,13 @@ std::unique_ptr<CredentialStore> CredentialStore::Parse(std::string_view content
 Result<std::unique_ptr<CredentialStore>> CredentialStore::Load(const std::string& path,
                                                                Format format) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError("could not open the password file " + path);
+  if (!in) {
+    std::string why = std::strerror(errno);
+    if (format == Format::kAsciiAuth) {  // memcached's words
+      return Status::IoError("Could not open authfile [" + path + "] for reading, error " + why);
+    }
+    return Status::IoError("could not open the SASL password file " + path + ": " + why);
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return Status::IoError("could not read the password file " + path);
@@ -67,7 +75,8 @@ bool ParseSaslPlain(std::string_view message, std::string_view* user, std::strin
   *user = message.substr(first + 1, second - first - 1);
   *password = message.substr(second + 1);
   if (user->empty()) return false;
-  // Acting as another user needs proxy rights, which no memfleet user has.
+  // Acting as another user needs proxy rights, which no memfleet user has (nor any user of
+  // memcached's default Cyrus setup).
   return authzid.empty() || authzid == *user;
 }
 

@@ -111,6 +111,9 @@ class Connection : public net::EventLoop::Handler {
   // Operator commands: slabs, lru_crawler, lru, watch, misbehave (connection_admin.cc).
   void ExecuteOperator(const protocol::text::Request& req);
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
+  // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
+  void LogFetch(std::string_view key, uint32_t size, bool found);
+  void LogStore(storage::StoreResult r);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
   void Reply(std::string_view line);
   void ReplyAlways(std::string_view line);

@@ -1,9 +1,321 @@
-// Operator commands (slabs, lru_crawler, lru, watch, misbehave) for Connection. Not implemented
-// yet: answered as unknown commands, as docs/compatibility.md says.
+// Operator commands for Connection: slabs (reassign, automove), lru_crawler (enable, disable,
+// sleep, tocrawl, crawl, metadump), lru (tune, mode, temp_ttl). Replies are memcached 1.6.18's,
+// byte for byte, including its quirks (e.g. `lru tune` with a bad number answers "ERROR").
+// `watch [fetchers mutations evictions connevents]` turns the connection into a log stream (see
+// logger.h). `misbehave` and `lru_crawler mgdump` (not in 1.6.18) answer ERROR.
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 #include "server/connection.h"
+#include "server/server.h"
+#include "server/watch_state.h"
+#include "server/worker.h"
 
 namespace memfleet::server {
+namespace {
 
-void Connection::ExecuteOperator(const protocol::text::Request&) { ReplyAlways("ERROR"); }
+namespace text = protocol::text;
+
+// memcached's safe_strtol / safe_strtoul: the whole token must be a number.
+bool ParseLong(std::string_view s, long* out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+bool ParseUint(std::string_view s, uint32_t* out) {
+  if (s.empty() || s[0] == '-') return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+bool ParseDouble(std::string_view s, double* out) {
+  if (s.empty() || s.size() > 63) return false;
+  char buf[64];
+  s.copy(buf, s.size());
+  buf[s.size()] = '\0';
+  char* end = nullptr;
+  *out = std::strtod(buf, &end);
+  return end == buf + s.size();
+}
+
+
+const char* CrawlReply(storage::CrawlResult r) {
+  switch (r) {
+    case storage::CrawlResult::kOk:
+      return "OK";
+    case storage::CrawlResult::kRunning:
+      return "BUSY currently processing crawler request";
+    case storage::CrawlResult::kBadClass:
+      return "BADCLASS invalid class id";
+    case storage::CrawlResult::kNotStarted:
+      return "NOTSTARTED no items to crawl";
+    case storage::CrawlResult::kDisabled:
+      return "CLIENT_ERROR lru crawler disabled";
+    case storage::CrawlResult::kError:
+      break;
+  }
+  return "FAILED to start crawler";
+}
+
+}  // namespace
+
+void Connection::LogFetch(std::string_view key, uint32_t size, bool found) {
+  std::string line = "type=item_get key=";
+  AppendUriEncoded(line, key);
+  char buf[96];
+  int n = std::snprintf(buf, sizeof(buf), " status=%s clsid=0 cfd=%d size=%u",
+                        found ? "found" : "not_found", fd_, size);
+  line.append(buf, static_cast<size_t>(n));
+  server_->logger().Log(log_type::kFetchers, line);
+}
+
+void Connection::LogStore(storage::StoreResult r) {
+  static const char* const kCmd[] = {"set", "add", "replace", "append", "prepend", "cas"};
+  static const char* const kStatus[] = {"stored", "not_stored", "exists", "not_found",
+                                        "no_memory"};
+  std::string line = "type=item_store key=";
+  AppendUriEncoded(line, pending_item_.key());
+  const RelTime exp = pending_item_.exptime();
+  const RelTime now = server_->clock().Now();
+  char buf[128];
+  int n = std::snprintf(buf, sizeof(buf), " status=%s cmd=%s ttl=%u clsid=0 cfd=%d size=%u",
+                        kStatus[static_cast<int>(r)], kCmd[static_cast<int>(pending_op_)],
+                        exp == 0 ? 0u : (exp > now ? exp - now : 0u), fd_,
+                        pending_item_.value_length());
+  line.append(buf, static_cast<size_t>(n));
+  server_->logger().Log(log_type::kMutations, line);
+}
+
+void Connection::ExecuteOperator(const text::Request& req) {
+  // memcached counts the terminating empty token: its ntokens is ours + 1.
+  const size_t nt = req.ntokens + 1;
+  const std::string_view cmd = req.tokens[0];
+  const std::string_view sub = req.ntokens >= 2 ? req.tokens[1] : std::string_view();
+  const Settings& settings = server_->settings();
+  if (cmd == "slabs") {
+    if (nt == 5 && sub == "reassign") {
+      if (!settings.slab_reassign) {
+        Reply("CLIENT_ERROR slab reassignment disabled");
+        return;
+      }
+      long src = 0, dst = 0;
+      if (!ParseLong(req.tokens[2], &src) || !ParseLong(req.tokens[3], &dst)) {
+        Reply("CLIENT_ERROR bad command line format");
+        return;
+      }
+      switch (engine_->Reassign(static_cast<int>(src), static_cast<int>(dst))) {
+        case storage::ReassignResult::kOk:
+          Reply("OK");
+          return;
+        case storage::ReassignResult::kRunning:
+          Reply("BUSY currently processing reassign request");
+          return;
+        case storage::ReassignResult::kBadClass:
+          Reply("BADCLASS invalid src or dst class id");
+          return;
+        case storage::ReassignResult::kNoSpare:
+          Reply("NOSPARE source class has no spare pages");
+          return;
+        case storage::ReassignResult::kSame:
+          Reply("SAME src and dst class are identical");
+          return;
+      }
+    }
+    if (nt >= 4 && sub == "automove") {
+      if (req.tokens[2] == "ratio") {
+        double ratio = 0;
+        if (nt < 5 || !ParseDouble(req.tokens[3], &ratio)) {
+          Reply("ERROR");
+          return;
+        }
+        engine_->SetAutomoveRatio(ratio);
+      } else {
+        uint32_t level = 0;
+        if (!ParseUint(req.tokens[2], &level)) {
+          Reply("CLIENT_ERROR bad command line format");
+          return;
+        }
+        if (level > 2) {
+          Reply("ERROR");
+          return;
+        }
+        engine_->SetAutomove(static_cast<int>(level));
+      }
+      Reply("OK");
+      return;
+    }
+    ReplyAlways("ERROR");
+    return;
+  }
+  if (cmd == "lru_crawler") {
+    if (nt == 4 && sub == "crawl") {
+      Reply(CrawlReply(engine_->Crawl(req.tokens[2])));
+      return;
+    }
+    if (nt == 4 && sub == "metadump") {
+      if (!settings.dump_enabled) {
+        ReplyAlways("ERROR metadump not allowed");
+        return;
+      }
+      std::string out;
+      const Clock& clock = server_->clock();
+      storage::CrawlResult r = engine_->Metadump(req.tokens[2], [&](const storage::ItemInfo& i) {
+        out.append("key=");
+        AppendUriEncoded(out, i.key);
+        char buf[200];
+        int n = std::snprintf(
+            buf, sizeof(buf), " exp=%lld la=%lld cas=%llu fetch=%s cls=%d size=%u\n",
+            i.exptime == 0 ? -1LL : static_cast<long long>(clock.ToUnix(i.exptime)),
+            static_cast<long long>(clock.ToUnix(i.last_access)),
+            static_cast<unsigned long long>(i.cas), i.fetched ? "yes" : "no", i.slab_class, i.size);
+        out.append(buf, static_cast<size_t>(n));
+      });
+      if (r != storage::CrawlResult::kOk) {
+        ReplyAlways(CrawlReply(r));
+        return;
+      }
+      out.append("END\r\n");
+      out_.Append(out);
+      return;
+    }
+    if (nt == 4 && sub == "tocrawl") {
+      uint32_t v = 0;
+      if (!ParseUint(req.tokens[2], &v)) {
+        Reply("CLIENT_ERROR bad command line format");
+        return;
+      }
+      engine_->SetCrawlerToCrawl(v);
+      Reply("OK");
+      return;
+    }
+    if (nt == 4 && sub == "sleep") {
+      uint32_t v = 0;
+      if (!ParseUint(req.tokens[2], &v)) {
+        Reply("CLIENT_ERROR bad command line format");
+        return;
+      }
+      if (v > 1000000) {
+        Reply("CLIENT_ERROR sleep must be one second or less");
+        return;
+      }
+      engine_->SetCrawlerSleep(v);
+      Reply("OK");
+      return;
+    }
+    if (nt == 3 && sub == "enable") {
+      Reply(engine_->SetCrawlerEnabled(true) ? "OK" : "ERROR failed to start lru crawler thread");
+      return;
+    }
+    if (nt == 3 && sub == "disable") {
+      Reply(engine_->SetCrawlerEnabled(false) ? "OK" : "ERROR failed to stop lru crawler thread");
+      return;
+    }
+    ReplyAlways("ERROR");
+    return;
+  }
+  if (cmd == "lru") {
+    if (sub == "tune" && nt >= 7) {
+      uint32_t hot = 0, warm = 0;
+      double hot_factor = 0, warm_factor = 0;
+      if (!ParseUint(req.tokens[2], &hot) || !ParseUint(req.tokens[3], &warm) ||
+          !ParseDouble(req.tokens[4], &hot_factor) || !ParseDouble(req.tokens[5], &warm_factor)) {
+        Reply("ERROR");
+      } else if (hot + warm > 80) {
+        Reply("ERROR hot and warm pcts must not exceed 80");
+      } else if (warm_factor <= 0 || hot_factor <= 0) {
+        Reply("ERROR hot/warm age factors must be greater than 0");
+      } else {
+        storage::LruTuning t;
+        t.hot_lru_pct = static_cast<int>(hot);
+        t.warm_lru_pct = static_cast<int>(warm);
+        t.hot_max_factor = hot_factor;
+        t.warm_max_factor = warm_factor;
+        engine_->TuneLru(t);
+        Reply("OK");
+      }
+      return;
+    }
+    if (sub == "mode" && nt >= 4 && settings.lru_maintainer_thread) {
+      if (req.tokens[2] == "flat") {
+        engine_->SetLruSegmented(false);
+        Reply("OK");
+      } else if (req.tokens[2] == "segmented") {
+        engine_->SetLruSegmented(true);
+        Reply("OK");
+      } else {
+        Reply("ERROR");
+      }
+      return;
+    }
+    if (sub == "temp_ttl" && nt >= 4 && settings.lru_maintainer_thread) {
+      long ttl = 0;
+      if (!ParseLong(req.tokens[2], &ttl)) {
+        Reply("ERROR");
+        return;
+      }
+      engine_->SetTempTtl(static_cast<int>(ttl));
+      Reply("OK");
+      return;
+    }
+    ReplyAlways("ERROR");
+    return;
+  }
+  if (cmd == "watch" && settings.watch_enabled) {
+    uint32_t mask = 0;
+    for (size_t i = 1; i < req.ntokens; i++) {
+      const std::string_view t = req.tokens[i];
+      if (t == "fetchers") {
+        mask |= log_type::kFetchers;
+      } else if (t == "mutations") {
+        mask |= log_type::kMutations;
+      } else if (t == "evictions") {
+        mask |= log_type::kEvictions;
+      } else if (t == "connevents") {
+        mask |= log_type::kConnEvents;
+      } else {
+        ReplyAlways("ERROR");
+        return;
+      }
+    }
+    if (mask == 0) mask = log_type::kFetchers | log_type::kMutations | log_type::kEvictions;
+    Logger& logger = server_->logger();
+    if (mask & log_type::kEvictions) {
+      Clock* clock = &server_->clock();
+      engine_->SetEvictionHook([&logger, clock](const storage::EvictionEvent& ev) {
+        if (!logger.Wants(log_type::kEvictions)) return;
+        std::string line = "type=eviction key=";
+        AppendUriEncoded(line, ev.key);
+        const RelTime now = clock->Now();
+        char buf[128];
+        int n = std::snprintf(buf, sizeof(buf), " fetch=%s ttl=%lld la=%lld clsid=%d",
+                              ev.fetched ? "yes" : "no",
+                              ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now,
+                              static_cast<long long>(now) - ev.last_access, ev.slab_class);
+        line.append(buf, static_cast<size_t>(n));
+        logger.Log(log_type::kEvictions, line);
+      });
+    }
+    net::EventLoop* loop = &worker_->loop();
+    const size_t cap = static_cast<size_t>(settings.watcher_logbuf_size);
+    watch_.reset();
+    watch_ = std::make_unique<WatchState>(
+        &logger,
+        logger.Add(
+            mask, [loop](std::function<void()> fn) { loop->Post(std::move(fn)); },
+            [this, &logger, cap](std::string&& lines) {
+              // A watcher that does not read: drop rather than buffer without bound.
+              if (closed_ || out_.pending() > cap) {
+                (void)logger;
+                return;
+              }
+              out_.Append(lines);
+              FlushOutput();
+            }));
+    ReplyAlways("OK");
+    return;
+  }
+  ReplyAlways("ERROR");
+}
 
 }  // namespace memfleet::server

@@ -477,6 +477,9 @@ bool BinaryCommands::Sasl() {
   bool ok = info_.base == Opcode::kSaslAuth && req_.key == kSaslMechs && store != nullptr &&
             ParseSaslPlain(message, &user, &password) && store->Check(user, password);
   if (!ok) {
+    // As in memcached, where a connection is authenticated while its SASL exchange has a user:
+    // a failed exchange, even after a successful one, leaves the connection unauthenticated.
+    c_.authenticated_ = false;
     st.auth_errors.Add();
     Error(Status::kAuthError);
     return true;

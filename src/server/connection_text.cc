@@ -134,6 +134,9 @@ void Connection::ExecuteRetrieval(const text::Request& req) {
     // memcached counts gat/gats as touches, not as gets.
     (touch ? st.cmd_touch : st.cmd_get).Add();
     if (detail) server_->RecordPrefix(key, true, static_cast<bool>(item), false, false);
+    if (server_->logger().Wants(log_type::kFetchers)) {
+      LogFetch(key, item ? item.value_length() : 0, static_cast<bool>(item));
+    }
     if (item) AppendValue(std::move(item), key, with_cas);
   }
   out_.Append("END\r\n", 5);
@@ -210,6 +213,7 @@ void Connection::FinishStore() {
   }
   storage::StoreResult r =
       engine_->Store(worker_->session(), pending_op_, pending_item_, pending_cas_, nullptr);
+  if (server_->logger().Wants(log_type::kMutations)) LogStore(r);
   pending_item_.Reset();
   switch (r) {
     case storage::StoreResult::kStored:

@@ -292,11 +292,11 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   num("threads", static_cast<uint64_t>(settings_.num_threads));
   num("conn_yields", t.conn_yields);
   engine_->AppendHashAndSlabStats(sink);
-  num("log_worker_dropped", 0);
-  num("log_worker_written", 0);
-  num("log_watcher_skipped", 0);
-  num("log_watcher_sent", 0);
-  num("log_watchers", 0);
+  num("log_worker_dropped", logger_.worker_dropped());
+  num("log_worker_written", logger_.worker_written());
+  num("log_watcher_skipped", logger_.watcher_skipped());
+  num("log_watcher_sent", logger_.watcher_sent());
+  num("log_watchers", logger_.watchers());
   num("unexpected_napi_ids", 0);
   num("round_robin_fallback", 0);
   engine_->AppendItemTotalsStats(sink);

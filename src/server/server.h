@@ -20,6 +20,7 @@
 #include "net/event_loop.h"
 #include "net/socket.h"
 #include "server/auth.h"
+#include "server/logger.h"
 #include "server/worker.h"
 #include "server/worker_stats.h"
 #include "storage/engine.h"
@@ -61,6 +62,8 @@ class Server {
   void set_verbosity(int v) { verbosity_.store(v, std::memory_order_relaxed); }
 
   // `stats detail`.
+  // The `watch` log pipeline (any thread).
+  Logger& logger() { return logger_; }
   bool detail_enabled() const { return detail_enabled_.load(std::memory_order_relaxed); }
   void set_detail_enabled(bool on) { detail_enabled_.store(on, std::memory_order_relaxed); }
   void RecordPrefix(std::string_view key, bool is_get, bool hit, bool is_set, bool is_del);
@@ -81,6 +84,7 @@ class Server {
   Clock clock_;
   std::unique_ptr<CredentialStore> credentials_;
   std::unique_ptr<storage::Engine> engine_;
+  Logger logger_{static_cast<size_t>(settings_.watcher_logbuf_size)};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<net::Listener> listeners_;          // main thread only
   std::vector<net::Listener> listener_snapshot_;  // as bound at Start(); read-only after

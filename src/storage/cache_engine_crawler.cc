@@ -47,6 +47,7 @@ void CacheEngine::SetCrawlerSleep(uint32_t micros) { crawler_sleep_ = micros; }
 void CacheEngine::SetCrawlerToCrawl(uint32_t items) { crawler_tocrawl_ = items; }
 
 CrawlResult CacheEngine::Crawl(std::string_view classes) {
+  if (!crawler_enabled_.load()) return CrawlResult::kDisabled;
   std::vector<uint8_t> mask;
   if (!ParseClassList(classes, &mask)) return CrawlResult::kBadClass;
   if (crawler_running_.load() || crawl_wanted_.load()) return CrawlResult::kRunning;
@@ -62,6 +63,7 @@ CrawlResult CacheEngine::Crawl(std::string_view classes) {
 
 CrawlResult CacheEngine::Metadump(std::string_view classes,
                                   const std::function<void(const ItemInfo&)>& fn) {
+  if (!crawler_enabled_.load()) return CrawlResult::kDisabled;
   std::vector<uint8_t> mask;
   if (classes == "hash") {
     ParseClassList("all", &mask);

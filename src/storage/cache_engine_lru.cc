@@ -16,7 +16,8 @@ Segment CacheEngine::InitialSegment(const ItemHeader* it, RelTime now) const {
   if (temp_lru_.load(std::memory_order_relaxed)) {
     RelTime e = layout_.Exptime(it);
     // memcached: exptime - current_time <= temporary_ttl, in unsigned arithmetic.
-    if (e != 0 && static_cast<RelTime>(e - now) <= static_cast<RelTime>(temporary_ttl_.load(std::memory_order_relaxed))) {
+    if (e != 0 && static_cast<RelTime>(e - now) <=
+                      static_cast<RelTime>(temporary_ttl_.load(std::memory_order_relaxed))) {
       return Segment::kTemp;
     }
   }

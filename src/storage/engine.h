@@ -146,6 +146,7 @@ enum class CrawlResult : uint8_t {
   kBadClass,    // BADCLASS invalid class id
   kNotStarted,  // NOTSTARTED no items to crawl
   kError,       // FAILED to start crawler
+  kDisabled,    // CLIENT_ERROR lru crawler disabled
 };
 // One live item as seen by metadump (times are relative, 0 exptime = never).
 struct ItemInfo {

@@ -148,8 +148,8 @@ TEST(MoverTest, LoweringTheMemoryLimitGivesPagesBack) {
   EXPECT_GT(moves, 0);
   EXPECT_LE(t.engine->slabs().pages_in_use(), 8u);
   // Still serving: new sets work and are readable.
-  for (int i = 0; i < 100; i++) ASSERT_EQ(t.Set(Cat("new", std::to_string(i)), value),
-                                          StoreResult::kStored);
+  for (int i = 0; i < 100; i++)
+    ASSERT_EQ(t.Set(Cat("new", std::to_string(i)), value), StoreResult::kStored);
   EXPECT_TRUE(t.Get("new99"));
 }
 
@@ -186,8 +186,8 @@ TEST(MoverTest, AutomoveOffMovesNothing) {
   const std::string big(5000, 'b');
   for (int i = 0; i < 100000; i++) ASSERT_EQ(t.Set(Key(i), small), StoreResult::kStored);
   t.clock.Advance(100);
-  for (int i = 0; i < 1000; i++) ASSERT_EQ(t.Set(Cat("big", std::to_string(i)), big),
-                                           StoreResult::kStored);
+  for (int i = 0; i < 1000; i++)
+    ASSERT_EQ(t.Set(Cat("big", std::to_string(i)), big), StoreResult::kStored);
   EXPECT_FALSE(t.engine->RunAutomoveOnce());
 }
 

@@ -2,16 +2,21 @@
 (-Y FILE), including wrong passwords and commands sent before authenticating.
 
 -S: memfleetd reads its users from the file named by MEMCACHED_SASL_PWDB ("user:password" lines),
-as a memcached built with --enable-sasl-pwdb does. Debian's memcached is built with Cyrus SASL but
-without the password-file plugin, so against the reference the tests that need a successful login
-are skipped; what happens before and without authentication is checked against it too (with a
-SASL config that offers PLAIN, in SASL_CONF_PATH).
+as a memcached built with --enable-sasl-pwdb does. Debian's memcached is built with Cyrus SASL
+without that option, so against the reference the same users are put in a Cyrus sasldb with
+saslpasswd2 (package sasl2-bin) and offered through a SASL_CONF_PATH config ("mech_list: plain").
+Without saslpasswd2 the reference runs only the tests that need no successful login.
 
 -Y: checked byte for byte against memcached 1.6.18.
+
+memcached runs as `-u nobody` and reads these files after dropping privileges, so they live in a
+world-readable temporary directory, not in pytest's private one.
 """
 
 import os
+import shutil
 import struct
+import subprocess
 import tempfile
 
 import pytest
@@ -21,24 +26,54 @@ from test_binary import (AUTH_ERROR, ERROR_TEXT, GET, NOOP, OK, SASL_AUTH, SASL_
                          SASL_STEP, SET, STAT, VERSION, BinConn, frame, store_extras)
 from wire import WireConn
 
-USERS = "alice:secret\nbob:pw2:extra-field\n"
+# (user, password, line in MEMCACHED_SASL_PWDB)
+USERS = [("alice", "secret", "alice:secret"), ("bob", "pw2", "bob:pw2:extra-field")]
 
 
 @pytest.fixture
-def sasl_server(start_server, tmp_path, monkeypatch):
-    pwdb = tmp_path / "pwdb"
-    pwdb.write_text(USERS)
-    conf = tmp_path / "sasl"
-    conf.mkdir()
-    (conf / "memcached.conf").write_text("mech_list: plain\n")
-    monkeypatch.setenv("MEMCACHED_SASL_PWDB", str(pwdb))
-    monkeypatch.setenv("SASL_CONF_PATH", str(conf))
-    return start_server(["-S"])
+def shared_dir():
+    path = tempfile.mkdtemp(prefix="memfleet-auth-")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
-def needs_login_support():
-    if is_reference(server_binary()):
-        pytest.skip("Debian's memcached has no password-file SASL plugin (no users to log in)")
+def _make_sasldb(directory):
+    """A Cyrus sasldb with USERS for the reference server; False when saslpasswd2 is missing."""
+    tool = shutil.which("saslpasswd2") or ("/usr/sbin/saslpasswd2"
+                                            if os.path.exists("/usr/sbin/saslpasswd2") else None)
+    if tool is None:
+        return False
+    db = os.path.join(directory, "sasldb")
+    for user, password, _ in USERS:
+        subprocess.run([tool, "-p", "-c", "-a", "memcached", "-f", db, user],
+                       input=password.encode(), check=True, timeout=30)
+    os.chmod(db, 0o644)
+    with open(os.path.join(directory, "memcached.conf"), "a") as f:
+        f.write(f"sasldb_path: {db}\n")
+    return True
+
+
+@pytest.fixture
+def sasl_server(start_server, shared_dir, monkeypatch):
+    pwdb = os.path.join(shared_dir, "pwdb")
+    with open(pwdb, "w") as f:
+        f.write("".join(line + "\n" for _, _, line in USERS))
+    with open(os.path.join(shared_dir, "memcached.conf"), "w") as f:
+        f.write("mech_list: plain\n")
+    logins = not is_reference(server_binary()) or _make_sasldb(shared_dir)
+    for name in ("memcached.conf", "pwdb"):
+        os.chmod(os.path.join(shared_dir, name), 0o644)
+    monkeypatch.setenv("MEMCACHED_SASL_PWDB", pwdb)
+    monkeypatch.setenv("SASL_CONF_PATH", shared_dir)
+    srv = start_server(["-S"])
+    srv.logins = logins
+    return srv
+
+
+def needs_login_support(srv):
+    if not srv.logins:
+        pytest.skip("reference memcached needs saslpasswd2 (sasl2-bin) for a user to log in")
 
 
 def plain(user, password, authzid=b""):
@@ -87,7 +122,7 @@ def test_sasl_step_without_start_fails(sasl_server):
 
 
 def test_sasl_plain_login_then_commands(sasl_server):
-    needs_login_support()
+    needs_login_support(sasl_server)
     with BinConn(sasl_server.addr) as c:
         r = c.call(SASL_AUTH, b"PLAIN", value=plain(b"alice", b"secret"), opaque=9)
         assert (r.op, r.status, r.value, r.opaque) == (SASL_AUTH, OK, b"Authenticated", 9)
@@ -97,20 +132,30 @@ def test_sasl_plain_login_then_commands(sasl_server):
         s = c.stats()
         assert (s["auth_cmds"], s["auth_errors"]) == ("1", "0")
     with BinConn(sasl_server.addr) as c:
-        # Extra ':' fields after the password are ignored; authzid equal to the user is fine.
-        r = c.call(SASL_AUTH, b"PLAIN", value=plain(b"bob", b"pw2", authzid=b"bob"))
+        # (memfleetd: extra ':' fields after the password in the file are ignored.)
+        r = c.call(SASL_AUTH, b"PLAIN", value=plain(b"bob", b"pw2"))
         assert r.status == OK
+        assert c.call(NOOP).status == OK
+        # A failed login after a good one leaves the connection unauthenticated.
         r = c.call(SASL_AUTH, b"PLAIN", value=plain(b"bob", b"wrong"))
         assert r.status == AUTH_ERROR
-        s = c.stats()  # still authenticated from the first login
-        assert (s["auth_cmds"], s["auth_errors"]) == ("3", "1")
+        assert c.call(NOOP).status == AUTH_ERROR
+        assert c.expect_closed() == b""
+    with BinConn(sasl_server.addr) as c:
+        # An authorization identity equal to the user is accepted.
+        r = c.call(SASL_AUTH, b"PLAIN", value=plain(b"alice", b"secret", authzid=b"alice"))
+        assert r.status == OK
+        s = c.stats()  # alice, bob, bob (wrong), alice
+        assert (s["auth_cmds"], s["auth_errors"]) == ("4", "1")
 
 
-def test_sasl_authzid_for_another_user_refused(sasl_server):
-    needs_login_support()
+def test_sasl_authzid_refused(sasl_server):
+    needs_login_support(sasl_server)
+    # Acting as another user (proxy authorization) is refused.
     with BinConn(sasl_server.addr) as c:
         r = c.call(SASL_AUTH, b"PLAIN", value=plain(b"alice", b"secret", authzid=b"bob"))
         assert r.status == AUTH_ERROR
+        assert c.call(NOOP).status == AUTH_ERROR
 
 
 def test_sasl_text_connection_closed(sasl_server):

@@ -490,6 +490,7 @@ def test_memccapable_binary(start_server):
 PHP_SCRIPT = r"""<?php
 $m = new Memcached();
 $m->setOption(Memcached::OPT_BINARY_PROTOCOL, true);
+$m->setOption(Memcached::OPT_COMPRESSION, false);  // append/prepend need it off
 $m->addServer('%s', %d);
 function check($what, $ok) { if (!$ok) { echo "FAIL $what\n"; exit(1); } }
 check('flush', $m->flush());

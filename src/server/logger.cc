@@ -1,0 +1,102 @@
+#include "server/logger.h"
+
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace memfleet::server {
+
+void AppendUriEncoded(std::string& out, std::string_view key) {
+  static const char kHex[] = "0123456789ABCDEF";
+  for (unsigned char ch : key) {
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[ch >> 4]);
+      out.push_back(kHex[ch & 15]);
+    }
+  }
+}
+
+std::shared_ptr<Logger::Watcher> Logger::Add(uint32_t mask,
+                                             std::function<void(std::function<void()>)> post,
+                                             std::function<void(std::string&&)> deliver) {
+  auto w = std::make_shared<Watcher>();
+  w->mask = mask;
+  w->capacity = capacity_;
+  w->post = std::move(post);
+  w->deliver = std::move(deliver);
+  std::lock_guard<std::mutex> g(mu_);
+  watchers_.push_back(w);
+  mask_.fetch_or(mask, std::memory_order_relaxed);
+  return w;
+}
+
+void Logger::Remove(const std::shared_ptr<Watcher>& w) {
+  w->alive = false;
+  std::lock_guard<std::mutex> g(mu_);
+  watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+  uint32_t m = 0;
+  for (const auto& x : watchers_) m |= x->mask;
+  mask_.store(m, std::memory_order_relaxed);
+}
+
+uint64_t Logger::watchers() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return watchers_.size();
+}
+
+void Logger::Log(uint32_t type, std::string_view body) {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  char head[64];
+  int n = std::snprintf(head, sizeof(head), "ts=%ld.%ld gid=%llu ", static_cast<long>(tv.tv_sec),
+                        static_cast<long>(tv.tv_usec),
+                        static_cast<unsigned long long>(gid_.fetch_add(1) + 1));
+  std::vector<std::shared_ptr<Watcher>> targets;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (const auto& w : watchers_) {
+      if (w->mask & type) targets.push_back(w);
+    }
+  }
+  if (targets.empty()) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  written_.fetch_add(1, std::memory_order_relaxed);
+  const size_t len = static_cast<size_t>(n) + body.size() + 1;
+  for (const auto& w : targets) {
+    bool post = false;
+    {
+      std::lock_guard<std::mutex> g(w->mu);
+      if (w->pending.size() + len > w->capacity) {
+        skipped_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      w->pending.append(head, static_cast<size_t>(n));
+      w->pending.append(body);
+      w->pending.push_back('\n');
+      if (!w->flush_posted) post = w->flush_posted = true;
+    }
+    if (post) w->post([this, w] { Flush(w); });
+  }
+}
+
+void Logger::Flush(const std::shared_ptr<Watcher>& w) {
+  std::string out;
+  {
+    std::lock_guard<std::mutex> g(w->mu);
+    out.swap(w->pending);
+    w->flush_posted = false;
+  }
+  if (!w->alive || out.empty()) return;
+  sent_.fetch_add(static_cast<uint64_t>(std::count(out.begin(), out.end(), '\n')),
+                  std::memory_order_relaxed);
+  w->deliver(std::move(out));
+}
+
+}  // namespace memfleet::server
