@@ -3,6 +3,7 @@
 // byte for byte, including its quirks (e.g. `lru tune` with a bad number answers "ERROR").
 // `watch [fetchers mutations evictions connevents]` turns the connection into a log stream (see
 // logger.h). `misbehave` and `lru_crawler mgdump` (not in 1.6.18) answer ERROR.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +40,6 @@ bool ParseDouble(std::string_view s, double* out) {
   return end == buf + s.size();
 }
 
-
 const char* CrawlReply(storage::CrawlResult r) {
   switch (r) {
     case storage::CrawlResult::kOk:
@@ -72,8 +72,7 @@ void Connection::LogFetch(std::string_view key, uint32_t size, bool found) {
 
 void Connection::LogStore(storage::StoreResult r) {
   static const char* const kCmd[] = {"set", "add", "replace", "append", "prepend", "cas"};
-  static const char* const kStatus[] = {"stored", "not_stored", "exists", "not_found",
-                                        "no_memory"};
+  static const char* const kStatus[] = {"stored", "not_stored", "exists", "not_found", "no_memory"};
   std::string line = "type=item_store key=";
   AppendUriEncoded(line, pending_item_.key());
   const RelTime exp = pending_item_.exptime();
@@ -300,19 +299,23 @@ void Connection::ExecuteOperator(const text::Request& req) {
     const size_t cap = static_cast<size_t>(settings.watcher_logbuf_size);
     watch_.reset();
     watch_ = std::make_unique<WatchState>(
-        &logger,
-        logger.Add(
-            mask, [loop](std::function<void()> fn) { loop->Post(std::move(fn)); },
-            [this, &logger, cap](std::string&& lines) {
-              // A watcher that does not read: drop rather than buffer without bound.
-              if (closed_ || out_.pending() > cap) {
-                (void)logger;
-                return;
-              }
-              out_.Append(lines);
-              FlushOutput();
-            }));
+        &logger, logger.Add(
+                     mask, [loop](std::function<void()> fn) { loop->Post(std::move(fn)); },
+                     [this, &logger, cap](std::string&& lines) {
+                       // A watcher that does not read: drop rather than buffer without bound.
+                       if (closed_ || out_.pending() > cap) {
+                         logger.CountSkipped(
+                             static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')));
+                         return;
+                       }
+                       out_.Append(lines);
+                       FlushOutput();
+                     }));
     ReplyAlways("OK");
+    return;
+  }
+  if (cmd == "watch") {
+    ReplyAlways("CLIENT_ERROR watch commands not allowed");
     return;
   }
   ReplyAlways("ERROR");

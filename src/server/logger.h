@@ -34,8 +34,8 @@ class Logger {
     uint32_t mask = 0;
     size_t capacity = 0;
     std::mutex mu;
-    std::string pending;          // guarded by mu
-    bool flush_posted = false;    // guarded by mu
+    std::string pending;                              // guarded by mu
+    bool flush_posted = false;                        // guarded by mu
     std::function<void(std::function<void()>)> post;  // runs a task on the watcher's thread
     std::function<void(std::string&&)> deliver;       // watcher's thread only
     bool alive = true;                                // watcher's thread only
@@ -50,6 +50,9 @@ class Logger {
   bool Wants(uint32_t type) const { return (mask_.load(std::memory_order_relaxed) & type) != 0; }
   // Formats "ts=<s>.<us> gid=<n> " + body + "\n" and offers it to every watcher of `type`.
   void Log(uint32_t type, std::string_view body);
+
+  // Lines a watcher connection had to drop because its client does not read.
+  void CountSkipped(uint64_t lines) { skipped_.fetch_add(lines, std::memory_order_relaxed); }
 
   uint64_t worker_written() const { return written_.load(std::memory_order_relaxed); }
   uint64_t worker_dropped() const { return dropped_.load(std::memory_order_relaxed); }

@@ -4,6 +4,7 @@ Every expectation here was checked against memcached 1.6.18 (MEMFLEETD=/usr/bin/
 the tests marked memfleet_only. Loops are bounded in count and time; nothing asserts a timing.
 """
 
+import socket
 import threading
 import time
 
@@ -272,3 +273,60 @@ def test_cache_memlimit_down_and_up_under_load(start_server):
             stop.set()
             t.join()
     assert not errors
+
+
+def read_lines_until(w, pred, limit=10.0):
+    buf = b""
+    deadline = time.time() + limit
+    while time.time() < deadline and not pred(buf):
+        try:
+            chunk = w.sock.recv(65536)
+        except OSError:
+            continue
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def test_watch_shows_fetches_mutations_and_evictions(start_server):
+    srv = start_server(["-m", "8"])
+    with WireConn(srv.addr) as w, WireConn(srv.addr, timeout=30) as c:
+        w.send(b"watch fetchers mutations evictions\r\n")
+        assert w.read_line() == b"OK\r\n"
+        w.sock.settimeout(0.2)
+        assert c.request(b"set foo 0 0 3\r\nbar\r\n") == b"STORED\r\n"
+        c.request(b"get foo\r\n")
+        c.request(b"get nope\r\n")
+        got = read_lines_until(w, lambda b: b"key=nope status=not_found" in b)
+        assert b"type=item_store key=foo status=stored cmd=set ttl=0" in got
+        assert b"type=item_get key=foo status=found" in got
+        assert b"type=item_get key=nope status=not_found" in got
+        for line in got.split(b"\n"):
+            if line:
+                assert line.startswith(b"ts=") and b" gid=" in line
+        fill(c, b"e:", 20_000, 1000)
+        got = read_lines_until(w, lambda b: b"type=eviction key=" in b)
+        assert b"type=eviction key=" in got
+
+
+def test_watch_errors_and_disabled(start_server):
+    srv = start_server(["-W"])
+    with WireConn(srv.addr) as c:
+        assert c.request(b"watch bogus\r\n") == b"CLIENT_ERROR watch commands not allowed\r\n"
+
+
+def test_slow_watcher_does_not_block_workers(start_server):
+    srv = start_server([])
+    with WireConn(srv.addr) as w, WireConn(srv.addr, timeout=30) as c:
+        w.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        w.send(b"watch fetchers\r\n")
+        assert w.read_line() == b"OK\r\n"
+        key = b"k" * 200
+        # Never read from the watcher while ~40 MB of log lines are produced.
+        for _ in range(40):
+            c.send(b"".join(b"get %s\r\n" % key for _ in range(1000)) + b"version\r\n")
+            assert c.read_until(b"VERSION ").count(b"END\r\n") == 1000
+            c.read_line()
+        st = stats(c)
+        assert int(st["log_watcher_skipped"]) + int(st["log_worker_dropped"]) > 0
