@@ -225,6 +225,11 @@ StoreResult CacheEngine::StoreImpl(Session& s, StoreOp op, ItemRef& item, uint64
         break;
       case StoreOp::kAppend:
       case StoreOp::kPrepend: {
+        // A cas given with append/prepend (binary and meta protocols) must match, as memcached.
+        if (cas != 0 && cas != layout_.Cas(old)) {
+          r = StoreResult::kExists;
+          break;
+        }
         AllocResult ar;
         ItemHeader* n = AllocItem(key, layout_.ClientFlags(old), layout_.Exptime(old),
                                   old->nbytes + it->nbytes, li, &ar);
