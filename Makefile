@@ -66,16 +66,17 @@ fuzz:
 	else echo "clang++ not found: skipping fuzz targets"; fi
 
 test: deps
+	$(MAKE) format-check
 	$(MAKE) unit
 	$(MAKE) unit-tsan
 	$(MAKE) integration
 	$(MAKE) fuzz
 
 format:
-	find src apps tests tools bench include -name '*.h' -o -name '*.cc' 2>/dev/null | xargs -r clang-format -i
+	find src apps tests tools bench include \( -name '*.h' -o -name '*.cc' \) 2>/dev/null | xargs -r clang-format -i
 
 format-check:
-	find src apps tests tools bench include -name '*.h' -o -name '*.cc' 2>/dev/null | xargs -r clang-format --dry-run -Werror
+	find src apps tests tools bench include \( -name '*.h' -o -name '*.cc' \) 2>/dev/null | xargs -r clang-format --dry-run -Werror
 
 # Side-by-side benchmark against Debian's memcached (bench/compare; tables in docs/benchmarks.md).
 # Not part of `make test`. BENCH_QUICK=1 for a short run; BENCH_ARGS for more compare flags.

@@ -11,6 +11,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build g++
   clang                       # libFuzzer targets in tests/fuzz
+  clang-format                # make format-check
   libgtest-dev libgmock-dev   # unit tests
   libbenchmark-dev            # bench/
   libxxhash-dev

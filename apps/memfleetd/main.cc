@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
   }
   if (s.verbose > 0) {
     fprintf(stderr, "memfleetd %s listening (port %d, %d threads)\n",
-            std::string(memfleet::server::kMemfleetVersion).c_str(), server.bound_port(), s.num_threads);
+            std::string(memfleet::server::kMemfleetVersion).c_str(), server.bound_port(),
+            s.num_threads);
   }
   server.Run();
   if (!s.pid_file.empty()) unlink(s.pid_file.c_str());

@@ -16,7 +16,9 @@ constexpr RelTime kStartOffset = 2;
 }  // namespace
 
 Clock::Clock()
-    : process_started_(time(nullptr) - kStartOffset), mono_start_ns_(MonotonicNs()), now_(kStartOffset) {}
+    : process_started_(time(nullptr) - kStartOffset),
+      mono_start_ns_(MonotonicNs()),
+      now_(kStartOffset) {}
 
 void Clock::Tick() {
   int64_t elapsed_s = (MonotonicNs() - mono_start_ns_) / 1000000000;

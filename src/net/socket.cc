@@ -90,8 +90,8 @@ Result<std::vector<Listener>> ListenTcp(const std::string& host, int port, int b
   }
   freeaddrinfo(res);
   if (out.empty()) {
-    return Status::IoError("failed to listen on " + (host.empty() ? std::string("*") : host) +
-                           ":" + port_str + ": " + last_error);
+    return Status::IoError("failed to listen on " + (host.empty() ? std::string("*") : host) + ":" +
+                           port_str + ": " + last_error);
   }
   return out;
 }

@@ -835,8 +835,8 @@ TEST(CommandLineTest, UsageListsEveryFlagAndSubOption) {
     EXPECT_NE(u.find(std::string("   - ") + key + ":"), std::string::npos) << key;
   }
   // Options memfleetd does not have are not advertised.
-  for (const char* absent : {"--enable-ssl", "--memory-file", "ext_path", "ssl_",
-                             "--license", "--napi"}) {
+  for (const char* absent :
+       {"--enable-ssl", "--memory-file", "ext_path", "ssl_", "--license", "--napi"}) {
     EXPECT_EQ(u.find(absent), std::string::npos) << absent;
   }
   // Defaults come from Settings.

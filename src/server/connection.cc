@@ -160,8 +160,8 @@ void Connection::ProcessInput() {
         protocol_ = Protocol::kBinary;
         break;
       case BindingProtocol::kAuto:
-        protocol_ = static_cast<uint8_t>(rbuf_[rstart_]) == 0x80 ? Protocol::kBinary
-                                                                  : Protocol::kText;
+        protocol_ =
+            static_cast<uint8_t>(rbuf_[rstart_]) == 0x80 ? Protocol::kBinary : Protocol::kText;
         break;
     }
   }
@@ -252,9 +252,9 @@ void Connection::UpdateInterest() {
   uint32_t want = 0;
   if (!paused_ && !close_after_write_) want |= EPOLLIN;
   if (!out_.empty()) want |= EPOLLOUT;
-  state_.store(out_.empty() ? (in_state_ == InState::kValue ? kStateNread : kStateParse)
-                            : kStateWrite,
-               std::memory_order_relaxed);
+  state_.store(
+      out_.empty() ? (in_state_ == InState::kValue ? kStateNread : kStateParse) : kStateWrite,
+      std::memory_order_relaxed);
   if (want != interest_) {
     interest_ = want;
     worker_->loop().Modify(fd_, want, this);

@@ -138,7 +138,7 @@ class Connection : public net::EventLoop::Handler {
   InState in_state_ = InState::kCommand;
   Protocol protocol_ = Protocol::kUndecided;
   PendingKind pending_kind_ = PendingKind::kText;
-  bool noreply_ = false;  // the request being executed asked for noreply
+  bool noreply_ = false;        // the request being executed asked for noreply
   bool authenticated_ = false;  // -S / -Y: this connection has authenticated
 
   // A storage command waiting for its data block.

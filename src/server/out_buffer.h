@@ -63,11 +63,11 @@ class OutBuffer {
 
   std::unique_ptr<char[]> bytes_;
   size_t capacity_ = 0;
-  size_t size_ = 0;           // bytes used in bytes_
-  size_t committed_ = 0;      // bytes of bytes_ already covered by pieces
+  size_t size_ = 0;       // bytes used in bytes_
+  size_t committed_ = 0;  // bytes of bytes_ already covered by pieces
   std::vector<Piece> pieces_;
-  size_t first_piece_ = 0;    // pieces before this are fully sent
-  size_t first_offset_ = 0;   // bytes of pieces_[first_piece_] already sent
+  size_t first_piece_ = 0;   // pieces before this are fully sent
+  size_t first_offset_ = 0;  // bytes of pieces_[first_piece_] already sent
   size_t pending_ = 0;
   std::vector<storage::ItemRef> pins_;
 };

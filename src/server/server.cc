@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "server/command_line.h"
@@ -73,16 +73,16 @@ Status Server::Start() {
           "Error initializing sasl: -S needs the MEMCACHED_SASL_PWDB environment variable to name "
           "a password file of user:password lines");
     }
-    auto store = settings_.sasl
-                     ? CredentialStore::Load(pwdb, CredentialStore::Format::kSaslPwdb)
-                     : CredentialStore::Load(settings_.auth_file,
-                                             CredentialStore::Format::kAsciiAuth);
+    auto store = settings_.sasl ? CredentialStore::Load(pwdb, CredentialStore::Format::kSaslPwdb)
+                                : CredentialStore::Load(settings_.auth_file,
+                                                        CredentialStore::Format::kAsciiAuth);
     if (!store.ok()) return store.status();
     credentials_ = std::move(*store);
   }
   // Listeners first, so that a bad -l or a busy port fails before anything else starts.
   if (!settings_.socket_path.empty()) {
-    auto l = net::ListenUnix(settings_.socket_path, settings_.socket_access_mask, settings_.backlog);
+    auto l =
+        net::ListenUnix(settings_.socket_path, settings_.socket_access_mask, settings_.backlog);
     if (!l.ok()) return l.status();
     listeners_.push_back(*l);
   } else if (settings_.port != 0) {

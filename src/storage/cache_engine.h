@@ -285,7 +285,7 @@ class CacheEngine final : public Engine {
   std::vector<uint8_t> automove_window_;  // (class * window + i): 1 = evicted that second
   std::vector<uint8_t> automove_free_window_;
   uint64_t automove_tick_ = 0;
-  int reassign_pick_ = 1;  // round robin for src -1
+  int reassign_pick_ = 1;          // round robin for src -1
   uint64_t total_items_base_ = 0;  // guarded by sessions_mu_
 
   mutable std::mutex sessions_mu_;
