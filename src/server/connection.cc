@@ -62,11 +62,14 @@ const char* Connection::state_name() const {
 
 bool Connection::Start() {
   interest_ = EPOLLIN;
-  return worker_->loop().Add(fd_, interest_, this).ok();
+  if (!worker_->loop().Add(fd_, interest_, this).ok()) return false;
+  if (server_->logger().Wants(log_type::kConnEvents)) LogConnEvent(true, CloseReason::kNormal);
+  return true;
 }
 
-void Connection::Close() {
+void Connection::Close(CloseReason reason) {
   if (closed_) return;
+  if (server_->logger().Wants(log_type::kConnEvents)) LogConnEvent(false, reason);
   closed_ = true;
   state_.store(kStateClosing, std::memory_order_relaxed);
   worker_->loop().Remove(fd_);
@@ -100,7 +103,7 @@ void Connection::OnEvent(uint32_t events) {
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
         if (errno == EINTR) continue;
-        Close();
+        Close(CloseReason::kError);
         return;
       }
       worker_->stats().bytes_read.Add(static_cast<uint64_t>(n));
@@ -175,6 +178,12 @@ void Connection::ProcessInput() {
 void Connection::ProcessTextInput() {
   namespace text = protocol::text;
   while (!closed_ && !close_after_write_) {
+    if (watch_) {
+      // A watcher only receives log lines: like memcached, it no longer executes what it is
+      // sent (the bytes are read and dropped, so the peer closing is still seen).
+      rstart_ = rend_;
+      break;
+    }
     if (out_.pending() > kOutputHighWater) {
       paused_ = true;
       break;
@@ -230,7 +239,7 @@ void Connection::FlushOutput() {
     if (!out_.empty()) {
       ssize_t w = out_.Flush(fd_);
       if (w < 0) {
-        Close();
+        Close(CloseReason::kError);
         return;
       }
       worker_->stats().bytes_written.Add(static_cast<uint64_t>(w));

@@ -47,11 +47,16 @@ class Connection : public net::EventLoop::Handler {
   bool Start();
   void OnEvent(uint32_t events) override;
 
+  // Why a connection closed, for `watch connevents` (memcached's reason= values).
+  enum class CloseReason : uint8_t { kError, kNormal, kIdleTimeout, kShutdown };
+
   // Closes at once: unregisters, closes the socket and asks the worker to delete this object.
-  void Close();
+  void Close(CloseReason reason = CloseReason::kNormal);
   // Finishes requests already read, flushes, then closes (graceful shutdown).
   void Drain();
   bool closed() const { return closed_; }
+  // A `watch` connection: it only receives log lines, never idles out.
+  bool watching() const { return watch_ != nullptr; }
 
   int fd() const { return fd_; }
   const std::string& peer() const { return peer_; }
@@ -112,8 +117,10 @@ class Connection : public net::EventLoop::Handler {
   void ExecuteOperator(const protocol::text::Request& req);
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
   // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
-  void LogFetch(std::string_view key, uint32_t size, bool found);
+  void LogFetch(std::string_view key, const storage::ItemRef& item);
   void LogStore(storage::StoreResult r);
+  // type=conn_new / type=conn_close lines (`watch connevents`).
+  void LogConnEvent(bool open, CloseReason reason);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
   void Reply(std::string_view line);
   void ReplyAlways(std::string_view line);

@@ -1,8 +1,13 @@
 // Operator commands for Connection: slabs (reassign, automove), lru_crawler (enable, disable,
 // sleep, tocrawl, crawl, metadump), lru (tune, mode, temp_ttl). Replies are memcached 1.6.18's,
-// byte for byte, including its quirks (e.g. `lru tune` with a bad number answers "ERROR").
-// `watch [fetchers mutations evictions connevents]` turns the connection into a log stream (see
-// logger.h). `misbehave` and `lru_crawler mgdump` (not in 1.6.18) answer ERROR.
+// byte for byte, including its quirks (e.g. `lru tune` with a bad number answers "ERROR"). `watch
+// [fetchers mutations evictions connevents]` turns the connection into a log stream (see logger.h);
+// a watching connection executes nothing more. `misbehave` and `lru_crawler mgdump` (not in 1.6.18)
+// answer ERROR.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -60,12 +65,13 @@ const char* CrawlReply(storage::CrawlResult r) {
 
 }  // namespace
 
-void Connection::LogFetch(std::string_view key, uint32_t size, bool found) {
+void Connection::LogFetch(std::string_view key, const storage::ItemRef& item) {
   std::string line = "type=item_get key=";
   AppendUriEncoded(line, key);
   char buf[96];
-  int n = std::snprintf(buf, sizeof(buf), " status=%s clsid=0 cfd=%d size=%u",
-                        found ? "found" : "not_found", fd_, size);
+  int n = std::snprintf(buf, sizeof(buf), " status=%s clsid=%d cfd=%d size=%u",
+                        item ? "found" : "not_found", item ? item.slab_class() : 0, fd_,
+                        item ? item.value_length() : 0u);
   line.append(buf, static_cast<size_t>(n));
   server_->logger().Log(log_type::kFetchers, line);
 }
@@ -78,12 +84,44 @@ void Connection::LogStore(storage::StoreResult r) {
   const RelTime exp = pending_item_.exptime();
   const RelTime now = server_->clock().Now();
   char buf[128];
-  int n = std::snprintf(buf, sizeof(buf), " status=%s cmd=%s ttl=%u clsid=0 cfd=%d size=%u",
+  int n = std::snprintf(buf, sizeof(buf), " status=%s cmd=%s ttl=%u clsid=%d cfd=%d size=%u",
                         kStatus[static_cast<int>(r)], kCmd[static_cast<int>(pending_op_)],
-                        exp == 0 ? 0u : (exp > now ? exp - now : 0u), fd_,
-                        pending_item_.value_length());
+                        exp == 0 ? 0u : (exp > now ? exp - now : 0u), pending_item_.slab_class(),
+                        fd_, pending_item_.value_length());
   line.append(buf, static_cast<size_t>(n));
   server_->logger().Log(log_type::kMutations, line);
+}
+
+void Connection::LogConnEvent(bool open, CloseReason reason) {
+  static const char* const kReason[] = {"error", "normal", "idle_timeout", "shutdown"};
+  // memcached's rip/rport/transport: the peer address without brackets; a unix socket peer is
+  // transport=local with an empty address.
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  char rip[INET6_ADDRSTRLEN] = {0};
+  unsigned rport = 0;
+  const char* transport = "local";
+  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    if (ss.ss_family == AF_INET) {
+      auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+      inet_ntop(AF_INET, &sin->sin_addr, rip, sizeof(rip));
+      rport = ntohs(sin->sin_port);
+      transport = "tcp";
+    } else if (ss.ss_family == AF_INET6) {
+      auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+      inet_ntop(AF_INET6, &sin6->sin6_addr, rip, sizeof(rip));
+      rport = ntohs(sin6->sin6_port);
+      transport = "tcp";
+    }
+  }
+  char buf[192];
+  int n = open
+              ? std::snprintf(buf, sizeof(buf), "type=conn_new rip=%s rport=%u transport=%s cfd=%d",
+                              rip, rport, transport, fd_)
+              : std::snprintf(buf, sizeof(buf),
+                              "type=conn_close rip=%s rport=%u transport=%s reason=%s cfd=%d", rip,
+                              rport, transport, kReason[static_cast<int>(reason)], fd_);
+  server_->logger().Log(log_type::kConnEvents, std::string_view(buf, static_cast<size_t>(n)));
 }
 
 void Connection::ExecuteOperator(const text::Request& req) {

@@ -135,7 +135,7 @@ void Connection::ExecuteRetrieval(const text::Request& req) {
     (touch ? st.cmd_touch : st.cmd_get).Add();
     if (detail) server_->RecordPrefix(key, true, static_cast<bool>(item), false, false);
     if (server_->logger().Wants(log_type::kFetchers)) {
-      LogFetch(key, item ? item.value_length() : 0, static_cast<bool>(item));
+      LogFetch(key, item);
     }
     if (item) AppendValue(std::move(item), key, with_cas);
   }

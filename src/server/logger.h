@@ -1,8 +1,8 @@
-// Logger: the `watch` log pipeline. Workers hand it log lines (fetches, mutations, evictions);
-// every watcher connection has its own bounded buffer, and a line that does not fit is dropped and
-// counted (log_watcher_skipped) instead of queued: a slow watcher never slows a worker or grows
-// memory. A worker's only cost while nobody watches is one relaxed atomic load. A buffer that
-// becomes non-empty posts one flush task to the watcher's worker loop.
+// Logger: the `watch` log pipeline. Workers hand it log lines (fetches, mutations, evictions,
+// connection open/close); every watcher connection has its own bounded buffer, and a line that does
+// not fit is dropped and counted (log_watcher_skipped) instead of queued: a slow watcher never
+// slows a worker or grows memory. A worker's only cost while nobody watches is one relaxed atomic
+// load. A buffer that becomes non-empty posts one flush task to the watcher's worker loop.
 //
 // Thread safety: Log*/stats from any thread; Add/Remove from the watcher's worker thread.
 #pragma once

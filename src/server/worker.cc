@@ -27,7 +27,7 @@ void Worker::Stop() {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto& [ptr, owned] : conns_) all.push_back(ptr);
     }
-    for (Connection* c : all) c->Close();
+    for (Connection* c : all) c->Close(Connection::CloseReason::kShutdown);
   });
   loop_.Stop();
 }
@@ -96,10 +96,12 @@ void Worker::CheckIdle() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [ptr, owned] : conns_) {
-      if (!ptr->closed() && now - ptr->last_cmd_time() > limit) idle.push_back(ptr);
+      if (!ptr->closed() && !ptr->watching() && now - ptr->last_cmd_time() > limit) {
+        idle.push_back(ptr);
+      }
     }
   }
-  for (Connection* c : idle) c->Close();
+  for (Connection* c : idle) c->Close(Connection::CloseReason::kIdleTimeout);
 }
 
 }  // namespace memfleet::server

@@ -36,6 +36,7 @@ uint64_t ItemRef::cas() const { return Impl(engine_)->layout().Cas(Hdr(item_)); 
 RelTime ItemRef::exptime() const { return Impl(engine_)->layout().Exptime(Hdr(item_)); }
 RelTime ItemRef::last_access() const { return Hdr(item_)->atime.load(std::memory_order_relaxed); }
 uint32_t ItemRef::value_length() const { return Hdr(item_)->nbytes; }
+int ItemRef::slab_class() const { return Impl(engine_)->SlabClassOf(*this); }
 bool ItemRef::chunked() const { return Hdr(item_)->Has(item_flag::kChunked); }
 
 std::span<const char> ItemRef::value() const {

@@ -61,6 +61,8 @@ class ItemRef {
   void ForEachSegment(const std::function<void(std::span<const char>)>& fn) const;
   // Copies the whole value to dst, which must have room for value_length() bytes.
   void CopyValue(char* dst) const;
+  // Slab class of the item's (head) chunk (`watch` log lines).
+  int slab_class() const;
 
   // Engine-internal.
   Engine* engine() const { return engine_; }

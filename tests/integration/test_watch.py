@@ -1,0 +1,133 @@
+"""`watch`: real slab classes on fetch/store lines, connevents, and a watcher that stops executing
+commands.
+
+Every expectation here was checked against memcached 1.6.18 (MEMFLEETD=/usr/bin/memcached). Waits
+are bounded; nothing asserts a timing.
+"""
+
+import re
+import socket
+import time
+
+from wire import WireConn
+
+
+def read_lines_until(w, pred, limit=10.0):
+    buf = b""
+    deadline = time.time() + limit
+    w.sock.settimeout(0.2)
+    while time.time() < deadline and not pred(buf):
+        try:
+            chunk = w.sock.recv(65536)
+        except socket.timeout:
+            continue
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def class_holding(c, key_count_before):
+    """The slab class whose item count differs from `key_count_before` (class -> number)."""
+    now = item_counts(c)
+    changed = [cls for cls, n in now.items() if key_count_before.get(cls, 0) != n]
+    assert len(changed) == 1, (key_count_before, now)
+    return changed[0]
+
+
+def item_counts(c):
+    counts = {}
+    for k, v in c.stats(b"items").items():
+        m = re.fullmatch(r"items:(\d+):number", k)
+        if m:
+            counts[int(m.group(1))] = int(v)
+    return counts
+
+
+def start_watcher(srv, what):
+    w = WireConn(srv.addr)
+    w.send(b"watch " + what + b"\r\n")
+    assert w.read_line() == b"OK\r\n"
+    return w
+
+
+def test_fetch_and_store_lines_carry_the_slab_class(start_server):
+    # Explicit -f/-n: memfleetd computes memcached's classes.
+    srv = start_server(["-f", "1.25", "-n", "48"])
+    with WireConn(srv.addr) as c:
+        w = start_watcher(srv, b"fetchers mutations")
+        try:
+            before = item_counts(c)
+            assert c.request(b"set small 0 0 1\r\nx\r\n") == b"STORED\r\n"
+            small = class_holding(c, before)
+            before = item_counts(c)
+            assert c.request(b"set big 0 0 3000\r\n" + b"y" * 3000 + b"\r\n") == b"STORED\r\n"
+            big = class_holding(c, before)
+            assert small != big
+            c.request(b"get small big nope\r\n")
+            got = read_lines_until(w, lambda b: b"key=nope status=not_found" in b)
+            assert b"type=item_store key=small status=stored cmd=set ttl=0 clsid=%d " % small in got
+            assert b"type=item_store key=big status=stored cmd=set ttl=0 clsid=%d " % big in got
+            assert b"type=item_get key=small status=found clsid=%d " % small in got
+            assert b"type=item_get key=big status=found clsid=%d cfd=" % big in got
+            assert re.search(rb"type=item_get key=nope status=not_found clsid=0 cfd=\d+ size=0\n",
+                             got)
+        finally:
+            w.close()
+
+
+def test_connevents_logs_open_and_close(start_server):
+    srv = start_server([])
+    w = start_watcher(srv, b"connevents")
+    try:
+        c = WireConn(srv.addr)
+        port = c.sock.getsockname()[1]
+        c.version()
+        c.close()
+        q = WireConn(srv.addr)
+        qport = q.sock.getsockname()[1]
+        q.send(b"quit\r\n")
+        q.expect_closed()
+        q.close()
+        end = b"rport=%d transport=tcp reason=normal cfd=" % qport
+        got = read_lines_until(w, lambda b: end in b)
+        lines = got.decode().split("\n")
+        assert lines[-1] == ""
+        conn = [ln for ln in lines if f"rport={port} " in ln]
+        assert len(conn) == 2, got
+        assert re.fullmatch(rf"ts=\d+\.\d+ gid=\d+ type=conn_new rip=127\.0\.0\.1 rport={port} "
+                            r"transport=tcp cfd=\d+", conn[0]), conn
+        assert re.fullmatch(rf"ts=\d+\.\d+ gid=\d+ type=conn_close rip=127\.0\.0\.1 rport={port} "
+                            r"transport=tcp reason=normal cfd=\d+", conn[1]), conn
+        assert any(f"type=conn_new rip=127.0.0.1 rport={qport} " in ln for ln in lines)
+        # connevents alone logs no fetches or stores.
+        assert "type=item_" not in got.decode()
+    finally:
+        w.close()
+
+
+def test_watcher_no_longer_executes_commands(start_server):
+    srv = start_server([])
+    with WireConn(srv.addr) as c, WireConn(srv.addr) as w:
+        # Commands pipelined behind `watch`, and sent later, are not executed.
+        w.send(b"watch fetchers\r\nset a 0 0 1\r\n1\r\nversion\r\n")
+        assert w.read_line() == b"OK\r\n"
+        w.send(b"set b 0 0 1\r\n2\r\nget a\r\nversion\r\n")
+        # The watcher still gets its log lines (this get also shows a/b were never stored).
+        c.request(b"get zz\r\n")
+        got = read_lines_until(w, lambda b: b"key=zz status=not_found" in b)
+        assert b"key=zz status=not_found" in got
+        assert c.request(b"get a b\r\n") == b"END\r\n"
+        got += read_lines_until(w, lambda b: b"key=b status=not_found" in b)
+        assert b"key=a status=not_found" in got and b"key=b status=not_found" in got
+        assert b"VERSION" not in got and b"STORED" not in got and b"END" not in got
+        for line in got.split(b"\n")[:-1]:
+            assert line.startswith(b"ts=") and b" type=item_get " in line, got
+
+
+def test_watch_deletions_is_not_in_1_6_18(start_server):
+    srv = start_server([])
+    with WireConn(srv.addr) as c:
+        assert c.request(b"watch deletions\r\n") == b"ERROR\r\n"
+        assert c.request(b"watch fetchers deletions\r\n") == b"ERROR\r\n"
+        assert c.version().startswith(b"VERSION ")
