@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "net/socket.h"
+#include "protocol/text/key_scan.h"
 #include "server/binary_state.h"
 #include "server/meta_state.h"
 #include "server/server.h"
@@ -117,6 +119,7 @@ void Connection::OnEvent(uint32_t events) {
 }
 
 ssize_t Connection::ReadSome(bool* buffer_was_full) {
+  scan_end_ = 0;
   if (rstart_ == rend_) {
     rstart_ = rend_ = 0;
   } else if (rend_ == rcap_ && rstart_ > 0) {
@@ -206,6 +209,7 @@ void Connection::ProcessTextInput() {
       if (!ProcessAsciiAuth()) break;
       continue;
     }
+    if (rstart_ >= scan_end_) PrefetchAhead();
     text::Request req;
     text::ParseResult r =
         text::ParseRequest(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), &req);
@@ -231,6 +235,15 @@ void Connection::ProcessTextInput() {
     rstart_ += r.consumed;
     Execute(req);
   }
+}
+
+void Connection::PrefetchAhead() {
+  std::string_view keys[storage::Engine::kMaxPrefetch];
+  protocol::text::KeyScanResult r = protocol::text::ScanKeys(
+      std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), keys, std::size(keys));
+  // Past the scanned requests (at least one byte on), so that the next scan starts after them.
+  scan_end_ = rstart_ + std::max<size_t>(r.scanned, 1);
+  if (r.keys > 0) engine_->Prefetch(keys, r.keys);
 }
 
 void Connection::FlushOutput() {

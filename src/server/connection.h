@@ -31,10 +31,11 @@ class Server;
 
 // Per-connection state of the protocol extensions, each defined in its own header and used only
 // by its own source file: meta_state.h (connection_meta.cc), binary_state.h
-// (connection_binary.cc), watch_state.h (connection_admin.cc).
+// (connection_binary.cc), watch_state.h and dump_state.h (connection_admin.cc).
 struct MetaState;
 struct BinaryState;
 struct WatchState;
+struct DumpState;
 
 class Connection : public net::EventLoop::Handler {
  public:
@@ -70,12 +71,16 @@ class Connection : public net::EventLoop::Handler {
   // Which protocol this connection speaks: decided by -B, or by the first byte under -B auto
   // (0x80 is a binary request magic; anything else is text).
   enum class Protocol : uint8_t { kUndecided, kText, kBinary };
-  // Who gets the data block of the store in progress, once it is read.
-  enum class PendingKind : uint8_t { kText, kMeta, kBinary };
+  // Who gets the data block of the store in progress, once it is read. kDump: no data block,
+  // but an `lru_crawler metadump|mgdump` in progress, which holds back the requests behind it
+  // exactly as a data block does (in_state_ is kValue, and ContinueValue continues the dump).
+  enum class PendingKind : uint8_t { kText, kMeta, kBinary, kDump };
 
   ssize_t ReadSome(bool* buffer_was_full);
   void ProcessInput();
   void ProcessTextInput();
+  // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
+  void PrefetchAhead();
   void FlushOutput();
   void UpdateInterest();
 
@@ -115,10 +120,20 @@ class Connection : public net::EventLoop::Handler {
   bool ProcessAsciiAuth();
   // Operator commands: slabs, lru_crawler, lru, watch, misbehave (connection_admin.cc).
   void ExecuteOperator(const protocol::text::Request& req);
+  // lru_crawler metadump|mgdump (connection_admin.cc): StartDump replies at once on an error,
+  // else arms the dump; ContinueDump produces it in bounded steps. The connection does not
+  // produce more while its unsent output is above a small bound (FlushOutput calls back once the
+  // socket has taken it all) and, after a bounded amount of work, yields to the other
+  // connections of its worker with a posted task. Returns what ContinueValue returns: true when
+  // the dump is complete and the next request may run.
+  void StartDump(const protocol::text::Request& req, bool mgdump);
+  bool ContinueDump();
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
   // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
   void LogFetch(std::string_view key, const storage::ItemRef& item);
   void LogStore(storage::StoreResult r);
+  // The same for a store made by any protocol (meta ms, binary set/add/...).
+  void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r);
   // type=conn_new / type=conn_close lines (`watch connevents`).
   void LogConnEvent(bool open, CloseReason reason);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
@@ -140,6 +155,9 @@ class Connection : public net::EventLoop::Handler {
   size_t rcap_ = 0;
   size_t rstart_ = 0;
   size_t rend_ = 0;
+  // Requests before this offset of the read buffer have been looked ahead at for prefetching
+  // (protocol::text::ScanKeys); reset by every read.
+  size_t scan_end_ = 0;
 
   OutBuffer out_;
   InState in_state_ = InState::kCommand;
@@ -161,6 +179,7 @@ class Connection : public net::EventLoop::Handler {
   std::unique_ptr<MetaState> meta_;
   std::unique_ptr<BinaryState> binary_;
   std::unique_ptr<WatchState> watch_;
+  std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs
 
   std::atomic<RelTime> last_cmd_time_{0};
   std::atomic<uint8_t> state_{0};

@@ -1,9 +1,10 @@
 // Operator commands for Connection: slabs (reassign, automove), lru_crawler (enable, disable,
-// sleep, tocrawl, crawl, metadump), lru (tune, mode, temp_ttl). Replies are memcached 1.6.18's,
-// byte for byte, including its quirks (e.g. `lru tune` with a bad number answers "ERROR"). `watch
-// [fetchers mutations evictions connevents]` turns the connection into a log stream (see logger.h);
-// a watching connection executes nothing more. `misbehave` and `lru_crawler mgdump` (not in 1.6.18)
-// answer ERROR.
+// sleep, tocrawl, crawl, metadump, mgdump), lru (tune, mode, temp_ttl). Replies are memcached
+// 1.6.18's, byte for byte, including its quirks (e.g. `lru tune` with a bad number answers
+// "ERROR"); `lru_crawler mgdump`, which arrived after 1.6.18, replies as memcached 1.6.19+.
+// metadump and mgdump stream their output in bounded steps (see Connection::ContinueDump).
+// `watch [fetchers mutations evictions connevents]` turns the connection into a log stream (see
+// logger.h); a watching connection executes nothing more. `misbehave` answers ERROR.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,9 +13,13 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <string>
 
+#include "protocol/meta/meta.h"
 #include "server/connection.h"
+#include "server/dump_state.h"
 #include "server/server.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
@@ -30,10 +35,15 @@ bool ParseLong(std::string_view s, long* out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
 }
+// memcached's safe_strtoul keeps the low 32 bits of a larger number (`lru_crawler tocrawl
+// 4294967297` sets 1).
 bool ParseUint(std::string_view s, uint32_t* out) {
   if (s.empty() || s[0] == '-') return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && p == s.data() + s.size();
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return false;
+  *out = static_cast<uint32_t>(v);
+  return true;
 }
 bool ParseDouble(std::string_view s, double* out) {
   if (s.empty() || s.size() > 63) return false;
@@ -63,6 +73,18 @@ const char* CrawlReply(storage::CrawlResult r) {
   return "FAILED to start crawler";
 }
 
+// Streaming bounds for metadump/mgdump (see ContinueDump). A step visits kDumpStepSlices hash
+// slices (about 1.5 items each at most); the connection stops producing while more than
+// kDumpPendingBytes are unsent, and yields to its loop after kDumpTurnBytes of output or
+// kDumpTurnSlices slices (a sparse table has many empty buckets) in one turn.
+constexpr uint64_t kDumpStepSlices = 64;
+constexpr size_t kDumpPendingBytes = 64 * 1024;
+constexpr size_t kDumpTurnBytes = 512 * 1024;
+constexpr uint64_t kDumpTurnSlices = 64 * 1024;
+// The longest line: "key=" + a 250-byte key uriencoded + the numbers (metadump), or "mg " + the
+// base64 of a 250-byte key + " b\r\n" (mgdump).
+constexpr size_t kDumpLineMax = 4 + 3 * storage::kKeyMaxLength + 160;
+
 }  // namespace
 
 void Connection::LogFetch(std::string_view key, const storage::ItemRef& item) {
@@ -76,20 +98,127 @@ void Connection::LogFetch(std::string_view key, const storage::ItemRef& item) {
   server_->logger().Log(log_type::kFetchers, line);
 }
 
-void Connection::LogStore(storage::StoreResult r) {
+void Connection::LogStore(storage::StoreResult r) { LogStore(pending_op_, pending_item_, r); }
+
+void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item,
+                          storage::StoreResult r) {
   static const char* const kCmd[] = {"set", "add", "replace", "append", "prepend", "cas"};
   static const char* const kStatus[] = {"stored", "not_stored", "exists", "not_found", "no_memory"};
+  // memcached logs the item it linked: after an append or prepend, the joined value with the
+  // old item's exptime. Look it up without counting a fetch (only while someone watches).
+  storage::ItemRef linked;
+  if (r == storage::StoreResult::kStored &&
+      (op == storage::StoreOp::kAppend || op == storage::StoreOp::kPrepend)) {
+    storage::MetaGetRequest q;
+    q.key = item.key();
+    q.bump = false;
+    q.peek = true;
+    linked = engine_->MetaGet(worker_->session(), q).item;
+  }
+  const storage::ItemRef& shown = linked ? linked : item;
   std::string line = "type=item_store key=";
-  AppendUriEncoded(line, pending_item_.key());
-  const RelTime exp = pending_item_.exptime();
+  AppendUriEncoded(line, shown.key());
+  const RelTime exp = shown.exptime();
   const RelTime now = server_->clock().Now();
   char buf[128];
   int n = std::snprintf(buf, sizeof(buf), " status=%s cmd=%s ttl=%u clsid=%d cfd=%d size=%u",
-                        kStatus[static_cast<int>(r)], kCmd[static_cast<int>(pending_op_)],
-                        exp == 0 ? 0u : (exp > now ? exp - now : 0u), pending_item_.slab_class(),
-                        fd_, pending_item_.value_length());
+                        kStatus[static_cast<int>(r)], kCmd[static_cast<int>(op)],
+                        exp == 0 ? 0u : (exp > now ? exp - now : 0u), shown.slab_class(), fd_,
+                        shown.value_length());
   line.append(buf, static_cast<size_t>(n));
   server_->logger().Log(log_type::kMutations, line);
+}
+
+void Connection::StartDump(const text::Request& req, bool mgdump) {
+  auto state = std::make_shared<DumpState>(mgdump ? DumpState::Format::kMgdump
+                                                  : DumpState::Format::kMetadump);
+  const storage::CrawlResult r = engine_->StartDump(req.tokens[2], &state->cursor);
+  // memcached's checks, in its order. It cannot interleave a dump with replies still waiting to
+  // be sent, so it refuses a dump pipelined behind other requests; so do we, to answer alike.
+  if (r == storage::CrawlResult::kDisabled) {
+    ReplyAlways(CrawlReply(r));
+  } else if (!server_->settings().dump_enabled) {
+    ReplyAlways(mgdump ? "ERROR key dump not allowed" : "ERROR metadump not allowed");
+  } else if (!out_.empty()) {
+    ReplyAlways(mgdump ? "ERROR cannot pipeline other commands before mgdump"
+                       : "ERROR cannot pipeline other commands before metadump");
+  } else if (r != storage::CrawlResult::kOk) {
+    ReplyAlways(CrawlReply(r));
+  } else {
+    dump_ = std::move(state);
+    pending_kind_ = PendingKind::kDump;
+    in_state_ = InState::kValue;
+  }
+}
+
+bool Connection::ContinueDump() {
+  DumpState& d = *dump_;
+  if (d.resume_posted) return false;  // our next turn is queued on the loop
+  const Clock& clock = server_->clock();
+  const bool mg = d.format == DumpState::Format::kMgdump;
+  // Called under the item's stripe lock: format straight into the output buffer.
+  auto emit = [&](const storage::ItemInfo& i) {
+    char* const start = out_.Reserve(kDumpLineMax);
+    char* p = start;
+    if (mg) {
+      memcpy(p, "mg ", 3);
+      p += 3;
+      if (i.key_binary) {
+        p += protocol::meta::Base64Encode(i.key, p);
+        memcpy(p, " b\r\n", 4);
+        p += 4;
+      } else {
+        memcpy(p, i.key.data(), i.key.size());
+        p += i.key.size();
+        memcpy(p, "\r\n", 2);
+        p += 2;
+      }
+    } else {
+      memcpy(p, "key=", 4);
+      p = UriEncode(i.key, p + 4);
+      p += std::snprintf(p, static_cast<size_t>(start + kDumpLineMax - p),
+                         " exp=%lld la=%lld cas=%llu fetch=%s cls=%d size=%u\n",
+                         i.exptime == 0 ? -1LL : static_cast<long long>(clock.ToUnix(i.exptime)),
+                         static_cast<long long>(clock.ToUnix(i.last_access)),
+                         static_cast<unsigned long long>(i.cas), i.fetched ? "yes" : "no",
+                         i.slab_class, i.size);
+    }
+    out_.Commit(static_cast<size_t>(p - start));
+  };
+  for (;;) {
+    if (out_.pending() > kDumpPendingBytes) {
+      // Wait for the client: FlushOutput calls ProcessInput (and so this) once all is sent.
+      paused_ = true;
+      return false;
+    }
+    if (d.turn_bytes >= kDumpTurnBytes || d.turn_slices >= kDumpTurnSlices) {
+      // A fast client could keep us here for the whole dump: let the worker's other
+      // connections have their turn and continue from a task behind them.
+      d.resume_posted = true;
+      d.turn_bytes = 0;
+      d.turn_slices = 0;
+      worker_->loop().Post([this, weak = std::weak_ptr<DumpState>(dump_)] {
+        const std::shared_ptr<DumpState> alive = weak.lock();
+        if (!alive) return;  // the dump ended, or the connection is gone with it
+        alive->resume_posted = false;
+        if (closed_) return;
+        ProcessInput();
+        FlushOutput();
+      });
+      return false;
+    }
+    const size_t before = out_.pending();
+    const bool done = engine_->DumpStep(&d.cursor, kDumpStepSlices, emit);
+    d.turn_bytes += out_.pending() - before;
+    d.turn_slices += kDumpStepSlices;
+    if (done) {
+      out_.Append(mg ? std::string_view("EN\r\n") : std::string_view("END\r\n"));
+      dump_.reset();
+      pending_kind_ = PendingKind::kText;
+      in_state_ = InState::kCommand;
+      return true;
+    }
+  }
 }
 
 void Connection::LogConnEvent(bool open, CloseReason reason) {
@@ -190,30 +319,8 @@ void Connection::ExecuteOperator(const text::Request& req) {
       Reply(CrawlReply(engine_->Crawl(req.tokens[2])));
       return;
     }
-    if (nt == 4 && sub == "metadump") {
-      if (!settings.dump_enabled) {
-        ReplyAlways("ERROR metadump not allowed");
-        return;
-      }
-      std::string out;
-      const Clock& clock = server_->clock();
-      storage::CrawlResult r = engine_->Metadump(req.tokens[2], [&](const storage::ItemInfo& i) {
-        out.append("key=");
-        AppendUriEncoded(out, i.key);
-        char buf[200];
-        int n = std::snprintf(
-            buf, sizeof(buf), " exp=%lld la=%lld cas=%llu fetch=%s cls=%d size=%u\n",
-            i.exptime == 0 ? -1LL : static_cast<long long>(clock.ToUnix(i.exptime)),
-            static_cast<long long>(clock.ToUnix(i.last_access)),
-            static_cast<unsigned long long>(i.cas), i.fetched ? "yes" : "no", i.slab_class, i.size);
-        out.append(buf, static_cast<size_t>(n));
-      });
-      if (r != storage::CrawlResult::kOk) {
-        ReplyAlways(CrawlReply(r));
-        return;
-      }
-      out.append("END\r\n");
-      out_.Append(out);
+    if (nt == 4 && (sub == "metadump" || sub == "mgdump")) {
+      StartDump(req, sub == "mgdump");
       return;
     }
     if (nt == 4 && sub == "tocrawl") {

@@ -306,6 +306,7 @@ void BinaryCommands::FinishStore(bool data_ok) {
   uint64_t cas = 0;
   storage::StoreResult r =
       c_.engine_->Store(c_.worker_->session(), c_.pending_op_, item, c_.pending_cas_, &cas);
+  if (c_.server_->logger().Wants(log_type::kMutations)) c_.LogStore(c_.pending_op_, item, r);
   switch (r) {
     case storage::StoreResult::kStored:
       Success(cas);
@@ -391,8 +392,11 @@ void BinaryCommands::Delta() {
   }
   storage::ValueWriter(item).Write(digits, n);
   uint64_t cas = 0;
-  if (c_.engine_->Store(session, storage::StoreOp::kAdd, item, 0, &cas) !=
-      storage::StoreResult::kStored) {
+  const storage::StoreResult r = c_.engine_->Store(session, storage::StoreOp::kAdd, item, 0, &cas);
+  if (c_.server_->logger().Wants(log_type::kMutations)) {
+    c_.LogStore(storage::StoreOp::kAdd, item, r);
+  }
+  if (r != storage::StoreResult::kStored) {
     Error(Status::kNotStored);
     return;
   }
@@ -427,6 +431,7 @@ void BinaryCommands::Stat() {
     Settings current = c_.server_->settings();
     current.verbose = c_.server_->verbosity();
     current.detail_enabled = c_.server_->detail_enabled();
+    c_.engine_->CurrentCrawlerSettings(&current);
     AppendSettingsStats(current, sink);
   } else if (sub.starts_with("detail")) {
     std::string_view arg = sub.substr(6);

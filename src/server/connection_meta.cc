@@ -281,6 +281,7 @@ void Connection::FinishMetaStore(bool data_ok) {
   uint64_t cas_out = 0;
   storage::StoreResult r =
       engine_->MetaStore(worker_->session(), m.op, pending_item_, m.cas, opt, &cas_out);
+  if (server_->logger().Wants(log_type::kMutations)) LogStore(m.op, pending_item_, r);
   pending_item_.Reset();
   std::string_view code;
   switch (r) {
@@ -330,8 +331,8 @@ void Connection::ExecuteMetaDelete(const meta::MetaFlags& flags,
   mreq.invalidate = flags.set_stale;
   mreq.touch = flags.touch;
   mreq.exptime = flags.touch ? server_->clock().FromExptime(flags.ttl) : 0;
+  // memcached 1.6.18 counts no meta command in `stats detail`.
   storage::DeleteResult r = engine_->MetaDelete(worker_->session(), mreq);
-  if (server_->detail_enabled()) server_->RecordPrefix(flags.key, false, false, false, true);
   std::string_view code = r == storage::DeleteResult::kDeleted    ? "HD"
                           : r == storage::DeleteResult::kNotFound ? "NF"
                                                                   : "EX";

@@ -1,5 +1,6 @@
 // Execution of text-protocol requests for Connection (see connection.h).
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include "protocol/text/reply.h"
@@ -127,8 +128,20 @@ void Connection::ExecuteRetrieval(const text::Request& req) {
   storage::Session& session = worker_->session();
   bool detail = server_->detail_enabled();
   text::KeyIterator keys(req.keys);
+  // A multi-get prefetches its keys a batch ahead (the pipeline look-ahead took its first).
+  const bool multi = req.keys.find(' ') != std::string_view::npos;
+  text::KeyIterator ahead(req.keys);
+  std::string_view batch[storage::Engine::kMaxPrefetch];
+  size_t left_in_batch = 0;
   std::string_view key;
   while (keys.Next(&key)) {
+    if (multi && left_in_batch == 0) {
+      size_t n = 0;
+      while (n < std::size(batch) && ahead.Next(&batch[n])) n++;
+      engine_->Prefetch(batch, n);
+      left_in_batch = n;
+    }
+    if (left_in_batch > 0) left_in_batch--;
     storage::ItemRef item =
         touch ? engine_->GetAndTouch(session, key, exptime) : engine_->Get(session, key);
     // memcached counts gat/gats as touches, not as gets.
@@ -147,6 +160,8 @@ void Connection::BeginStore(const text::Request& req) {
   storage::Session& session = worker_->session();
   StoreOp op = StoreOpFor(req.command);
   RelTime exptime = server_->clock().FromExptime(req.exptime);
+  // memcached counts the set before it allocates: a set too large for the cache counts too.
+  if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, true, false);
   storage::AllocResult ar = engine_->Allocate(session, req.key, req.client_flags, exptime,
                                               req.value_length, &pending_item_);
   if (ar != storage::AllocResult::kOk) {
@@ -163,7 +178,6 @@ void Connection::BeginStore(const text::Request& req) {
     in_state_ = InState::kSwallow;
     return;
   }
-  if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, true, false);
   pending_kind_ = PendingKind::kText;
   pending_op_ = op;
   pending_cas_ = req.cas;
@@ -174,6 +188,7 @@ void Connection::BeginStore(const text::Request& req) {
 }
 
 bool Connection::ContinueValue() {
+  if (pending_kind_ == PendingKind::kDump) return ContinueDump();
   size_t avail = rend_ - rstart_;
   if (value_left_ > 0) {
     size_t n = std::min(avail, value_left_);
@@ -301,6 +316,7 @@ void Connection::ExecuteStats(const text::Request& req) {
     Settings current = server_->settings();
     current.verbose = server_->verbosity();
     current.detail_enabled = server_->detail_enabled();
+    engine_->CurrentCrawlerSettings(&current);
     AppendSettingsStats(current, sink);
   } else if (sub == "items") {
     engine_->AppendItemsStats(sink);
@@ -308,6 +324,10 @@ void Connection::ExecuteStats(const text::Request& req) {
     engine_->AppendSlabsStats(sink);
   } else if (sub == "sizes") {
     engine_->AppendSizesStats(sink);
+  } else if (sub == "sizes_enable" || sub == "sizes_disable") {
+    // memcached 1.6.18 answers these with the status line(s) alone, without END.
+    engine_->SetSizesTracking(sub == "sizes_enable", sink);
+    return;
   } else if (sub == "conns") {
     server_->AppendConnStats(sink);
   } else if (sub == "reset") {

@@ -7,18 +7,26 @@
 
 namespace memfleet::server {
 
-void AppendUriEncoded(std::string& out, std::string_view key) {
+char* UriEncode(std::string_view key, char* out) {
   static const char kHex[] = "0123456789ABCDEF";
   for (unsigned char ch : key) {
     if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
         ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
+      *out++ = static_cast<char>(ch);
     } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 15]);
+      *out++ = '%';
+      *out++ = kHex[ch >> 4];
+      *out++ = kHex[ch & 15];
     }
   }
+  return out;
+}
+
+void AppendUriEncoded(std::string& out, std::string_view key) {
+  const size_t at = out.size();
+  out.resize(at + 3 * key.size());
+  char* end = UriEncode(key, out.data() + at);
+  out.resize(static_cast<size_t>(end - out.data()));
 }
 
 std::shared_ptr<Logger::Watcher> Logger::Add(uint32_t mask,

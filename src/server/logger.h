@@ -73,5 +73,7 @@ class Logger {
 
 // memcached's uriencode of a key for log lines (unreserved characters kept).
 void AppendUriEncoded(std::string& out, std::string_view key);
+// The same into a buffer with room for 3 * key.size() bytes; returns the end of what it wrote.
+char* UriEncode(std::string_view key, char* out);
 
 }  // namespace memfleet::server

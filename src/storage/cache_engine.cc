@@ -16,6 +16,9 @@ constexpr uint32_t kMinArenaPages = 32 * 1024;  // 32 GiB of address space, neve
 // memcached's fixed per-item overhead, used only to accept/reject sizes exactly as it does.
 constexpr uint64_t kMemcachedItemHeader = 48;
 constexpr int kAllocAttempts = 10;
+// Fallback chunks (AllocFallbackChunk) are at least slab_chunk_max / this, so a value needs
+// few of them; items at least that large may be stored CHUNKED when their class is stuck.
+constexpr uint32_t kMinFallbackChunkFraction = 8;
 
 }  // namespace
 
@@ -54,9 +57,11 @@ CacheEngine::CacheEngine(const Settings& settings, Clock* clock, std::unique_ptr
   crawler_tocrawl_ = settings_.lru_crawler_tocrawl;
   automove_ = settings_.slab_automove;
   automove_ratio_ = settings_.slab_automove_ratio;
+  sizes_buckets_ = static_cast<size_t>(std::max(settings_.item_size_max, 1024)) / 32 + 64;
   if (settings_.track_sizes) {
-    sizes_buckets_ = static_cast<size_t>(std::max(settings_.item_size_max, 1024)) / 32 + 64;
-    sizes_ = std::make_unique<std::atomic<uint64_t>[]>(sizes_buckets_);
+    // From the start every item counts (memcached: cas_min 0).
+    sizes_store_ = std::make_unique<std::atomic<uint64_t>[]>(sizes_buckets_);
+    sizes_.store(sizes_store_.get(), std::memory_order_release);
   }
 }
 
@@ -107,8 +112,34 @@ ItemId CacheEngine::AllocChunk(int cls, int held_lock) {
     }
   }
   if (i > 0) class_counters_[cls].direct_reclaims.fetch_add(i, std::memory_order_relaxed);
+  if (id == kNoItem && settings_.evict_to_free) {
+    // Nothing evictable (every chunk of the class is held by an upload in flight or pinned by
+    // a reader): take a page of the mover's reserve rather than fail the store. The mover
+    // refills the reserve from a class with old items (cache_engine_mover.cc).
+    id = slabs_.AllocFromReserve(cls);
+    if (id != kNoItem) {
+      reserve_wanted_.store(true, std::memory_order_relaxed);
+      thread_cv_.notify_all();
+    }
+  }
   if (id == kNoItem) class_counters_[cls].outofmemory.fetch_add(1, std::memory_order_relaxed);
   return id;
+}
+
+ItemId CacheEngine::AllocFallbackChunk(int held_lock) {
+  // Free chunks first (no eviction), then one eviction per class, largest chunks first.
+  const int lc = slabs_.largest_class();
+  const uint32_t min_size = slabs_.ChunkSize(lc) / kMinFallbackChunkFraction;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int c = lc - 1; c >= 1 && slabs_.ChunkSize(c) >= min_size; c--) {
+      ItemId id = slabs_.Alloc(c);
+      if (id == kNoItem && pass == 1 && PullTail(c, Segment::kCold, 0, true, 0, held_lock) > 0) {
+        id = slabs_.Alloc(c);
+      }
+      if (id != kNoItem) return id;
+    }
+  }
+  return kNoItem;
 }
 
 ItemHeader* CacheEngine::AllocItem(std::string_view key, uint32_t client_flags, RelTime exptime,
@@ -123,7 +154,7 @@ ItemHeader* CacheEngine::AllocItem(std::string_view key, uint32_t client_flags, 
   const uint32_t chunk_max = slabs_.ChunkSize(slabs_.largest_class());
   uint32_t head =
       layout_.HeadSize(static_cast<uint32_t>(key.size()), nbytes, has_exp, has_cf, false);
-  const bool chunked = head > chunk_max;
+  bool chunked = head > chunk_max;
   if (chunked) {
     head = layout_.HeadSize(static_cast<uint32_t>(key.size()), nbytes, has_exp, has_cf, true);
   }
@@ -133,6 +164,14 @@ ItemHeader* CacheEngine::AllocItem(std::string_view key, uint32_t client_flags, 
     return nullptr;
   }
   ItemId id = AllocChunk(cls, held_lock);
+  if (id == kNoItem && !chunked && head >= chunk_max / kMinFallbackChunkFraction) {
+    // A large item whose class has nothing to give (its few chunks all held by uploads in
+    // flight): store it CHUNKED instead, from whatever classes can give chunks (below).
+    chunked = true;
+    head = layout_.HeadSize(static_cast<uint32_t>(key.size()), nbytes, has_exp, has_cf, true);
+    cls = slabs_.ClassFor(head);
+    id = AllocChunk(cls, held_lock);
+  }
   if (id == kNoItem) {
     *result = AllocResult::kNoMemory;
     return nullptr;
@@ -148,6 +187,16 @@ ItemHeader* CacheEngine::AllocItem(std::string_view key, uint32_t client_flags, 
       uint32_t want = std::min<uint32_t>(remaining + sizeof(ChunkHeader), chunk_max);
       int ccls = slabs_.ClassFor(want);
       ItemId cid = AllocChunk(ccls, held_lock);
+      if (cid == kNoItem && ccls != slabs_.largest_class()) {
+        // As memcached: a tail chunk that its own class cannot give comes from the largest
+        // class (whose LRU holds the CHUNKED items, so evicting there frees chunks).
+        ccls = slabs_.largest_class();
+        cid = AllocChunk(ccls, held_lock);
+      }
+      if (cid == kNoItem) {
+        cid = AllocFallbackChunk(held_lock);
+        if (cid != kNoItem) ccls = arena_->ClassOf(cid);
+      }
       if (cid == kNoItem) {
         FreeItem(it);  // frees the chunks linked so far
         *result = AllocResult::kNoMemory;
@@ -252,10 +301,22 @@ void CacheEngine::CopyValueInto(const ItemHeader* src, ItemHeader* dst, uint32_t
 }
 
 void CacheEngine::SizesAdd(const ItemHeader* it, int64_t delta) {
-  if (!sizes_) return;
+  std::atomic<uint64_t>* hist = sizes_.load(std::memory_order_acquire);
+  if (hist == nullptr) return;
+  if (layout_.Cas(it) < sizes_cas_min_.load(std::memory_order_relaxed)) return;
   size_t bucket = (layout_.TotalSize(it) + 31) / 32;
   if (bucket >= sizes_buckets_) bucket = sizes_buckets_ - 1;
-  sizes_[bucket].fetch_add(static_cast<uint64_t>(delta), std::memory_order_relaxed);
+  std::atomic<uint64_t>& n = hist[bucket];
+  if (delta > 0) {
+    n.fetch_add(static_cast<uint64_t>(delta), std::memory_order_relaxed);
+    return;
+  }
+  // An item counted before tracking was (re)enabled, or whose cas changed in place while
+  // linked, may be removed without having been counted: never wrap below zero.
+  uint64_t cur = n.load(std::memory_order_relaxed);
+  const uint64_t dec = static_cast<uint64_t>(-delta);
+  while (cur >= dec && !n.compare_exchange_weak(cur, cur - dec, std::memory_order_relaxed)) {
+  }
 }
 
 ItemHeader* CacheEngine::FindLive(Session* s, uint32_t hv, std::string_view key, ItemId* id) {

@@ -17,6 +17,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -38,6 +40,7 @@ class CacheEngine final : public Engine {
   void Stop() override;
   Session* NewSession() override;
 
+  void Prefetch(const std::string_view* keys, size_t n) override;
   ItemRef Get(Session& s, std::string_view key) override;
   ItemRef GetAndTouch(Session& s, std::string_view key, RelTime exptime) override;
   bool Touch(Session& s, std::string_view key, RelTime exptime) override;
@@ -64,9 +67,11 @@ class CacheEngine final : public Engine {
   bool SetCrawlerEnabled(bool on) override;
   void SetCrawlerSleep(uint32_t micros) override;
   void SetCrawlerToCrawl(uint32_t items) override;
+  void CurrentCrawlerSettings(Settings* s) const override;
   CrawlResult Crawl(std::string_view classes) override;
-  CrawlResult Metadump(std::string_view classes,
-                       const std::function<void(const ItemInfo&)>& fn) override;
+  CrawlResult StartDump(std::string_view classes, DumpCursor* cursor) override;
+  bool DumpStep(DumpCursor* cursor, uint64_t max_slices,
+                const std::function<void(const ItemInfo&)>& fn) override;
   void TuneLru(const LruTuning& t) override;
   void SetLruSegmented(bool on) override;
   void SetTempTtl(int ttl) override;
@@ -79,6 +84,7 @@ class CacheEngine final : public Engine {
   void AppendItemsStats(const StatSink& sink) const override;
   void AppendSlabsStats(const StatSink& sink) const override;
   void AppendSizesStats(const StatSink& sink) const override;
+  void SetSizesTracking(bool on, const StatSink& sink) override;
   void ResetStats() override;
 
   // --- Used by ItemRef / ValueWriter.
@@ -98,8 +104,9 @@ class CacheEngine final : public Engine {
   uint64_t refcount(const ItemRef& ref) const;
   // One maintainer pass over every class; returns the number of items moved.
   int RunMaintainerOnce();
-  // One full crawler pass; returns the number of items reclaimed.
-  uint64_t RunCrawlerOnce();
+  // One full crawler pass; returns the number of items reclaimed. With tocrawl > 0 it checks at
+  // most that many items of each class (as `lru_crawler crawl` does).
+  uint64_t RunCrawlerOnce(uint32_t tocrawl = 0);
   // Doubles the hash table now (the whole migration, synchronously). Must not run concurrently
   // with the expander thread.
   void ExpandHashNow();
@@ -144,6 +151,10 @@ class CacheEngine final : public Engine {
   ItemHeader* AllocItem(std::string_view key, uint32_t client_flags, RelTime exptime,
                         uint32_t nbytes, int held_lock, AllocResult* result);
   ItemId AllocChunk(int cls, int held_lock);
+  // Last resort for a value chunk when the class that fits and the largest cannot give one
+  // (every chunk held by uploads in flight): a free, else evictable, chunk of another large
+  // class (at least slab_chunk_max / 8); kNoItem if none.
+  ItemId AllocFallbackChunk(int held_lock);
   void FreeItem(ItemHeader* it);
   bool MemcachedSizeOk(size_t nkey, uint32_t client_flags, uint64_t nbytes) const;
   bool IsExpired(const ItemHeader* it, RelTime now) const {
@@ -208,7 +219,24 @@ class CacheEngine final : public Engine {
                int held_lock);
   int Juggle(int cls);
   RelTime TailAge(int cls, Segment seg, RelTime now) const;
-  void CrawlBucket(uint64_t pos, uint64_t* reclaimed, const std::vector<uint8_t>* classes);
+  // What one crawl may still check per class (`lru_crawler tocrawl`).
+  struct CrawlBudget {
+    uint32_t per_class = 0;         // 0 = no limit
+    std::vector<uint32_t> checked;  // per LRU class, this crawl
+    int classes_left = 0;           // classes asked for that have not reached the limit
+  };
+  // Crawls one hash bucket: reclaims the expired and flushed items of the classes asked for
+  // (all when classes is null), within budget (none when null).
+  void CrawlBucket(uint64_t pos, uint64_t* reclaimed, const std::vector<uint8_t>* classes,
+                   CrawlBudget* budget);
+  // A budget for one crawl of `classes` (null: all) when tocrawl > 0.
+  std::optional<CrawlBudget> MakeCrawlBudget(const std::vector<uint8_t>* classes,
+                                             uint32_t tocrawl) const;
+  // Calls fn(id, it, hv) under its stripe lock for every item in slice p of `slices` (buckets p,
+  // p + slices, ... of the current table; see DumpCursor), once each even while the table
+  // expands. REQUIRES: slices is a power of two no larger than the table.
+  void VisitSlice(uint64_t p, uint64_t slices,
+                  const std::function<void(ItemId, ItemHeader*, uint32_t)>& fn);
   // Parses "all" / "1,2,3" into a per-class mask; false on a bad class id.
   bool ParseClassList(std::string_view arg, std::vector<uint8_t>* mask) const;
   void NotifyEviction(const ItemHeader* it, RelTime now);
@@ -219,9 +247,23 @@ class CacheEngine final : public Engine {
   bool EvacuatePage(int src, int dst, uint32_t page);
   // Frees (relinks or evicts) what it can of one slot of the page being evacuated.
   void EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force);
-  void EvictChunkedOnPage(uint32_t page);
-  // Picks a move when memory is over the limit or automove sees a need; false if none.
+  // The keys of the CHUNKED items (all queued in the largest class) with a value chunk on the
+  // page.
+  void CollectChunkedOnPage(uint32_t page, std::vector<std::string>* keys);
+  // Rescues (or evicts) the value chunks on the page of the CHUNKED item under key; false when
+  // it is pinned and must be retried (when force, it is unlinked instead).
+  bool RescueChunkedItem(const std::string& key, uint32_t page, bool force);
+  // Moves the chunks of it (id, unpinned) that lie on the page into free chunks of their class,
+  // or evicts it when a class has none. REQUIRES: the stripe lock for hv.
+  void RescueChunksLocked(uint32_t hv, ItemId id, ItemHeader* it, uint32_t page);
+  // Picks an urgent move: memory over the limit (cache_memlimit lowered), or the reserve of
+  // free pages (SlabAllocator) below ReserveTarget() while memory is full; false if none.
+  bool PickUrgentMove(int* src, int* dst);
+  // One automove decision (memcached's one-second sample); false if no move.
   bool PickMove(int* src, int* dst);
+  // Pages the mover keeps in the reserve for stores that could not allocate even after
+  // evicting.
+  uint32_t ReserveTarget() const;
 
   // --- Background threads (cache_engine_threads.cc).
   void MaintainerMain();
@@ -243,7 +285,14 @@ class CacheEngine final : public Engine {
   const int num_classes_;
   std::unique_ptr<LruQueue[]> queues_;
   std::unique_ptr<ItemClassCounters[]> class_counters_;
-  std::unique_ptr<std::atomic<uint64_t>[]> sizes_;  // track_sizes histogram, 32-byte buckets
+  // `stats sizes` histogram (32-byte buckets): sizes_ points at sizes_store_ while tracking is
+  // on. The store is allocated at the first enable and kept until destruction, so a thread that
+  // still holds the pointer after a disable writes to valid memory. Only items whose cas is at
+  // least sizes_cas_min_ (stored since the last enable) are counted, as memcached.
+  std::mutex sizes_mu_;                                   // serializes enable/disable
+  std::unique_ptr<std::atomic<uint64_t>[]> sizes_store_;  // guarded by sizes_mu_
+  std::atomic<std::atomic<uint64_t>*> sizes_{nullptr};
+  std::atomic<uint64_t> sizes_cas_min_{0};
   size_t sizes_buckets_ = 0;
 
   std::atomic<uint64_t> cas_counter_{0};
@@ -282,6 +331,9 @@ class CacheEngine final : public Engine {
       reassign_busy_deletes_{0}, slabs_moved_{0};
   // Automove's sliding window: per class, evictions seen in each of the last N seconds.
   std::vector<uint64_t> automove_last_evicted_;
+  std::vector<uint64_t> automove_last_oom_;
+  // Set (with a notify) when an allocation took a reserve page, so the mover refills it soon.
+  std::atomic<bool> reserve_wanted_{false};
   std::vector<uint8_t> automove_window_;  // (class * window + i): 1 = evicted that second
   std::vector<uint8_t> automove_free_window_;
   uint64_t automove_tick_ = 0;

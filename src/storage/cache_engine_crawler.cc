@@ -1,7 +1,8 @@
-// CacheEngine LRU crawler control: `lru_crawler enable|disable|sleep|tocrawl|crawl` and
-// `lru_crawler metadump`. The crawler thread itself is in cache_engine_threads.cc; a crawl walks
-// the hash table one bucket (one stripe lock) at a time, so it never holds up a worker for more
-// than one bucket's items.
+// CacheEngine LRU crawler control: `lru_crawler enable|disable|sleep|tocrawl|crawl` and the
+// stepwise walk behind `lru_crawler metadump|mgdump`. The crawler thread itself is in
+// cache_engine_threads.cc; a crawl or a dump step walks the hash table one bucket (one stripe
+// lock) at a time, so it never holds up a worker for more than one bucket's items.
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -46,6 +47,12 @@ bool CacheEngine::SetCrawlerEnabled(bool on) {
 void CacheEngine::SetCrawlerSleep(uint32_t micros) { crawler_sleep_ = micros; }
 void CacheEngine::SetCrawlerToCrawl(uint32_t items) { crawler_tocrawl_ = items; }
 
+void CacheEngine::CurrentCrawlerSettings(Settings* s) const {
+  s->lru_crawler = crawler_enabled_.load();
+  s->lru_crawler_sleep = static_cast<int>(crawler_sleep_.load());
+  s->lru_crawler_tocrawl = crawler_tocrawl_.load();
+}
+
 CrawlResult CacheEngine::Crawl(std::string_view classes) {
   if (!crawler_enabled_.load()) return CrawlResult::kDisabled;
   std::vector<uint8_t> mask;
@@ -61,33 +68,74 @@ CrawlResult CacheEngine::Crawl(std::string_view classes) {
   return CrawlResult::kOk;
 }
 
-CrawlResult CacheEngine::Metadump(std::string_view classes,
-                                  const std::function<void(const ItemInfo&)>& fn) {
+CrawlResult CacheEngine::StartDump(std::string_view classes, DumpCursor* cursor) {
   if (!crawler_enabled_.load()) return CrawlResult::kDisabled;
-  std::vector<uint8_t> mask;
-  if (classes == "hash") {
-    ParseClassList("all", &mask);
-  } else if (!ParseClassList(classes, &mask)) {
+  // `hash` walks the hash table in memcached; here every dump does, so it means `all`.
+  if (!ParseClassList(classes == "hash" ? "all" : classes, &cursor->classes)) {
     return CrawlResult::kBadClass;
   }
+  cursor->slices = table_.bucket_count();
+  cursor->next = 0;
+  return CrawlResult::kOk;
+}
+
+bool CacheEngine::DumpStep(DumpCursor* cursor, uint64_t max_slices,
+                           const std::function<void(const ItemInfo&)>& fn) {
   const RelTime now = clock_->Now();
-  const uint64_t n = table_.bucket_count();
-  for (uint64_t pos = 0; pos < n; pos++) {
-    table_.VisitBucket(pos, [&](ItemId, ItemHeader* it, uint32_t) {
-      const int lc = LruClassOf(it);
-      if (!mask[lc] || IsExpired(it, now) || IsFlushed(it, now)) return;
+  const uint64_t end = std::min(cursor->slices, cursor->next + max_slices);
+  for (; cursor->next < end; cursor->next++) {
+    VisitSlice(cursor->next, cursor->slices, [&](ItemId, ItemHeader* it, uint32_t) {
+      if (!cursor->classes[LruClassOf(it)] || IsExpired(it, now) || IsFlushed(it, now)) return;
       ItemInfo info;
       info.key = layout_.KeyView(it);
       info.exptime = layout_.Exptime(it);
       info.last_access = it->atime.load(std::memory_order_relaxed);
       info.cas = layout_.Cas(it);
       info.fetched = it->Has(item_flag::kFetched);
+      info.key_binary = (it->refcount.load(std::memory_order_relaxed) & item_ref::kKeyBinary) != 0;
       info.slab_class = arena_->ClassOfPtr(it);
       info.size = layout_.TotalSize(it);
       fn(info);
     });
   }
-  return CrawlResult::kOk;
+  return cursor->next >= cursor->slices;
+}
+
+// Why the walk is exact: slice p's items sit in buckets q = p (mod slices) of the current table,
+// or, while the table doubles, in the old bucket they have not yet left (see hash_table.h).
+// Buckets are visited in increasing q, so a bucket migrates at most once between two visits: if
+// it was read before migrating, some of its items show up again in q + old size (skipped by id);
+// if after, they are in q or q + old size, both still ahead. A table that grew during the walk
+// adds buckets, which the loop then visits too.
+void CacheEngine::VisitSlice(uint64_t p, uint64_t slices,
+                             const std::function<void(ItemId, ItemHeader*, uint32_t)>& fn) {
+  std::vector<ItemId> seen;
+  uint64_t size = table_.bucket_count();
+  uint64_t q = p;
+  for (;;) {
+    for (; q < size; q += slices) {
+      table_.VisitBucket(q, [&](ItemId id, ItemHeader* it, uint32_t hv) {
+        if (std::find(seen.begin(), seen.end(), id) != seen.end()) return;
+        seen.push_back(id);
+        fn(id, it, hv);
+      });
+    }
+    const uint64_t now = table_.bucket_count();
+    if (now == size) return;
+    size = now;
+  }
+}
+
+std::optional<CacheEngine::CrawlBudget> CacheEngine::MakeCrawlBudget(
+    const std::vector<uint8_t>* classes, uint32_t tocrawl) const {
+  if (tocrawl == 0) return std::nullopt;
+  CrawlBudget b;
+  b.per_class = tocrawl;
+  b.checked.assign(static_cast<size_t>(num_classes_ + 1), 0);
+  for (int c = 1; c <= num_classes_; c++) {
+    if (classes == nullptr || (*classes)[static_cast<size_t>(c)]) b.classes_left++;
+  }
+  return b;
 }
 
 }  // namespace memfleet::storage

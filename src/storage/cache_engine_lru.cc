@@ -84,10 +84,17 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
   ItemClassCounters& cc = class_counters_[cls];
   const RelTime now = clock_->Now();
   int removed = 0;
-  ItemHeader* move_it = nullptr;
-  ItemId move_id = kNoItem;
-  Segment move_to = seg;
-  std::mutex* hold = nullptr;
+  // Items taken off this queue for another one: pushed (and their stripe locks released) after
+  // this queue's lock is let go, so that two queue locks are never held together.
+  struct Move {
+    ItemHeader* it;
+    ItemId id;
+    Segment to;
+    std::mutex* hold;
+    int lock_index;
+  };
+  Move moves[kTailSearch];
+  int nmoves = 0;
   ItemHeader* unlinked[kTailSearch];
   int nunlinked = 0;
   {
@@ -98,7 +105,9 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
       const ItemId next = it->lru_prev;
       const uint32_t hv = table_.Hash(layout_.KeyView(it));
       const int li = static_cast<int>(table_.LockIndex(hv));
-      if (li == held_lock) {
+      bool held = li == held_lock;
+      for (int k = 0; k < nmoves; k++) held = held || moves[k].lock_index == li;
+      if (held) {
         id = next;
         continue;
       }
@@ -135,10 +144,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
       bool keep_going = false;
       auto start_move = [&](Segment to) {
         QueueRemoveLocked(q, id, it);
-        move_it = it;
-        move_id = id;
-        move_to = to;
-        hold = &m;
+        moves[nmoves++] = Move{it, id, to, &m, li};
         removed++;
       };
       switch (seg) {
@@ -170,7 +176,15 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
           break;
         }
         case Segment::kCold:
-          if (evict) {
+          if ((f & item_flag::kActive) && segmented_) {
+            // Hit twice since it came to COLD (Bump only marks it): it goes to WARM, whether
+            // this pull evicts or not, and an eviction looks further up the tail.
+            cc.moves_to_warm.fetch_add(1, std::memory_order_relaxed);
+            it->flags.fetch_and(static_cast<uint8_t>(~item_flag::kActive));
+            it->atime.store(now, std::memory_order_relaxed);
+            start_move(Segment::kWarm);
+            keep_going = evict;
+          } else if (evict) {
             if (!settings_.evict_to_free) {
               m.unlock();
               break;
@@ -185,10 +199,6 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
             if (f & item_flag::kActive) cc.evicted_active.fetch_add(1, std::memory_order_relaxed);
             if (has_eviction_hook_.load(std::memory_order_relaxed)) NotifyEviction(it, now);
             unlink_here();
-          } else if ((f & item_flag::kActive) && segmented_) {
-            cc.moves_to_warm.fetch_add(1, std::memory_order_relaxed);
-            it->flags.fetch_and(static_cast<uint8_t>(~item_flag::kActive));
-            start_move(Segment::kWarm);
           } else {
             m.unlock();
           }
@@ -201,9 +211,9 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
       id = next;
     }
   }
-  if (move_it != nullptr) {
-    QueuePush(cls, move_id, move_it, move_to);
-    hold->unlock();
+  for (int i = 0; i < nmoves; i++) {
+    QueuePush(cls, moves[i].id, moves[i].it, moves[i].to);
+    moves[i].hold->unlock();
   }
   for (int i = 0; i < nunlinked; i++) Release(unlinked[i]);
   return removed;
@@ -252,11 +262,16 @@ int CacheEngine::RunMaintainerOnce() {
 }
 
 void CacheEngine::CrawlBucket(uint64_t pos, uint64_t* reclaimed,
-                              const std::vector<uint8_t>* classes) {
+                              const std::vector<uint8_t>* classes, CrawlBudget* budget) {
   const RelTime now = clock_->Now();
   table_.VisitBucket(pos, [&](ItemId id, ItemHeader* it, uint32_t hv) {
     const int lc = LruClassOf(it);
     if (classes != nullptr && !(*classes)[lc]) return;
+    if (budget != nullptr) {
+      uint32_t& n = budget->checked[static_cast<size_t>(lc)];
+      if (n >= budget->per_class) return;
+      if (++n == budget->per_class) budget->classes_left--;
+    }
     ItemClassCounters& cc = class_counters_[lc];
     cc.crawler_items_checked.fetch_add(1, std::memory_order_relaxed);
     const bool flushed = IsFlushed(it, now);
@@ -270,12 +285,16 @@ void CacheEngine::CrawlBucket(uint64_t pos, uint64_t* reclaimed,
   });
 }
 
-uint64_t CacheEngine::RunCrawlerOnce() {
+uint64_t CacheEngine::RunCrawlerOnce(uint32_t tocrawl) {
   crawler_running_.store(true, std::memory_order_relaxed);
   crawler_starts_.fetch_add(1, std::memory_order_relaxed);
   uint64_t reclaimed = 0;
+  std::optional<CrawlBudget> budget = MakeCrawlBudget(nullptr, tocrawl);
+  CrawlBudget* b = budget ? &*budget : nullptr;
   const uint64_t n = table_.bucket_count();
-  for (uint64_t pos = 0; pos < n; pos++) CrawlBucket(pos, &reclaimed, nullptr);
+  for (uint64_t pos = 0; pos < n && (b == nullptr || b->classes_left > 0); pos++) {
+    CrawlBucket(pos, &reclaimed, nullptr, b);
+  }
   crawler_running_.store(false, std::memory_order_relaxed);
   return reclaimed;
 }

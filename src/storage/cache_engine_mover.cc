@@ -7,16 +7,23 @@
 //    in the hash table under the key's stripe lock) that nobody pins is either relinked into a
 //    free chunk of the same class elsewhere (a rescue: the hash chain and the LRU links are
 //    switched to the new id under the stripe lock, then the queue lock), or, when the class has
-//    no free chunk or the item is expired, unlinked (an eviction / reclaim);
+//    no free chunk or the item is expired, unlinked (an eviction / reclaim). The head of a
+//    CHUNKED item is rescued the same way: its value chunks do not point back at it;
 //  - a pinned linked item is retried; after kBusyRounds rounds it is unlinked, and its chunk
 //    comes back when the last reader lets go (memcached's slab_reassign_busy_deletes);
-//  - value chunks of CHUNKED items (whose heads are in other pages) are found by walking the
-//    largest class's LRU, where every CHUNKED head is queued, and those items are evicted;
+//  - value chunks of CHUNKED items (whose heads are elsewhere) are found by walking the largest
+//    class's LRU, where every CHUNKED head is queued. Under the item's stripe lock, with nobody
+//    pinning it, each chunk on the page is copied into a free chunk of the same class and the
+//    link to it (the head's first-chunk id or the previous chunk's next) is switched to the
+//    copy (slab_reassign_chunk_rescues); with no free chunk the item is evicted
+//    (slab_reassign_evictions_nomem). Readers only reach chunks through a pin, and pins are only
+//    taken under the stripe lock, so nobody can be reading a chunk while it moves;
 //  - anything else (an allocation in flight, an unlinked item still being read) frees itself.
 //
 // When the page is empty it goes to the destination class as a spare page, or back to the
 // global pool with its memory returned to the kernel. Workers only ever wait for one stripe
-// lock held for one item's copy.
+// lock held for one item's copy (for a CHUNKED item: the copy of its chunks on the page, one
+// page at most).
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -33,6 +40,13 @@ constexpr int kBusyRounds = 50;  // rounds (1 ms apart) before a pinned item is 
 constexpr int kGiveUpRounds = 5000;
 constexpr auto kMoverRoundSleep = std::chrono::milliseconds(1);
 constexpr auto kMoverIdleSleep = std::chrono::milliseconds(1000);
+constexpr auto kMoverPollSleep = std::chrono::milliseconds(100);
+// memcached's MIN_PAGES_FOR_SOURCE: a class gives pages away only while it has more than this.
+constexpr uint64_t kMinPagesForSource = 2;
+// The reserve (SlabAllocator): kReservePages with a memory limit of at least
+// kReserveMinLimitPages pages, one page down to a quarter of that, none below.
+constexpr uint32_t kReservePages = 2;
+constexpr uint64_t kReserveMinLimitPages = 16;
 
 }  // namespace
 
@@ -101,7 +115,7 @@ void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force
     }
     return;
   }
-  ItemId nid = it->Has(item_flag::kChunked) ? kNoItem : slabs_.AllocNoGrow(cls);
+  const ItemId nid = slabs_.AllocNoGrow(cls);
   if (nid == kNoItem) {
     reassign_evictions_nomem_.fetch_add(1, std::memory_order_relaxed);
     ItemClassCounters& cc = class_counters_[LruClassOf(it)];
@@ -110,10 +124,12 @@ void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force
     UnlinkLocked(hv, id, it);
     return;
   }
-  // Rescue: copy the whole chunk, then switch the hash chain and the LRU links to the copy.
+  // Rescue: copy the head (for a CHUNKED item: header, key and first-chunk id), then switch the
+  // hash chain and the LRU links to the copy.
   ItemHeader* nit = arena_->Item(nid);
-  const uint32_t bytes = layout_.HeadSize(it->nkey, it->nbytes, it->Has(item_flag::kHasExptime),
-                                          it->Has(item_flag::kHasClientFlags), false);
+  const uint32_t bytes =
+      layout_.HeadSize(it->nkey, it->nbytes, it->Has(item_flag::kHasExptime),
+                       it->Has(item_flag::kHasClientFlags), it->Has(item_flag::kChunked));
   std::memcpy(static_cast<void*>(nit), static_cast<const void*>(it), bytes);
   table_.Remove(hv, id);
   table_.Insert(hv, nid);
@@ -138,10 +154,9 @@ void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force
   reassign_rescues_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void CacheEngine::EvictChunkedOnPage(uint32_t page) {
-  // Collect the keys of CHUNKED items with a value chunk on the page (under each queue lock,
-  // which keeps queued items alive), then evict them one stripe lock at a time.
-  std::vector<std::string> keys;
+void CacheEngine::CollectChunkedOnPage(uint32_t page, std::vector<std::string>* keys) {
+  // Under each queue lock, which keeps queued items and their chains alive.
+  keys->clear();
   const int lc = slabs_.largest_class();
   for (int s = 0; s < kNumSegments; s++) {
     LruQueue& q = Queue(lc, static_cast<Segment>(s));
@@ -151,7 +166,7 @@ void CacheEngine::EvictChunkedOnPage(uint32_t page) {
       if (!it->Has(item_flag::kChunked)) continue;
       for (ItemId c = layout_.FirstChunk(it); c != kNoItem;) {
         if (Arena::PageOf(c) == page) {
-          keys.emplace_back(layout_.KeyView(it));
+          keys->emplace_back(layout_.KeyView(it));
           break;
         }
         ChunkHeader ch;
@@ -160,23 +175,61 @@ void CacheEngine::EvictChunkedOnPage(uint32_t page) {
       }
     }
   }
-  for (const std::string& key : keys) {
-    const uint32_t hv = table_.Hash(key);
-    std::lock_guard<std::mutex> l(table_.LockFor(hv));
-    ItemId id;
-    ItemHeader* it = table_.Find(hv, key, &id);
-    if (it == nullptr || !it->Has(item_flag::kChunked)) continue;
-    if (RefCount(it, std::memory_order_acquire) != 1) {
-      reassign_busy_deletes_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      reassign_evictions_nomem_.fetch_add(1, std::memory_order_relaxed);
-    }
+}
+
+bool CacheEngine::RescueChunkedItem(const std::string& key, uint32_t page, bool force) {
+  const uint32_t hv = table_.Hash(key);
+  std::lock_guard<std::mutex> l(table_.LockFor(hv));
+  ItemId id;
+  ItemHeader* it = table_.Find(hv, key, &id);
+  if (it == nullptr || !it->Has(item_flag::kChunked)) return true;
+  if (RefCount(it, std::memory_order_acquire) != 1) {
+    // A reader may be walking the chain: retry, unlink when it takes too long.
+    reassign_busy_items_.fetch_add(1, std::memory_order_relaxed);
+    if (!force) return false;
+    reassign_busy_deletes_.fetch_add(1, std::memory_order_relaxed);
     UnlinkLocked(hv, id, it);
+    return true;
+  }
+  RescueChunksLocked(hv, id, it, page);
+  return true;
+}
+
+void CacheEngine::RescueChunksLocked(uint32_t hv, ItemId id, ItemHeader* it, uint32_t page) {
+  // `link` is where the id of chunk c is stored: the head's first-chunk slot, then each
+  // chunk's ChunkHeader::next (its first field).
+  char* link = layout_.Value(it);
+  for (ItemId c = layout_.FirstChunk(it); c != kNoItem;) {
+    char* cp = arena_->Ptr(c);
+    ChunkHeader ch;
+    std::memcpy(&ch, cp, sizeof(ch));
+    if (Arena::PageOf(c) != page) {
+      link = cp;
+      c = ch.next;
+      continue;
+    }
+    const ItemId nc = slabs_.AllocNoGrow(arena_->ClassOf(c));
+    if (nc == kNoItem) {
+      // No room in the class: evict the item (its chunks, moved or not, go back on release).
+      reassign_evictions_nomem_.fetch_add(1, std::memory_order_relaxed);
+      class_counters_[LruClassOf(it)].evicted.fetch_add(1, std::memory_order_relaxed);
+      if (has_eviction_hook_.load(std::memory_order_relaxed)) NotifyEviction(it, clock_->Now());
+      UnlinkLocked(hv, id, it);
+      return;
+    }
+    char* np = arena_->Ptr(nc);
+    std::memcpy(np, cp, sizeof(ChunkHeader) + ch.used);
+    std::memcpy(link, &nc, sizeof(nc));
+    slabs_.Free(c);
+    reassign_chunk_rescues_.fetch_add(1, std::memory_order_relaxed);
+    link = np;
+    c = ch.next;
   }
 }
 
 bool CacheEngine::EvacuatePage(int src, int dst, uint32_t page) {
   const uint32_t per = slabs_.PerPage(src);
+  std::vector<std::string> chunked;  // keys of CHUNKED items with a value chunk on the page
   for (int round = 0;; round++) {
     if (slabs_.EvacInUse(src) == 0) break;
     {
@@ -195,7 +248,14 @@ bool CacheEngine::EvacuatePage(int src, int dst, uint32_t page) {
     const bool force = round >= kBusyRounds;
     for (uint32_t slot = 0; slot < per; slot++) EvacuateSlot(src, page, slot, force);
     if (slabs_.EvacInUse(src) == 0) break;
-    if (round % 10 == 1) EvictChunkedOnPage(page);
+    // What is left may be value chunks of CHUNKED items (or allocations in flight, which free
+    // themselves). Walking the largest class's LRU for them is not free, so it is done every
+    // tenth round (items linked meanwhile by uploads in flight are found then); the items
+    // found are retried every round, as pinned heads are.
+    if (round % 10 == 0) CollectChunkedOnPage(page, &chunked);
+    std::erase_if(chunked,
+                  [&](const std::string& key) { return RescueChunkedItem(key, page, force); });
+    if (slabs_.EvacInUse(src) == 0) break;
     std::unique_lock<std::mutex> l(thread_mu_);
     thread_cv_.wait_for(l, kMoverRoundSleep, [this] { return stopping_; });
   }
@@ -213,7 +273,16 @@ bool CacheEngine::MovePageNow(int src, int dst) {
   return ok;
 }
 
-bool CacheEngine::PickMove(int* src, int* dst) {
+uint32_t CacheEngine::ReserveTarget() const {
+  // Pages set aside for classes that cannot allocate even after evicting (SlabAllocator's
+  // reserve): part of automove, and never with -M, where a refill's evictions are not allowed.
+  if (automove_.load(std::memory_order_relaxed) == 0 || !settings_.evict_to_free) return 0;
+  const uint64_t limit_pages = slabs_.limit() / Arena::kPageSize;
+  if (limit_pages >= kReserveMinLimitPages) return kReservePages;
+  return limit_pages >= kReserveMinLimitPages / 4 ? 1 : 0;
+}
+
+bool CacheEngine::PickUrgentMove(int* src, int* dst) {
   // Over the memory limit (cache_memlimit lowered): give pages back from the largest class.
   const uint64_t limit_pages = slabs_.limit() / Arena::kPageSize;
   if (shrinking_.load() && slabs_.pages_in_use() <= limit_pages) shrinking_ = false;
@@ -234,32 +303,68 @@ bool CacheEngine::PickMove(int* src, int* dst) {
     }
     shrinking_ = false;  // every class is down to its first page
   }
+  // Refill the reserve, once memory is full (before, classes simply grow): from free pages of
+  // the pool if there are any, else a page of the class with the oldest COLD tail that keeps
+  // at least two pages (memcached's MIN_PAGES_FOR_SOURCE).
+  reserve_wanted_.store(false, std::memory_order_relaxed);
+  const uint32_t target = ReserveTarget();
+  if (slabs_.reserve_pages() >= target) return false;
+  if (slabs_.pages_in_use() + slabs_.reserve_pages() < limit_pages) return false;
+  while (slabs_.reserve_pages() < target && slabs_.ReservePoolPage()) {
+  }
+  if (slabs_.reserve_pages() >= target) return false;
+  const RelTime now = clock_->Now();
+  int oldest = -1;
+  RelTime oldest_age = 0;
+  for (int c = 1; c <= num_classes_; c++) {
+    if (slabs_.Pages(c) <= kMinPagesForSource) continue;
+    const RelTime age = TailAge(c, Segment::kCold, now);
+    if (oldest == -1 || age > oldest_age) {
+      oldest = c;
+      oldest_age = age;
+    }
+  }
+  if (oldest == -1) return false;
+  *src = oldest;
+  *dst = SlabAllocator::kToReserve;
+  return true;
+}
+
+bool CacheEngine::PickMove(int* src, int* dst) {
   const int level = automove_.load(std::memory_order_relaxed);
   if (level == 0) return false;
   // memcached's slab_automove (doc/new_lru.txt, "slab_automove"): over a sliding window of
   // one-second samples, a class with free memory to spare for the whole window gives a page
   // back to the pool; otherwise the class with the oldest tail gives a page to the class that
-  // evicted in the window and whose tail is youngest, when that age is below ratio x the oldest.
+  // evicted (or failed a store: outofmemory) in the window and whose tail is youngest, when
+  // that age is below ratio x the oldest. A class that failed stores in the last second goes
+  // first: a failed store costs more than an eviction.
   const int window = std::max(1, settings_.slab_automove_window);
   const size_t nc = static_cast<size_t>(num_classes_ + 1);
   if (automove_last_evicted_.size() != nc) {
     automove_last_evicted_.assign(nc, 0);
+    automove_last_oom_.assign(nc, 0);
     for (size_t c = 1; c < nc; c++) {
-      automove_last_evicted_[c] = ItemStatsFor(static_cast<int>(c)).evicted;
+      const ClassItemStats is = ItemStatsFor(static_cast<int>(c));
+      automove_last_evicted_[c] = is.evicted;
+      automove_last_oom_[c] = is.outofmemory;
     }
     automove_window_.assign(nc * static_cast<size_t>(window), 0);
     automove_free_window_.assign(nc * static_cast<size_t>(window), 0);
   }
   const size_t w = static_cast<size_t>(automove_tick_++ % static_cast<uint64_t>(window));
   const RelTime now = clock_->Now();
-  int oldest = -1, youngest = -1;
+  int oldest = -1, youngest = -1, failing = -1;
   RelTime oldest_age = 0, youngest_age = 0;
+  uint64_t failing_ooms = 0;
   int evicting_now = -1;
   for (int c = 1; c <= num_classes_; c++) {
     const size_t base = static_cast<size_t>(c) * static_cast<size_t>(window);
-    const uint64_t ev = ItemStatsFor(c).evicted;
-    const bool evicted = ev > automove_last_evicted_[c];
-    automove_last_evicted_[c] = ev;
+    const ClassItemStats is = ItemStatsFor(c);
+    const uint64_t ooms = is.outofmemory - automove_last_oom_[c];
+    const bool evicted = is.evicted > automove_last_evicted_[c] || ooms > 0;
+    automove_last_evicted_[c] = is.evicted;
+    automove_last_oom_[c] = is.outofmemory;
     SlabAllocator::ClassStats st = slabs_.Stats(c);
     automove_window_[base + w] = evicted ? 1 : 0;
     automove_free_window_[base + w] =
@@ -278,8 +383,8 @@ bool CacheEngine::PickMove(int* src, int* dst) {
       return true;
     }
     if (st.total_pages == 0) continue;
-    const RelTime age = TailAge(c, segmented_ ? Segment::kCold : Segment::kCold, now);
-    if (st.total_pages > 1 && (oldest == -1 || age > oldest_age)) {
+    const RelTime age = TailAge(c, Segment::kCold, now);
+    if (st.total_pages > kMinPagesForSource && (oldest == -1 || age > oldest_age)) {
       oldest = c;
       oldest_age = age;
     }
@@ -287,7 +392,16 @@ bool CacheEngine::PickMove(int* src, int* dst) {
       youngest = c;
       youngest_age = age;
     }
+    if (ooms > failing_ooms) {
+      failing = c;
+      failing_ooms = ooms;
+    }
     if (evicted) evicting_now = c;
+  }
+  if (failing != -1 && oldest != -1 && oldest != failing && oldest_age > 0) {
+    *src = oldest;
+    *dst = failing;
+    return true;
   }
   if (level == 2 && evicting_now != -1) {
     // Aggressive: any eviction pulls a page from the class with the oldest tail.
@@ -310,7 +424,7 @@ bool CacheEngine::PickMove(int* src, int* dst) {
 
 bool CacheEngine::RunAutomoveOnce() {
   int src = 0, dst = 0;
-  if (!PickMove(&src, &dst)) return false;
+  if (!PickUrgentMove(&src, &dst) && !PickMove(&src, &dst)) return false;
   return MovePageNow(src, dst);
 }
 
@@ -330,9 +444,10 @@ void CacheEngine::MoverMain() {
         have = true;
       }
     }
+    // Shrinking and refilling the reserve are urgent; automove samples once a second.
+    if (!have) have = PickUrgentMove(&src, &dst);
     const auto t = std::chrono::steady_clock::now();
-    const bool over_limit = shrinking_.load();
-    if (!have && (over_limit || t - last_pick >= kMoverIdleSleep)) {
+    if (!have && t - last_pick >= kMoverIdleSleep) {
       last_pick = t;
       have = PickMove(&src, &dst);
     }
@@ -346,8 +461,8 @@ void CacheEngine::MoverMain() {
     }
     l.lock();
     if (!have) {
-      thread_cv_.wait_for(l, std::chrono::milliseconds(100), [this] {
-        if (stopping_) return true;
+      thread_cv_.wait_for(l, kMoverPollSleep, [this] {
+        if (stopping_ || reserve_wanted_.load(std::memory_order_relaxed)) return true;
         std::lock_guard<std::mutex> g(mover_mu_);
         return move_pending_;
       });

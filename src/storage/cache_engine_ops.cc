@@ -70,31 +70,31 @@ void CacheEngine::Bump(Session& s, ItemId id, ItemHeader* it, RelTime now) {
     }
     return;
   }
-  if (now >= at + kUpdateInterval) it->atime.store(now, std::memory_order_relaxed);
+  // COLD items keep their time: the COLD tail's age is the scale HOT and WARM ages are set by.
+  const bool cold = it->segment() == Segment::kCold;
+  if (!cold && now >= at + kUpdateInterval) it->atime.store(now, std::memory_order_relaxed);
   if (f & item_flag::kActive) return;
   if (!(f & item_flag::kFetched)) {
     it->flags.fetch_or(item_flag::kFetched);
     return;
   }
-  if (it->segment() != Segment::kCold) {
-    it->flags.fetch_or(item_flag::kActive);
-    it->atime.store(now, std::memory_order_relaxed);
-    return;
+  // A second hit marks the item ACTIVE, in every segment. memcached moves a COLD item to WARM
+  // right away (through a queue for its maintainer); here the move waits until the item reaches
+  // the COLD tail, where the maintainer or an eviction moves an ACTIVE item to WARM instead of
+  // evicting it. The protection is the same, and a hit never touches a queue (two cache misses
+  // on the neighbours, and a lock).
+  it->flags.fetch_or(item_flag::kActive);
+  if (!cold) it->atime.store(now, std::memory_order_relaxed);
+}
+
+void CacheEngine::Prefetch(const std::string_view* keys, size_t n) {
+  n = std::min(n, kMaxPrefetch);
+  uint32_t hv[kMaxPrefetch];
+  for (size_t i = 0; i < n; i++) {
+    hv[i] = table_.Hash(keys[i]);
+    table_.PrefetchBucket(hv[i]);
   }
-  // A second hit in COLD moves the item to WARM (memcached queues this for the maintainer; the
-  // move is two short queue operations, so we do it here and drop it if COLD is busy).
-  int cls = LruClassOf(it);
-  LruQueue& cq = Queue(cls, Segment::kCold);
-  std::unique_lock<std::mutex> l(cq.mu, std::try_to_lock);
-  if (!l.owns_lock()) {
-    lru_bumps_dropped_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  QueueRemoveLocked(cq, id, it);
-  l.unlock();
-  it->atime.store(now, std::memory_order_relaxed);
-  QueuePush(cls, id, it, Segment::kWarm);
-  class_counters_[cls].moves_to_warm.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < n; i++) table_.PrefetchChain(hv[i]);
 }
 
 ItemRef CacheEngine::Get(Session& s, std::string_view key) {

@@ -317,14 +317,42 @@ void CacheEngine::AppendSlabsStats(const StatSink& sink) const {
 }
 
 void CacheEngine::AppendSizesStats(const StatSink& sink) const {
-  if (!sizes_) {
+  const std::atomic<uint64_t>* hist = sizes_.load(std::memory_order_acquire);
+  if (hist == nullptr) {
     sink("sizes_status", "disabled");
     return;
   }
   for (size_t b = 0; b < sizes_buckets_; b++) {
-    uint64_t n = sizes_[b].load(std::memory_order_relaxed);
+    uint64_t n = hist[b].load(std::memory_order_relaxed);
     if (n != 0) Emit(sink, std::to_string(b * 32), n);
   }
+}
+
+void CacheEngine::SetSizesTracking(bool on, const StatSink& sink) {
+  std::lock_guard<std::mutex> g(sizes_mu_);
+  if (!on) {
+    sizes_.store(nullptr, std::memory_order_release);
+    sink("sizes_status", "disabled");
+    return;
+  }
+  // memcached tells items stored after the enable by their cas, so it needs cas.
+  if (!settings_.use_cas) {
+    sink("sizes_status", "error");
+    sink("sizes_error", "cas_support_disabled");
+    return;
+  }
+  if (sizes_.load(std::memory_order_relaxed) == nullptr) {
+    if (sizes_store_ == nullptr) {
+      sizes_store_ = std::make_unique<std::atomic<uint64_t>[]>(sizes_buckets_);
+    } else {
+      for (size_t b = 0; b < sizes_buckets_; b++)
+        sizes_store_[b].store(0, std::memory_order_relaxed);
+    }
+    sizes_cas_min_.store(cas_counter_.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
+    sizes_.store(sizes_store_.get(), std::memory_order_release);
+  }
+  sink("sizes_status", "enabled");
 }
 
 void CacheEngine::ResetStats() {

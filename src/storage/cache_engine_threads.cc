@@ -73,21 +73,27 @@ void CacheEngine::CrawlerMain() {
       crawl_wanted_ = false;
       continue;
     }
-    if (!crawl_wanted_.exchange(false) && now < last_pass + kCrawlInterval) continue;
+    const bool requested = crawl_wanted_.exchange(false);
+    if (!requested && now < last_pass + kCrawlInterval) continue;
     last_pass = now;
     std::vector<uint8_t> mask;
     {
       std::lock_guard<std::mutex> g(crawl_mask_mu_);
       mask.swap(crawl_mask_);
     }
+    const std::vector<uint8_t>* classes = mask.empty() ? nullptr : &mask;
+    // `lru_crawler tocrawl` bounds a requested crawl only (memcached's autocrawl is unbounded).
+    std::optional<CrawlBudget> budget =
+        MakeCrawlBudget(classes, requested ? crawler_tocrawl_.load() : 0);
+    CrawlBudget* b = budget ? &*budget : nullptr;
     crawler_running_.store(true, std::memory_order_relaxed);
     crawler_starts_.fetch_add(1, std::memory_order_relaxed);
     const uint64_t n = table_.bucket_count();
     uint64_t reclaimed = 0;
-    for (uint64_t pos = 0; pos < n && !stopping_;) {
+    for (uint64_t pos = 0; pos < n && !stopping_ && (b == nullptr || b->classes_left > 0);) {
       l.unlock();
       const uint64_t end = std::min(n, pos + kCrawlBatch);
-      for (; pos < end; pos++) CrawlBucket(pos, &reclaimed, mask.empty() ? nullptr : &mask);
+      for (; pos < end; pos++) CrawlBucket(pos, &reclaimed, classes, b);
       l.lock();
       const uint32_t sleep_us = crawler_sleep_.load(std::memory_order_relaxed);
       if (sleep_us > 0) {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/settings.h"
@@ -150,15 +151,27 @@ enum class CrawlResult : uint8_t {
   kError,       // FAILED to start crawler
   kDisabled,    // CLIENT_ERROR lru crawler disabled
 };
-// One live item as seen by metadump (times are relative, 0 exptime = never).
+// One live item as seen by metadump / mgdump (times are relative, 0 exptime = never). The key
+// points into item memory and is valid only during the callback that receives it.
 struct ItemInfo {
   std::string_view key;
   RelTime exptime = 0;
   RelTime last_access = 0;
   uint64_t cas = 0;
   bool fetched = false;
+  bool key_binary = false;  // stored by a meta command with a base64 (b) key
   int slab_class = 0;
   uint32_t size = 0;
+};
+// How far a metadump / mgdump has come. The hash table is cut into `slices` slices (its bucket
+// count when the dump started; slice p holds every item whose hash is p modulo slices), which
+// stay valid when the table expands, so a dump that takes many steps still lists every item
+// that lives through it exactly once. Plain data, owned by the caller; made by StartDump,
+// advanced by DumpStep.
+struct DumpCursor {
+  std::vector<uint8_t> classes;  // per LRU class: 1 = dump its items
+  uint64_t slices = 0;
+  uint64_t next = 0;  // next slice to visit
 };
 // Run-time LRU tuning (`lru tune|mode|temp_ttl`).
 struct LruTuning {
@@ -297,6 +310,15 @@ class Engine {
   // Returns the live item under key, or an empty ref. Counts a hit or a miss for stats. Bumps the
   // item in its LRU (at most once a minute, as memcached).
   virtual ItemRef Get(Session& s, std::string_view key) = 0;
+
+  // A hint that these keys are about to be looked up (the rest of a pipeline, a multi-get): an
+  // engine may bring their memory into the cache so that the lookups' misses overlap. Changes
+  // nothing; at most kMaxPrefetch keys are looked at.
+  static constexpr size_t kMaxPrefetch = 16;
+  virtual void Prefetch(const std::string_view* keys, size_t n) {
+    (void)keys;
+    (void)n;
+  }
   // Get and set a new exptime (gat/gats). Counts a touch.
   virtual ItemRef GetAndTouch(Session& s, std::string_view key, RelTime exptime) = 0;
   // Sets a new exptime; false when the key is missing.
@@ -347,15 +369,36 @@ class Engine {
   // lru_crawler enable|disable|sleep|tocrawl; false when the state cannot change.
   virtual bool SetCrawlerEnabled(bool /*on*/) { return false; }
   virtual void SetCrawlerSleep(uint32_t /*micros*/) {}
+  // tocrawl: one `lru_crawler crawl` checks at most `items` items of each class (0 = no limit);
+  // the periodic crawl always checks every item.
   virtual void SetCrawlerToCrawl(uint32_t /*items*/) {}
+  // Overwrites the fields of *s that `lru_crawler enable|disable|sleep|tocrawl` change at run
+  // time (lru_crawler, lru_crawler_sleep, lru_crawler_tocrawl) with their current values, for
+  // `stats settings`.
+  virtual void CurrentCrawlerSettings(Settings* /*s*/) const {}
   // lru_crawler crawl <classes>: "all" or comma-separated class ids; reclaims expired items in
   // the background.
   virtual CrawlResult Crawl(std::string_view /*classes*/) { return CrawlResult::kError; }
-  // lru_crawler metadump <classes|all|hash>: checks the argument (kOk or kBadClass) then calls
-  // fn for every live item of those classes, on the calling thread, one bucket locked at a time.
-  virtual CrawlResult Metadump(std::string_view /*classes*/,
-                               const std::function<void(const ItemInfo&)>& /*fn*/) {
+  // lru_crawler metadump|mgdump <classes|all|hash>, in bounded steps: StartDump checks the
+  // argument (kOk, kBadClass, or kDisabled while the crawler is disabled) and sets *cursor up;
+  // each DumpStep then calls fn for every live item of those classes in the next max_slices
+  // slices (see DumpCursor), on the calling thread, one bucket locked at a time, and returns
+  // true once the whole table has been visited.
+  virtual CrawlResult StartDump(std::string_view /*classes*/, DumpCursor* /*cursor*/) {
     return CrawlResult::kError;
+  }
+  virtual bool DumpStep(DumpCursor* /*cursor*/, uint64_t /*max_slices*/,
+                        const std::function<void(const ItemInfo&)>& /*fn*/) {
+    return true;
+  }
+  // The whole dump in one call (tests and tools; a server streams it with DumpStep).
+  CrawlResult Metadump(std::string_view classes, const std::function<void(const ItemInfo&)>& fn) {
+    DumpCursor cursor;
+    CrawlResult r = StartDump(classes, &cursor);
+    if (r != CrawlResult::kOk) return r;
+    while (!DumpStep(&cursor, 1024, fn)) {
+    }
+    return r;
   }
   // lru tune / mode / temp_ttl (ttl < 0 disables the TEMP LRU).
   virtual void TuneLru(const LruTuning& /*t*/) {}
@@ -377,6 +420,9 @@ class Engine {
   virtual void AppendItemsStats(const StatSink& sink) const = 0;  // `stats items`
   virtual void AppendSlabsStats(const StatSink& sink) const = 0;  // `stats slabs`
   virtual void AppendSizesStats(const StatSink& sink) const = 0;  // `stats sizes`
+  // `stats sizes_enable` / `stats sizes_disable`: starts (counting items stored from now on) or
+  // stops the `stats sizes` histogram at run time and reports the new sizes_status.
+  virtual void SetSizesTracking(bool /*on*/, const StatSink& /*sink*/) {}
   // `stats reset`: zero the counters that memcached resets.
   virtual void ResetStats() = 0;
 };

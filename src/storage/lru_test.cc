@@ -47,9 +47,16 @@ TEST(LruTest, HotItemsFlowToWarmOrColdAndColdHitsMoveToWarm) {
   EXPECT_EQ(st.moves_to_warm, 3u);
   EXPECT_EQ(st.moves_to_cold, 8u);  // 7 + "old"
 
-  // A COLD item needs two hits: the first marks it FETCHED, the second moves it to WARM.
+  // A COLD item hit twice is FETCHED, then ACTIVE; it stays in COLD until it reaches the tail.
   EXPECT_EQ(Seg(t, Key(5)), Segment::kCold);
-  EXPECT_EQ(Seg(t, Key(5)), Segment::kWarm);
+  EXPECT_EQ(Seg(t, Key(5)), Segment::kCold);
+  EXPECT_EQ(t.engine->ItemStatsFor(cls).moves_to_warm, 3u);
+  // At the COLD tail, an ACTIVE item goes to WARM instead of staying (or being evicted).
+  t.Get("old");
+  t.Get("old");
+  t.engine->RunMaintainerOnce();
+  EXPECT_EQ(Seg(t, "old"), Segment::kWarm);
+  EXPECT_EQ(Seg(t, Key(5)), Segment::kCold);
   EXPECT_EQ(t.engine->ItemStatsFor(cls).moves_to_warm, 4u);
 
   // An ACTIVE item at the WARM tail is moved to the WARM head, not to COLD.
@@ -101,6 +108,25 @@ TEST(LruTest, EvictsFromColdTailWhenFull) {
   EXPECT_LE(g.total_malloced, 2u << 20);
   EXPECT_EQ(t.Get(Key(0)), std::nullopt);  // oldest gone
   EXPECT_EQ(t.Get(Key(999)), value);       // newest there
+}
+
+TEST(LruTest, ItemsHitTwiceInColdSurviveEviction) {
+  TestEngine t(Limited(2));
+  const std::string value(10000, 'v');
+  for (int i = 0; i < 100; i++) ASSERT_EQ(t.Set(Key(i), value), StoreResult::kStored);
+  t.clock.Advance(10);
+  t.engine->RunMaintainerOnce();  // HOT -> COLD
+  // Key 0 sits at the COLD tail, hit twice: ACTIVE. Filling memory evicts past it.
+  ASSERT_EQ(t.Get(Key(0)), value);
+  ASSERT_EQ(t.Get(Key(0)), value);
+  for (int i = 100; i < 400; i++) {
+    ASSERT_EQ(t.Set(Key(i), value), StoreResult::kStored) << i;
+    if (i % 50 == 0) t.Get(Key(0));  // keep it ACTIVE: one hit each WARM stay
+  }
+  EXPECT_GT(t.engine->GeneralStats().evictions, 100u);
+  EXPECT_EQ(t.Get(Key(0)), value);
+  EXPECT_EQ(t.Get(Key(1)), std::nullopt);
+  EXPECT_GT(t.engine->ItemStatsTotal().moves_to_warm, 0u);
 }
 
 TEST(LruTest, EvictionSkipsPinnedItems) {

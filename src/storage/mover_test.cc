@@ -115,24 +115,247 @@ TEST(MoverTest, PinnedItemsAreUnlinkedAfterRetriesAndFreedWhenReleased) {
   EXPECT_EQ(t.engine->slabs().Pages(cls), 1u);
 }
 
-TEST(MoverTest, ChunkedItemsWithChunksOnThePageAreEvicted) {
+// A value of n bytes that differs from key to key and from byte to byte.
+std::string Pattern(int seed, size_t n) {
+  std::string v(n, '\0');
+  uint32_t x = 2463534242u + static_cast<uint32_t>(seed) * 7919u;
+  for (char& c : v) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return v;
+}
+
+uint64_t StatOf(TestEngine& t, std::string_view name) {
+  uint64_t out = ~uint64_t{0};
+  t.engine->AppendHashAndSlabStats([&](std::string_view n, std::string_view v) {
+    if (n == name) out = std::stoull(std::string(v));
+  });
+  return out;
+}
+
+// -I 1m, slab_chunk_max 512k (memcached's defaults): a 600 KB value is one 512 KB chunk of the
+// largest class (two per page) plus a tail chunk from a smaller class.
+Settings LargeValueSettings() {
   Settings s = testing::SmallSettings();
-  s.item_size_max = 2 * 1024 * 1024;
-  TestEngine t(s);
-  const std::string huge(700 * 1024, 'h');  // above slab_chunk_max: chunked
-  for (int i = 0; i < 4; i++) ASSERT_EQ(t.Set(Key(i), huge), StoreResult::kStored);
+  s.max_bytes = 32ull << 20;
+  s.item_size_max = 1024 * 1024;
+  s.slab_chunk_size_max = 512 * 1024;
+  return s;
+}
+constexpr size_t kLarge = 600 * 1024;
+
+TEST(MoverTest, ChunkedItemsWithNoRoomInTheirClassAreEvicted) {
+  TestEngine t(LargeValueSettings());
+  for (int i = 0; i < 4; i++) ASSERT_EQ(t.Set(Key(i), Pattern(i, kLarge)), StoreResult::kStored);
   const int lc = t.engine->slabs().largest_class();
-  ASSERT_GE(t.engine->slabs().Pages(lc), 2u);
+  ASSERT_EQ(t.engine->slabs().Pages(lc), 2u);  // both full: no free chunk to rescue into
   ASSERT_TRUE(t.engine->MovePageNow(lc, 0));
   int alive = 0;
   for (int i = 0; i < 4; i++) {
     auto v = t.Get(Key(i));
     if (v) {
-      EXPECT_EQ(*v, huge);
+      EXPECT_EQ(*v, Pattern(i, kLarge)) << i;
       alive++;
     }
   }
-  EXPECT_LT(alive, 4);
+  EXPECT_EQ(alive, 2);
+  EXPECT_EQ(StatOf(t, "slab_reassign_evictions_nomem"), 2u);
+  EXPECT_EQ(StatOf(t, "slab_reassign_chunk_rescues"), 0u);
+  EXPECT_EQ(t.engine->GeneralStats().curr_items, 2u);
+}
+
+TEST(MoverTest, ChunkedItemsAreRescuedWhenTheirClassHasRoom) {
+  TestEngine t(LargeValueSettings());
+  // Pages of the largest class, oldest first: {0, 1}, {2, 3}, {4, 5}. Deleting 2 and 3 leaves
+  // two free chunks for the chunks of 0 and 1 when the oldest page moves.
+  for (int i = 0; i < 6; i++) ASSERT_EQ(t.Set(Key(i), Pattern(i, kLarge)), StoreResult::kStored);
+  const int lc = t.engine->slabs().largest_class();
+  ASSERT_EQ(t.engine->slabs().Pages(lc), 3u);
+  ASSERT_EQ(t.engine->Delete(*t.session, Key(2), 0), DeleteResult::kDeleted);
+  ASSERT_EQ(t.engine->Delete(*t.session, Key(3), 0), DeleteResult::kDeleted);
+  ASSERT_TRUE(t.engine->MovePageNow(lc, 0));
+  EXPECT_EQ(t.engine->slabs().Pages(lc), 2u);
+  EXPECT_EQ(t.engine->slabs().global_page_pool(), 1u);
+  for (int i : {0, 1, 4, 5}) {
+    auto v = t.Get(Key(i));
+    ASSERT_TRUE(v.has_value()) << i;
+    EXPECT_EQ(*v, Pattern(i, kLarge)) << i;  // byte for byte
+  }
+  EXPECT_EQ(StatOf(t, "slab_reassign_chunk_rescues"), 2u);
+  EXPECT_EQ(StatOf(t, "slab_reassign_evictions_nomem"), 0u);
+  EXPECT_EQ(t.engine->GeneralStats().curr_items, 4u);
+  // The rescued items are whole items: replacing and deleting them frees every chunk.
+  ASSERT_EQ(t.Set(Key(0), "small"), StoreResult::kStored);
+  ASSERT_EQ(t.engine->Delete(*t.session, Key(1), 0), DeleteResult::kDeleted);
+  EXPECT_EQ(t.engine->slabs().UsedChunks(lc), 2u);
+}
+
+TEST(MoverTest, ChunkedHeadsOnTheMovedPageAreRescued) {
+  TestEngine t(LargeValueSettings());
+  // The heads of CHUNKED items (header + key + chunk id) share a small class with small items:
+  // fill that class's first page around them, free room on its later pages, then move the
+  // first page.
+  for (int i = 0; i < 3; i++) ASSERT_EQ(t.Set(Key(i), Pattern(i, kLarge)), StoreResult::kStored);
+  const int head_cls = ClassOfKey(t, Key(0));
+  const uint32_t per = t.engine->slabs().PerPage(head_cls);
+  // Small items in the heads' class: the shortest value that lands there.
+  std::string small;
+  while (true) {
+    ASSERT_EQ(t.Set("probe:0", small), StoreResult::kStored);
+    if (ClassOfKey(t, "probe:0") == head_cls) break;
+    ASSERT_LT(small.size(), 64u);
+    small.push_back('s');
+  }
+  ASSERT_EQ(t.engine->Delete(*t.session, "probe:0", 0), DeleteResult::kDeleted);
+  const int n = static_cast<int>(per * 3);
+  for (int i = 0; i < n; i++) {
+    ASSERT_EQ(t.Set(Cat("probe:", std::to_string(i)), small), StoreResult::kStored);
+  }
+  ASSERT_GE(t.engine->slabs().Pages(head_cls), 3u);
+  for (int i = n / 2; i < n; i++) {
+    ASSERT_EQ(t.engine->Delete(*t.session, Cat("probe:", std::to_string(i)), 0),
+              DeleteResult::kDeleted);
+  }
+  ASSERT_TRUE(t.engine->MovePageNow(head_cls, 0));
+  for (int i = 0; i < 3; i++) {
+    auto v = t.Get(Key(i));
+    ASSERT_TRUE(v.has_value()) << i;
+    EXPECT_EQ(*v, Pattern(i, kLarge)) << i;
+  }
+  EXPECT_GE(StatOf(t, "slab_reassign_rescues"), 3u);
+  EXPECT_EQ(StatOf(t, "slab_reassign_evictions_nomem"), 0u);
+  // The rescued heads still lead to all their chunks: deleting frees them.
+  const int lc = t.engine->slabs().largest_class();
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ(t.engine->Delete(*t.session, Key(i), 0), DeleteResult::kDeleted);
+  }
+  EXPECT_EQ(t.engine->slabs().UsedChunks(lc), 0u);
+}
+
+TEST(MoverTest, ChunkedItemsSurviveAMoveUnderConcurrentReaders) {
+  Settings s = LargeValueSettings();
+  s.slab_automove = 0;
+  TestEngine t(s);
+  constexpr int kItems = 6;
+  for (int i = 0; i < kItems; i++) {
+    ASSERT_EQ(t.Set(Key(i), Pattern(i, kLarge)), StoreResult::kStored);
+  }
+  // Free two chunks on the newest page ({4, 5}); the oldest page ({0, 1}) moves.
+  ASSERT_EQ(t.engine->Delete(*t.session, Key(4), 0), DeleteResult::kDeleted);
+  ASSERT_EQ(t.engine->Delete(*t.session, Key(5), 0), DeleteResult::kDeleted);
+  const int lc = t.engine->slabs().largest_class();
+  t.engine->Start();
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0}, bad{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; r++) {
+    readers.emplace_back([&, r] {
+      Session* s2 = t.engine->NewSession();
+      std::string v;
+      for (int i = r; !stop.load(); i++) {
+        const int k = i % 4;
+        {
+          ItemRef ref = t.engine->Get(*s2, Key(k));
+          if (!ref) continue;
+          v.assign(ref.value_length(), '\0');
+          ref.CopyValue(v.data());
+        }
+        if (v != Pattern(k, kLarge)) bad++;
+        reads++;
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+      }
+    });
+  }
+  while (reads.load() < 20) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(t.engine->Reassign(lc, 0), ReassignResult::kOk);
+  for (int i = 0; i < 10000 && t.engine->slabs().Pages(lc) == 3; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const int reads_at_move = reads.load();
+  while (reads.load() < reads_at_move + 20) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  for (auto& th : readers) th.join();
+  t.engine->Stop();
+  EXPECT_EQ(t.engine->slabs().Pages(lc), 2u);
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(StatOf(t, "slab_reassign_chunk_rescues"), 2u);
+  for (int i = 0; i < 4; i++) {
+    auto v = t.Get(Key(i));
+    ASSERT_TRUE(v.has_value()) << i;
+    EXPECT_EQ(*v, Pattern(i, kLarge)) << i;
+  }
+}
+
+TEST(MoverTest, TheReserveServesAClassWhoseChunksAreAllInFlight) {
+  Settings s = LargeValueSettings();
+  s.max_bytes = 16ull << 20;
+  TestEngine t(s);
+  // Memory full of small items: the reserve (two pages at this limit) is set aside from them.
+  const std::string small(100, 's');
+  for (int i = 0; i < 200000; i++) ASSERT_EQ(t.Set(Key(i), small), StoreResult::kStored);
+  ASSERT_GT(t.engine->GeneralStats().evictions, 0u);
+  int moves = 0;
+  while (t.engine->RunAutomoveOnce() && moves < 10) moves++;
+  ASSERT_EQ(t.engine->slabs().reserve_pages(), 2u);
+  // Uploads in flight hold both 512 KB chunks of the largest class's only page: nothing there
+  // can be evicted, yet a third upload gets a chunk (from a reserve page).
+  std::vector<ItemRef> in_flight(4);
+  for (int i = 0; i < 4; i++) {
+    ASSERT_EQ(t.engine->Allocate(*t.session, Cat("up", std::to_string(i)), 0, 0, 500 * 1024,
+                                 &in_flight[i]),
+              AllocResult::kOk)
+        << i;
+  }
+  const int lc = t.engine->slabs().largest_class();
+  EXPECT_EQ(t.engine->slabs().Pages(lc), 2u);
+  EXPECT_EQ(t.engine->slabs().reserve_pages(), 1u);
+  // The mover refills the reserve from the small items' class.
+  ASSERT_TRUE(t.engine->RunAutomoveOnce());
+  EXPECT_EQ(t.engine->slabs().reserve_pages(), 2u);
+  EXPECT_EQ(t.engine->slabs().global_page_pool(), 2u);
+  // Memory stays within the limit: the reserve counts as used.
+  EXPECT_LE(t.engine->slabs().pages_in_use() + t.engine->slabs().reserve_pages(), 16u + 2u);
+}
+
+TEST(MoverTest, WithoutAutomoveLargeValuesFallBackToChunksOfOtherClasses) {
+  Settings s = LargeValueSettings();
+  s.max_bytes = 16ull << 20;
+  s.slab_automove = 0;
+  TestEngine t(s);
+  const std::string small(100, 's');
+  for (int i = 0; i < 200000; i++) ASSERT_EQ(t.Set(Key(i), small), StoreResult::kStored);
+  EXPECT_FALSE(t.engine->RunAutomoveOnce());
+  EXPECT_EQ(t.engine->slabs().reserve_pages(), 0u);
+  // Two uploads in flight hold both chunks of the largest class's only page.
+  std::vector<ItemRef> in_flight(2);
+  for (int i = 0; i < 2; i++) {
+    ASSERT_EQ(t.engine->Allocate(*t.session, Cat("up", std::to_string(i)), 0, 0, 500 * 1024,
+                                 &in_flight[i]),
+              AllocResult::kOk);
+  }
+  const int lc = t.engine->slabs().largest_class();
+  ASSERT_EQ(t.engine->slabs().Pages(lc), 1u);
+  // A 600 KB value (chunked) and a 450 KB one (normally one chunk of the largest class) are
+  // stored anyway, in chunks of other large classes, and read back whole.
+  const uint64_t used_before = t.engine->slabs().UsedChunks(lc);
+  ASSERT_EQ(t.Set("chunked", Pattern(1, kLarge)), StoreResult::kStored);
+  EXPECT_TRUE(t.Get("chunked") == Pattern(1, kLarge));
+  ASSERT_EQ(t.Set("plain", Pattern(2, 450 * 1024)), StoreResult::kStored);
+  EXPECT_TRUE(t.Get("plain") == Pattern(2, 450 * 1024));
+  EXPECT_EQ(t.engine->slabs().Pages(lc), 1u);
+  EXPECT_EQ(t.engine->slabs().UsedChunks(lc), used_before);
+  // Small values never fall back: they evict in their own class.
+  ASSERT_EQ(t.Set("small", small), StoreResult::kStored);
+  // Deleting frees every chunk, wherever it came from.
+  in_flight.clear();
+  t.engine->Unlink(*t.session, "chunked");
+  t.engine->Unlink(*t.session, "plain");
+  for (int c = lc - 8; c <= lc; c++) EXPECT_EQ(t.engine->slabs().UsedChunks(c), 0u) << c;
 }
 
 TEST(MoverTest, LoweringTheMemoryLimitGivesPagesBack) {

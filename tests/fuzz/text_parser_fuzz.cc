@@ -1,13 +1,14 @@
-// libFuzzer target for the text protocol parser: feeds arbitrary bytes through ParseRequest the
-// way a connection does (consume `consumed` bytes, skip a storage command's data block, repeat)
-// and checks the parser's contract on every result. Crashes and sanitizer reports are findings;
-// a violated invariant aborts with a message.
+// libFuzzer target for the text protocol parser (and the prefetch look-ahead, ScanKeys): feeds
+// arbitrary bytes through ParseRequest the way a connection does (consume `consumed` bytes, skip a
+// storage command's data block, repeat) and checks the parser's contract on every result. Crashes
+// and sanitizer reports are findings; a violated invariant aborts with a message.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 
+#include "protocol/text/key_scan.h"
 #include "protocol/text/reply.h"
 #include "protocol/text/request.h"
 
@@ -71,6 +72,17 @@ void CheckRequest(const text::Request& req, std::string_view line) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view all(reinterpret_cast<const char*>(data), size);
+  {
+    // The prefetch look-ahead stays inside the buffer and within its key budget.
+    std::string_view keys[16];
+    const text::KeyScanResult ks = text::ScanKeys(all, keys, 16);
+    Check(ks.scanned <= all.size() && ks.keys <= 16, "key scan bounds");
+    for (size_t i = 0; i < ks.keys; i++) {
+      Check(!keys[i].empty() && keys[i].size() <= text::kKeyMaxLength &&
+                Inside(keys[i], all.substr(0, ks.scanned)),
+            "scanned key inside the scanned requests");
+    }
+  }
   std::string_view rest = all;
   while (!rest.empty()) {
     text::Request req;

@@ -7,6 +7,7 @@ are bounded; nothing asserts a timing.
 
 import re
 import socket
+import struct
 import time
 
 from wire import WireConn
@@ -131,3 +132,56 @@ def test_watch_deletions_is_not_in_1_6_18(start_server):
         assert c.request(b"watch deletions\r\n") == b"ERROR\r\n"
         assert c.request(b"watch fetchers deletions\r\n") == b"ERROR\r\n"
         assert c.version().startswith(b"VERSION ")
+
+
+def binary_store(opcode, key, value, exptime=0, cas=0):
+    """A binary-protocol set (0x01) / add (0x02) / replace (0x03) request."""
+    extras = struct.pack(">II", 0, exptime)
+    body = len(extras) + len(key) + len(value)
+    return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0, body, 0,
+                       cas) + extras + key + value
+
+
+def test_meta_and_binary_stores_are_logged_as_mutations(start_server):
+    srv = start_server([])
+    w = start_watcher(srv, b"mutations")
+    try:
+        with WireConn(srv.addr) as c:
+            assert c.request(b"ms mkey 3 T60\r\nabc\r\n") == b"HD\r\n"
+            assert c.request(b"ms mkey 1 MA\r\nd\r\n") == b"HD\r\n"
+            assert c.request(b"ms nokey 1 MR\r\nd\r\n") == b"NS\r\n"
+            assert c.request(b"ms mkey 1 ME\r\nd\r\n") == b"NS\r\n"
+            assert c.request(b"append mkey 0 0 1\r\ne\r\n") == b"STORED\r\n"
+        with socket.create_connection(srv.addr, timeout=10) as b:
+            b.sendall(binary_store(0x01, b"bkey", b"hello") + binary_store(0x02, b"bkey", b"x"))
+            got = b""
+            while len(got) < 48:  # two 24-byte response headers (the add's carries a body)
+                chunk = b.recv(4096)
+                assert chunk
+                got += chunk
+            assert got[6:8] == b"\x00\x00" and got[24 + 6:24 + 8] == b"\x00\x02"
+        end = b"key=bkey status=not_stored cmd=add"
+        lines = read_lines_until(w, lambda b: end in b).decode().split("\n")
+        store = [ln.split(" ", 2)[2] for ln in lines if "type=item_store" in ln]
+        want = [
+            r"type=item_store key=mkey status=stored cmd=set ttl=(59|60) clsid=\d+ cfd=\d+ size=3",
+            # an append logs the joined item, with the old item's ttl
+            r"type=item_store key=mkey status=stored cmd=append ttl=(59|60) clsid=\d+ cfd=\d+ "
+            r"size=4",
+            r"type=item_store key=nokey status=not_stored cmd=replace ttl=0 clsid=\d+ cfd=\d+ "
+            r"size=1",
+            r"type=item_store key=mkey status=not_stored cmd=add ttl=0 clsid=\d+ cfd=\d+ size=1",
+            r"type=item_store key=mkey status=stored cmd=append ttl=(59|60) clsid=\d+ cfd=\d+ "
+            r"size=5",
+            r"type=item_store key=bkey status=stored cmd=set ttl=0 clsid=\d+ cfd=\d+ size=5",
+            r"type=item_store key=bkey status=not_stored cmd=add ttl=0 clsid=\d+ cfd=\d+ size=1",
+        ]
+        assert len(store) == len(want), lines
+        # One connection's lines keep their order; two connections' may interleave (memcached
+        # gathers each worker thread's log buffer separately).
+        meta = [ln for ln in store if "key=bkey" not in ln]
+        binary = [ln for ln in store if "key=bkey" in ln]
+        for line, pattern in zip(meta + binary, want):
+            assert re.fullmatch(pattern, line), (line, pattern)
+    finally:
+        w.close()

@@ -61,6 +61,18 @@ ItemHeader* HashTable::Find(uint32_t hv, std::string_view key, ItemId* id_out) c
   return nullptr;
 }
 
+void HashTable::PrefetchChain(uint32_t hv) {
+  std::mutex& m = locks_[hv & lock_mask_];
+  if (!m.try_lock()) return;
+  const ItemId id = *BucketFor(hv);
+  m.unlock();
+  if (id == kNoItem) return;
+  // The arena is never unmapped, so a stale id only prefetches a line that is not needed.
+  const char* p = reinterpret_cast<const char*>(arena_->Item(id));
+  // Header and key, then the value of a small item (items are not line-aligned).
+  for (int line = 0; line < 4; line++) __builtin_prefetch(p + line * 64);
+}
+
 void HashTable::Insert(uint32_t hv, ItemId id) {
   uint32_t* b = BucketFor(hv);
   arena_->Item(id)->h_next = *b;

@@ -54,6 +54,17 @@ class HashTable {
   // Removes exactly this item from its chain; false if it was not there.
   bool Remove(uint32_t hv, ItemId id);
 
+  // Prefetching, for a batch of lookups about to happen (a pipeline, a multi-get): the first
+  // pass brings in the stripe lock and bucket lines without reading them, so it needs no lock;
+  // the second pass reads the bucket under a try_lock of the stripe and brings in the first item
+  // of the chain. Both are hints: they change nothing and may do nothing.
+  void PrefetchBucket(uint32_t hv) const {
+    __builtin_prefetch(&locks_[hv & lock_mask_]);
+    const TableState* s = state_.load(std::memory_order_acquire);
+    __builtin_prefetch(&s->primary[hv & s->primary_mask]);
+  }
+  void PrefetchChain(uint32_t hv);
+
   uint64_t item_count() const { return items_.load(std::memory_order_relaxed); }
   int hashpower() const;
   uint64_t bucket_count() const { return uint64_t{1} << hashpower(); }

@@ -30,60 +30,89 @@ bool SlabAllocator::GrabPage(int cls, SlabClass& c) {
   std::lock_guard<std::mutex> g(page_mu_);
   const uint64_t limit = limit_bytes_.load(std::memory_order_relaxed);
   const uint64_t in_use = static_cast<uint64_t>(pages_in_use_.load(std::memory_order_relaxed));
-  // As memcached: a class may always get its first page.
-  if (c.pages > 0 && (in_use + 1) * Arena::kPageSize > limit) return false;
+  // As memcached: a class may always get its first page. Reserve pages count as in use.
+  if (c.pages > 0 && (in_use + reserve_ + 1) * Arena::kPageSize > limit) return false;
   uint32_t page;
-  if (!pool_.empty()) {
+  if (pool_.size() > reserve_) {
     page = pool_.back();
     pool_.pop_back();
-    pool_size_.store(static_cast<uint32_t>(pool_.size()), std::memory_order_relaxed);
+    PoolChangedLocked();
   } else if (next_page_ <= arena_->max_pages()) {
     page = next_page_++;
   } else {
     malloc_fails_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
+  StartPageLocked(cls, c, page);
+  return true;
+}
+
+ItemId SlabAllocator::PopFreeLocked(SlabClass& c) {
+  const ItemId id = c.free_head;
+  if (id == kNoItem) return kNoItem;
+  std::memcpy(&c.free_head, arena_->Ptr(id), sizeof(ItemId));
+  c.free_count--;
+  c.used++;
+  return id;
+}
+
+ItemId SlabAllocator::CarveLocked(int cls, SlabClass& c) {
+  if (c.cur_page == 0 || c.cur_next >= PerPage(cls)) return kNoItem;
+  c.used++;
+  return Arena::MakeId(c.cur_page, c.cur_next++);
+}
+
+void SlabAllocator::StartPageLocked(int cls, SlabClass& c, uint32_t page) {
   arena_->SetPage(page, ChunkSize(cls), static_cast<uint8_t>(cls));
   pages_in_use_.fetch_add(1, std::memory_order_relaxed);
   c.cur_page = page;
   c.cur_next = 0;
   c.pages++;
   c.page_list.push_back(page);
-  return true;
 }
 
 ItemId SlabAllocator::AllocNoGrow(int cls) {
   SlabClass& c = classes_[cls];
   std::lock_guard<std::mutex> g(c.mu);
-  ItemId id = c.free_head;
-  if (id != kNoItem) {
-    std::memcpy(&c.free_head, arena_->Ptr(id), sizeof(ItemId));
-    c.free_count--;
-    c.used++;
-    return id;
-  }
-  if (c.cur_page == 0 || c.cur_next >= PerPage(cls)) return kNoItem;
-  id = Arena::MakeId(c.cur_page, c.cur_next++);
-  c.used++;
-  return id;
+  ItemId id = PopFreeLocked(c);
+  return id != kNoItem ? id : CarveLocked(cls, c);
 }
 
 ItemId SlabAllocator::Alloc(int cls) {
   SlabClass& c = classes_[cls];
   std::lock_guard<std::mutex> g(c.mu);
-  ItemId id = c.free_head;
-  if (id != kNoItem) {
-    std::memcpy(&c.free_head, arena_->Ptr(id), sizeof(ItemId));
-    c.free_count--;
-    c.used++;
-    return id;
-  }
-  if (c.cur_page == 0 || c.cur_next >= PerPage(cls)) {
+  ItemId id = PopFreeLocked(c);
+  if (id != kNoItem) return id;
+  id = CarveLocked(cls, c);
+  if (id != kNoItem || !GrabPage(cls, c)) return id;
+  return CarveLocked(cls, c);
+}
+
+ItemId SlabAllocator::AllocFromReserve(int cls) {
+  SlabClass& c = classes_[cls];
+  std::lock_guard<std::mutex> g(c.mu);
+  ItemId id = PopFreeLocked(c);
+  if (id != kNoItem) return id;
+  id = CarveLocked(cls, c);
+  if (id != kNoItem) return id;
+  if (!c.spare_pages.empty()) {
     if (!GrabPage(cls, c)) return kNoItem;
+  } else {
+    std::lock_guard<std::mutex> pg(page_mu_);
+    if (reserve_ == 0) return kNoItem;
+    const uint32_t page = pool_.back();
+    pool_.pop_back();
+    reserve_--;
+    PoolChangedLocked();
+    StartPageLocked(cls, c, page);
   }
-  id = Arena::MakeId(c.cur_page, c.cur_next++);
-  c.used++;
-  return id;
+  return CarveLocked(cls, c);
+}
+
+void SlabAllocator::PoolChangedLocked() {
+  if (reserve_ > pool_.size()) reserve_ = static_cast<uint32_t>(pool_.size());
+  pool_size_.store(static_cast<uint32_t>(pool_.size()), std::memory_order_relaxed);
+  reserve_size_.store(reserve_, std::memory_order_relaxed);
 }
 
 void SlabAllocator::Free(ItemId id) {
@@ -106,6 +135,9 @@ void SlabAllocator::Free(ItemId id) {
 bool SlabAllocator::SetLimit(uint64_t bytes) {
   std::lock_guard<std::mutex> g(page_mu_);
   limit_bytes_.store(bytes, std::memory_order_relaxed);
+  // The reserve was sized for the old limit; the mover sets a new one aside when needed.
+  reserve_ = 0;
+  PoolChangedLocked();
   uint64_t in_use = pages_in_use_.load(std::memory_order_relaxed);
   // Pages in the pool are free; those past the new limit are returned to the kernel (they are
   // already discarded when they enter the pool, so nothing else to do here).
@@ -202,10 +234,11 @@ void SlabAllocator::FinishEvacuation(int cls, int dst) {
     c.page_list.erase(std::find(c.page_list.begin(), c.page_list.end(), page));
   }
   arena_->DiscardPage(page);
-  if (dst == 0) {
+  if (dst <= 0) {
     std::lock_guard<std::mutex> g(page_mu_);
     pool_.push_back(page);
-    pool_size_.store(static_cast<uint32_t>(pool_.size()), std::memory_order_relaxed);
+    if (dst == kToReserve) reserve_++;
+    PoolChangedLocked();
     pages_in_use_.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
@@ -236,6 +269,14 @@ void SlabAllocator::AbortEvacuation(int cls) {
   c.evac_free.clear();
 }
 
+bool SlabAllocator::ReservePoolPage() {
+  std::lock_guard<std::mutex> g(page_mu_);
+  if (pool_.size() <= reserve_) return false;
+  reserve_++;
+  PoolChangedLocked();
+  return true;
+}
+
 bool SlabAllocator::TakePoolPage(int dst, uint32_t min_pool) {
   uint32_t page;
   {
@@ -243,7 +284,7 @@ bool SlabAllocator::TakePoolPage(int dst, uint32_t min_pool) {
     if (pool_.size() < min_pool || pool_.empty()) return false;
     page = pool_.back();
     pool_.pop_back();
-    pool_size_.store(static_cast<uint32_t>(pool_.size()), std::memory_order_relaxed);
+    PoolChangedLocked();
     pages_in_use_.fetch_add(1, std::memory_order_relaxed);
   }
   SlabClass& d = classes_[dst];

@@ -123,5 +123,49 @@ TEST_F(SlabAllocatorTest, LimitStopsGrowthButFirstPageIsAlwaysGiven) {
   EXPECT_NE(a.Alloc(big), kNoItem);
 }
 
+TEST_F(SlabAllocatorTest, ReservePagesCountAgainstTheLimitAndServeOnlyAllocFromReserve) {
+  SlabAllocator a(arena_.get(), ComputeSlabClassSizes(2.0, 100, 512 * 1024, 32), 4 << 20);
+  const int big = a.largest_class();  // 2 chunks per page
+  const int small = 3;
+  // Three pages of `small`, then the oldest goes to the reserve.
+  for (uint32_t i = 0; i < a.PerPage(small) * 3; i++) ASSERT_NE(a.Alloc(small), kNoItem);
+  ASSERT_EQ(a.pages_in_use(), 3u);
+  const uint32_t page = a.BeginEvacuation(small);
+  ASSERT_NE(page, 0u);
+  for (uint32_t slot = 0; slot < a.PerPage(small); slot++) a.Free(Arena::MakeId(page, slot));
+  a.FinishEvacuation(small, SlabAllocator::kToReserve);
+  EXPECT_EQ(a.pages_in_use(), 2u);
+  EXPECT_EQ(a.reserve_pages(), 1u);
+  EXPECT_EQ(a.global_page_pool(), 1u);
+  // `big` takes its first page (always allowed); a second page would be the 4th of 4 MiB, but
+  // the reserve page counts as used, so ordinary growth stops.
+  ASSERT_NE(a.Alloc(big), kNoItem);
+  ASSERT_NE(a.Alloc(big), kNoItem);
+  EXPECT_EQ(a.Alloc(big), kNoItem);
+  EXPECT_EQ(a.reserve_pages(), 1u);
+  // AllocFromReserve hands the reserve page over.
+  const ItemId id = a.AllocFromReserve(big);
+  ASSERT_NE(id, kNoItem);
+  EXPECT_EQ(Arena::PageOf(id), page);
+  EXPECT_EQ(arena_->ClassOf(id), big);
+  EXPECT_EQ(a.reserve_pages(), 0u);
+  EXPECT_EQ(a.global_page_pool(), 0u);
+  EXPECT_EQ(a.Pages(big), 2u);
+  EXPECT_NE(a.AllocFromReserve(big), kNoItem);  // the rest of that page
+  EXPECT_EQ(a.AllocFromReserve(big), kNoItem);  // reserve empty
+  // A free pool page can be set aside; a new limit drops the reserve.
+  const uint32_t p2 = a.BeginEvacuation(small);
+  ASSERT_NE(p2, 0u);
+  for (uint32_t slot = 0; slot < a.PerPage(small); slot++) a.Free(Arena::MakeId(p2, slot));
+  a.FinishEvacuation(small, 0);
+  EXPECT_EQ(a.reserve_pages(), 0u);
+  EXPECT_TRUE(a.ReservePoolPage());
+  EXPECT_FALSE(a.ReservePoolPage());
+  EXPECT_EQ(a.reserve_pages(), 1u);
+  a.SetLimit(8 << 20);
+  EXPECT_EQ(a.reserve_pages(), 0u);
+  EXPECT_NE(a.Alloc(big), kNoItem);  // now an ordinary pool page
+}
+
 }  // namespace
 }  // namespace memfleet::storage
