@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev   # unit tests
   libbenchmark-dev            # bench/
   libxxhash-dev
+  liburing-dev
   python3-pytest              # tests/integration
   python3-pymemcache python3-pylibmc python3-memcache
   memcached                   # the reference server (test oracle, side-by-side benchmarks)

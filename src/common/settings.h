@@ -68,6 +68,7 @@ struct Settings {
 
   // LRU.
   bool lru_crawler = true;            // -o lru_crawler / no_lru_crawler
+  bool io_uring = true;               // -o io_uring / no_io_uring: batched sends (SendBatch)
   int lru_crawler_sleep = 100;        // -o lru_crawler_sleep (microseconds)
   uint32_t lru_crawler_tocrawl = 0;   // -o lru_crawler_tocrawl
   bool lru_maintainer_thread = true;  // -o lru_maintainer / no_lru_maintainer

@@ -127,6 +127,7 @@ void EventLoop::Run() {
       }
       handler->OnEvent(events[i].events);
     }
+    if (after_events_) after_events_();
     if (wake) RunPosted();
     RunTimers();
   }

@@ -46,6 +46,9 @@ class EventLoop {
   void Post(std::function<void()> fn);
   // Calls fn on the loop thread about every interval_ms milliseconds. Loop thread or before Run().
   void Every(int interval_ms, std::function<void()> fn);
+  // Calls fn on the loop thread after the handlers of each batch of events have run (before
+  // posted tasks and timers). Loop thread or before Run().
+  void SetAfterEvents(std::function<void()> fn) { after_events_ = std::move(fn); }
 
  private:
   struct Timer {
@@ -63,6 +66,7 @@ class EventLoop {
   std::mutex mu_;
   std::vector<std::function<void()>> posted_;  // guarded by mu_
   std::vector<Timer> timers_;
+  std::function<void()> after_events_;
 };
 
 int64_t MonotonicMs();

@@ -557,6 +557,8 @@ const SubOption kSubOptions[] = {
      }},
     MEMFLEET_FLAG_SUBOPTION("lru_crawler", lru_crawler, true),
     MEMFLEET_FLAG_SUBOPTION("no_lru_crawler", lru_crawler, false),
+    MEMFLEET_FLAG_SUBOPTION("io_uring", io_uring, true),
+    MEMFLEET_FLAG_SUBOPTION("no_io_uring", io_uring, false),
     {"lru_crawler_sleep",
      [](const SubValue& v, ParseState& st) {
        int64_t n = 0;
@@ -1033,6 +1035,8 @@ std::string UsageText() {
        "                          (requires lru_maintainer, default: " +
        n(d.temporary_ttl) + ")\n";
   u += "   - idle_timeout:        timeout for idle connections. (default: 0, no timeout)\n";
+  u += "   - no_io_uring:         send each reply with its own system call instead of\n"
+       "                          batching a worker's replies through io_uring.\n";
   u += "   - slab_chunk_max:      (EXPERIMENTAL) maximum slab chunk size in bytes; a power of\n"
        "                          two from 1024 up to -I. use extreme care. (default: " +
        n(d.slab_chunk_size_max) + ")\n";

@@ -232,6 +232,8 @@ INSTANTIATE_TEST_SUITE_P(
         FlagCase{"lru_crawler_tocrawl",
                  {"-o", "lru_crawler_tocrawl=4294967295"},
                  CHECK_FIELD(lru_crawler_tocrawl, 4294967295u)},
+        FlagCase{"no_io_uring", {"-o", "no_io_uring"}, CHECK_FIELD(io_uring, false)},
+        FlagCase{"io_uring", {"-o", "no_io_uring,io_uring"}, CHECK_FIELD(io_uring, true)},
         FlagCase{"lru_maintainer",
                  {"-o", "no_lru_maintainer,lru_maintainer"},
                  [](const Settings& s) {

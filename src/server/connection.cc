@@ -27,7 +27,16 @@ constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
 // Reads per readiness event before yielding to other connections.
 constexpr int kReadsPerEvent = 4;
 
-enum ConnState : uint8_t { kStateParse, kStateNread, kStateSwallow, kStateWrite, kStateClosing };
+// A watcher and a running metadump/mgdump show as memcached's conn_watch: memcached hands both to
+// a side thread (logger, crawler) in that state, and keeps it while their output is written.
+enum ConnState : uint8_t {
+  kStateParse,
+  kStateNread,
+  kStateSwallow,
+  kStateWrite,
+  kStateClosing,
+  kStateWatch
+};
 
 }  // namespace
 
@@ -57,6 +66,8 @@ const char* Connection::state_name() const {
       return "conn_mwrite";
     case kStateClosing:
       return "conn_closing";
+    case kStateWatch:
+      return "conn_watch";
     default:
       return "conn_parse_cmd";
   }
@@ -81,8 +92,19 @@ void Connection::Close(CloseReason reason) {
   worker_->Remove(this);
 }
 
+bool Connection::awaiting_command() const {
+  // A dump runs in InState::kValue, so it is excluded with the data blocks.
+  return !closed_ && !watch_ && !close_after_write_ && in_state_ == InState::kCommand &&
+         out_.empty();
+}
+
 void Connection::Drain() {
   if (closed_) return;
+  if (dump_) {
+    // ContinueDump closes the connection once the dump has ended and been sent.
+    drain_after_dump_ = true;
+    return;
+  }
   ProcessInput();
   close_after_write_ = true;
   FlushOutput();
@@ -114,8 +136,23 @@ void Connection::OnEvent(uint32_t events) {
       if (paused_ || close_after_write_ || !was_full) break;
       if (i == kReadsPerEvent - 1) worker_->stats().conn_yields.Add();
     }
+    if (SendBatch* batch = worker_->send_batch(); batch != nullptr && !out_.empty()) {
+      batch->Defer(this);  // sent with the other replies of this batch of events
+      return;
+    }
     FlushOutput();
   }
+}
+
+void Connection::FinishDeferredSend(int result) {
+  if (result > 0) {
+    out_.Consume(static_cast<size_t>(result));
+    worker_->stats().bytes_written.Add(static_cast<uint64_t>(result));
+  } else if (result < 0 && result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR) {
+    Close(CloseReason::kError);
+    return;
+  }
+  FlushOutput();  // the rest, if the send was short; then interest and backpressure as usual
 }
 
 ssize_t Connection::ReadSome(bool* buffer_was_full) {
@@ -274,9 +311,11 @@ void Connection::UpdateInterest() {
   uint32_t want = 0;
   if (!paused_ && !close_after_write_) want |= EPOLLIN;
   if (!out_.empty()) want |= EPOLLOUT;
-  state_.store(
-      out_.empty() ? (in_state_ == InState::kValue ? kStateNread : kStateParse) : kStateWrite,
-      std::memory_order_relaxed);
+  state_.store(watch_ || dump_                ? kStateWatch
+               : !out_.empty()                ? kStateWrite
+               : in_state_ == InState::kValue ? kStateNread
+                                              : kStateParse,
+               std::memory_order_relaxed);
   if (want != interest_) {
     interest_ = want;
     worker_->loop().Modify(fd_, want, this);

@@ -53,11 +53,15 @@ class Connection : public net::EventLoop::Handler {
 
   // Closes at once: unregisters, closes the socket and asks the worker to delete this object.
   void Close(CloseReason reason = CloseReason::kNormal);
-  // Finishes requests already read, flushes, then closes (graceful shutdown).
+  // Finishes requests already read (and a running metadump/mgdump, as memcached's shutdown
+  // waits for its crawler thread to end the dump), flushes, then closes (graceful shutdown).
   void Drain();
   bool closed() const { return closed_; }
   // A `watch` connection: it only receives log lines, never idles out.
-  bool watching() const { return watch_ != nullptr; }
+  // True while the connection waits for its next command with nothing left to send: the only
+  // state in which idle_timeout may close it, as memcached times out only conn_new_cmd/conn_read
+  // (not a data block being read, a dump being written, unsent replies, or a watcher).
+  bool awaiting_command() const;
 
   int fd() const { return fd_; }
   const std::string& peer() const { return peer_; }
@@ -80,6 +84,8 @@ class Connection : public net::EventLoop::Handler {
   void ProcessInput();
   void ProcessTextInput();
   // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
+  // SendBatch's result for this connection's queued reply: as out_.Flush would have sent it.
+  void FinishDeferredSend(int result);
   void PrefetchAhead();
   void FlushOutput();
   void UpdateInterest();
@@ -115,6 +121,7 @@ class Connection : public net::EventLoop::Handler {
   void FinishBinaryStore(bool data_ok);
   // The binary commands themselves, defined in connection_binary.cc.
   friend class BinaryCommands;
+  friend class SendBatch;
   // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
   // when it needs more bytes.
   bool ProcessAsciiAuth();
@@ -131,9 +138,14 @@ class Connection : public net::EventLoop::Handler {
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
   // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
   void LogFetch(std::string_view key, const storage::ItemRef& item);
+  // `watch deletions`: cmd is "delete" or "md"; item is the removed item, pinned.
+  void LogDeletion(std::string_view cmd, const storage::ItemRef& item);
   void LogStore(storage::StoreResult r);
-  // The same for a store made by any protocol (meta ms, binary set/add/...).
-  void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r);
+  // The same for a store made by any protocol (meta ms, binary set/add/...). ttl_zero logs
+  // ttl=0 whatever the item's exptime: memcached logs the item an `ma` with N creates before it
+  // applies N's TTL.
+  void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
+                bool ttl_zero = false);
   // type=conn_new / type=conn_close lines (`watch connevents`).
   void LogConnEvent(bool open, CloseReason reason);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
@@ -147,6 +159,7 @@ class Connection : public net::EventLoop::Handler {
   std::string listen_addr_;
   std::string peer_;
   bool closed_ = false;
+  bool send_deferred_ = false;  // queued in the worker's SendBatch for the end of this batch
   bool close_after_write_ = false;
   bool paused_ = false;  // output above the high-water mark: not reading
   uint32_t interest_ = 0;
@@ -180,6 +193,8 @@ class Connection : public net::EventLoop::Handler {
   std::unique_ptr<BinaryState> binary_;
   std::unique_ptr<WatchState> watch_;
   std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs
+  // Graceful shutdown arrived during a dump: finish the dump, then close (see Drain).
+  bool drain_after_dump_ = false;
 
   std::atomic<RelTime> last_cmd_time_{0};
   std::atomic<uint8_t> state_{0};

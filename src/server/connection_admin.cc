@@ -3,8 +3,8 @@
 // 1.6.18's, byte for byte, including its quirks (e.g. `lru tune` with a bad number answers
 // "ERROR"); `lru_crawler mgdump`, which arrived after 1.6.18, replies as memcached 1.6.19+.
 // metadump and mgdump stream their output in bounded steps (see Connection::ContinueDump).
-// `watch [fetchers mutations evictions connevents]` turns the connection into a log stream (see
-// logger.h); a watching connection executes nothing more. `misbehave` answers ERROR.
+// `watch [fetchers mutations evictions connevents deletions]` turns the connection into a log
+// stream (see logger.h); a watching connection executes nothing more. `misbehave` answers ERROR.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -98,10 +98,22 @@ void Connection::LogFetch(std::string_view key, const storage::ItemRef& item) {
   server_->logger().Log(log_type::kFetchers, line);
 }
 
+void Connection::LogDeletion(std::string_view cmd, const storage::ItemRef& item) {
+  if (!item) return;
+  std::string line = "type=deleted key=";
+  AppendUriEncoded(line, item.key());
+  char buf[96];
+  int n =
+      std::snprintf(buf, sizeof(buf), " cmd=%.*s clsid=%d size=%u", static_cast<int>(cmd.size()),
+                    cmd.data(), item.slab_class(), item.value_length());
+  line.append(buf, static_cast<size_t>(n));
+  server_->logger().Log(log_type::kDeletions, line);
+}
+
 void Connection::LogStore(storage::StoreResult r) { LogStore(pending_op_, pending_item_, r); }
 
-void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item,
-                          storage::StoreResult r) {
+void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
+                          bool ttl_zero) {
   static const char* const kCmd[] = {"set", "add", "replace", "append", "prepend", "cas"};
   static const char* const kStatus[] = {"stored", "not_stored", "exists", "not_found", "no_memory"};
   // memcached logs the item it linked: after an append or prepend, the joined value with the
@@ -118,7 +130,7 @@ void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item,
   const storage::ItemRef& shown = linked ? linked : item;
   std::string line = "type=item_store key=";
   AppendUriEncoded(line, shown.key());
-  const RelTime exp = shown.exptime();
+  const RelTime exp = ttl_zero ? 0 : shown.exptime();
   const RelTime now = server_->clock().Now();
   char buf[128];
   int n = std::snprintf(buf, sizeof(buf), " status=%s cmd=%s ttl=%u clsid=%d cfd=%d size=%u",
@@ -216,6 +228,11 @@ bool Connection::ContinueDump() {
       dump_.reset();
       pending_kind_ = PendingKind::kText;
       in_state_ = InState::kCommand;
+      if (drain_after_dump_) {
+        // Graceful shutdown waited for the dump: nothing after it runs, as in memcached.
+        close_after_write_ = true;
+        return false;
+      }
       return true;
     }
   }
@@ -417,6 +434,8 @@ void Connection::ExecuteOperator(const text::Request& req) {
         mask |= log_type::kEvictions;
       } else if (t == "connevents") {
         mask |= log_type::kConnEvents;
+      } else if (t == "deletions") {
+        mask |= log_type::kDeletions;
       } else {
         ReplyAlways("ERROR");
         return;

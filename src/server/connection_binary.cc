@@ -431,7 +431,7 @@ void BinaryCommands::Stat() {
     Settings current = c_.server_->settings();
     current.verbose = c_.server_->verbosity();
     current.detail_enabled = c_.server_->detail_enabled();
-    c_.engine_->CurrentCrawlerSettings(&current);
+    c_.engine_->CurrentRuntimeSettings(&current);
     AppendSettingsStats(current, sink);
   } else if (sub.starts_with("detail")) {
     std::string_view arg = sub.substr(6);

@@ -331,8 +331,12 @@ void Connection::ExecuteMetaDelete(const meta::MetaFlags& flags,
   mreq.invalidate = flags.set_stale;
   mreq.touch = flags.touch;
   mreq.exptime = flags.touch ? server_->clock().FromExptime(flags.ttl) : 0;
+  storage::ItemRef removed;
+  const bool log = server_->logger().Wants(log_type::kDeletions);
+  if (log) mreq.removed = &removed;
   // memcached 1.6.18 counts no meta command in `stats detail`.
   storage::DeleteResult r = engine_->MetaDelete(worker_->session(), mreq);
+  if (log) LogDeletion("md", removed);
   std::string_view code = r == storage::DeleteResult::kDeleted    ? "HD"
                           : r == storage::DeleteResult::kNotFound ? "NF"
                                                                   : "EX";
@@ -370,6 +374,16 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   mreq.touch = flags.touch;
   mreq.exptime = touch_exp;
   storage::MetaDeltaReply rep = engine_->MetaDelta(worker_->session(), mreq);
+  if (rep.created && server_->logger().Wants(log_type::kMutations)) {
+    // memcached stores the item N creates as an `add`, and logs it like one (an existing
+    // item's incr/decr logs nothing). Look it up without counting a fetch, only while watched.
+    storage::MetaGetRequest q;
+    q.key = flags.key;
+    q.bump = false;
+    q.peek = true;
+    storage::ItemRef created = engine_->MetaGet(worker_->session(), q).item;
+    if (created) LogStore(storage::StoreOp::kAdd, created, storage::StoreResult::kStored, true);
+  }
   switch (rep.result) {
     case storage::DeltaResult::kNonNumeric:
       ReplyAlways("CLIENT_ERROR cannot increment or decrement non-numeric value");

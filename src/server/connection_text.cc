@@ -277,7 +277,11 @@ void Connection::ExecuteDelta(const text::Request& req) {
 }
 
 void Connection::ExecuteDelete(const text::Request& req) {
-  storage::DeleteResult r = engine_->Delete(worker_->session(), req.key, 0);
+  storage::ItemRef removed;
+  const bool log = server_->logger().Wants(log_type::kDeletions);
+  storage::DeleteResult r =
+      engine_->Delete(worker_->session(), req.key, 0, log ? &removed : nullptr);
+  if (log) LogDeletion("delete", removed);
   if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, false, true);
   Reply(r == storage::DeleteResult::kDeleted ? "DELETED" : "NOT_FOUND");
 }
@@ -316,7 +320,7 @@ void Connection::ExecuteStats(const text::Request& req) {
     Settings current = server_->settings();
     current.verbose = server_->verbosity();
     current.detail_enabled = server_->detail_enabled();
-    engine_->CurrentCrawlerSettings(&current);
+    engine_->CurrentRuntimeSettings(&current);
     AppendSettingsStats(current, sink);
   } else if (sub == "items") {
     engine_->AppendItemsStats(sink);

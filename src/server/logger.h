@@ -1,8 +1,9 @@
 // Logger: the `watch` log pipeline. Workers hand it log lines (fetches, mutations, evictions,
-// connection open/close); every watcher connection has its own bounded buffer, and a line that does
-// not fit is dropped and counted (log_watcher_skipped) instead of queued: a slow watcher never
-// slows a worker or grows memory. A worker's only cost while nobody watches is one relaxed atomic
-// load. A buffer that becomes non-empty posts one flush task to the watcher's worker loop.
+// connection open/close, deletions); every watcher connection has its own bounded buffer, and a
+// line that does not fit is dropped and counted (log_watcher_skipped) instead of queued: a slow
+// watcher never slows a worker or grows memory. A worker's only cost while nobody watches is one
+// relaxed atomic load. A buffer that becomes non-empty posts one flush task to the watcher's worker
+// loop.
 //
 // Thread safety: Log*/stats from any thread; Add/Remove from the watcher's worker thread.
 #pragma once
@@ -23,6 +24,7 @@ inline constexpr uint32_t kFetchers = 1 << 0;
 inline constexpr uint32_t kMutations = 1 << 1;
 inline constexpr uint32_t kEvictions = 1 << 2;
 inline constexpr uint32_t kConnEvents = 1 << 3;
+inline constexpr uint32_t kDeletions = 1 << 4;
 }  // namespace log_type
 
 class Logger {

@@ -70,6 +70,31 @@ void OutBuffer::Compact() {
   }
 }
 
+bool OutBuffer::Contiguous(const char** data, size_t* len) const {
+  if (pending_ == 0 || pieces_.size() != first_piece_ + 1) return false;
+  const Piece& p = pieces_[first_piece_];
+  *data = (p.external != nullptr ? p.external : bytes_.get() + p.offset) + first_offset_;
+  *len = p.len - first_offset_;
+  return true;
+}
+
+void OutBuffer::Consume(size_t n) {
+  pending_ -= n;
+  while (n > 0) {
+    Piece& p = pieces_[first_piece_];
+    const size_t rest = p.len - first_offset_;
+    if (n >= rest) {
+      n -= rest;
+      ++first_piece_;
+      first_offset_ = 0;
+    } else {
+      first_offset_ += n;
+      n = 0;
+    }
+  }
+  if (pending_ == 0) Compact();
+}
+
 ssize_t OutBuffer::Flush(int fd) {
   size_t total = 0;
   while (pending_ > 0) {
@@ -98,22 +123,9 @@ ssize_t OutBuffer::Flush(int fd) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return -1;
     }
-    size_t left = static_cast<size_t>(w);
-    total += left;
-    pending_ -= left;
-    while (left > 0) {
-      Piece& p = pieces_[first_piece_];
-      size_t rest = p.len - first_offset_;
-      if (left >= rest) {
-        left -= rest;
-        ++first_piece_;
-        first_offset_ = 0;
-      } else {
-        first_offset_ += left;
-        left = 0;
-      }
-    }
-    if (static_cast<size_t>(w) == 0) break;
+    total += static_cast<size_t>(w);
+    if (w == 0) break;
+    Consume(static_cast<size_t>(w));
   }
   if (pending_ == 0) Compact();
   return static_cast<ssize_t>(total);

@@ -48,6 +48,10 @@ class OutBuffer {
   // Sends as much as the socket takes. Returns bytes written, 0 if the socket is full, or -1 on
   // a socket error (the connection must close).
   ssize_t Flush(int fd);
+  // The pending bytes, when they are one contiguous piece (the usual reply to one request).
+  bool Contiguous(const char** data, size_t* len) const;
+  // Marks n pending bytes sent (by someone else than Flush: SendBatch).
+  void Consume(size_t n);
 
   // Drops everything pending (used when closing).
   void Clear();

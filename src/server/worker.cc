@@ -6,6 +6,11 @@
 #include "server/server.h"
 
 namespace memfleet::server {
+namespace {
+
+constexpr unsigned kSendBatchEntries = 256;  // as many as one epoll_wait returns
+
+}  // namespace
 
 Worker::Worker(Server* server, int id)
     : server_(server), id_(id), session_(server->engine().NewSession()) {}
@@ -16,7 +21,12 @@ bool Worker::Start() {
   if (!loop_.ok()) return false;
   int idle = server_->settings().idle_timeout;
   if (idle > 0) loop_.Every(1000, [this] { CheckIdle(); });
-  thread_ = std::thread([this] { loop_.Run(); });
+  thread_ = std::thread([this] {
+    // The ring belongs to this thread's loop: one submission per batch of events.
+    if (server_->settings().io_uring) send_batch_ = SendBatch::Create(kSendBatchEntries);
+    if (send_batch_ != nullptr) loop_.SetAfterEvents([this] { send_batch_->Flush(); });
+    loop_.Run();
+  });
   return true;
 }
 
@@ -96,7 +106,7 @@ void Worker::CheckIdle() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [ptr, owned] : conns_) {
-      if (!ptr->closed() && !ptr->watching() && now - ptr->last_cmd_time() > limit) {
+      if (ptr->awaiting_command() && now - ptr->last_cmd_time() > limit) {
         idle.push_back(ptr);
       }
     }

@@ -14,6 +14,7 @@
 
 #include "net/event_loop.h"
 #include "server/connection.h"
+#include "server/send_batch.h"
 #include "server/worker_stats.h"
 #include "storage/engine.h"
 
@@ -53,6 +54,8 @@ class Worker {
   net::EventLoop& loop() { return loop_; }
   storage::Session& session() { return *session_; }
   WorkerStats& stats() { return stats_; }
+  // Worker thread only: the batcher for replies, or nullptr (no io_uring, -o no_io_uring).
+  SendBatch* send_batch() { return send_batch_.get(); }
   const WorkerStats& stats() const { return stats_; }
   int id() const { return id_; }
 
@@ -62,6 +65,7 @@ class Worker {
   Server* server_;
   int id_;
   net::EventLoop loop_;
+  std::unique_ptr<SendBatch> send_batch_;
   storage::Session* session_;
   WorkerStats stats_;
   std::thread thread_;

@@ -48,7 +48,8 @@ class CacheEngine final : public Engine {
                        uint32_t value_length, ItemRef* out) override;
   StoreResult Store(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
                     uint64_t* cas_out) override;
-  DeleteResult Delete(Session& s, std::string_view key, uint64_t cas) override;
+  DeleteResult Delete(Session& s, std::string_view key, uint64_t cas,
+                      ItemRef* removed = nullptr) override;
   DeltaReply Delta(Session& s, const DeltaRequest& req) override;
   void Unlink(Session& s, std::string_view key) override;
   MetaGetReply MetaGet(Session& s, const MetaGetRequest& req) override;
@@ -68,6 +69,7 @@ class CacheEngine final : public Engine {
   void SetCrawlerSleep(uint32_t micros) override;
   void SetCrawlerToCrawl(uint32_t items) override;
   void CurrentCrawlerSettings(Settings* s) const override;
+  void CurrentRuntimeSettings(Settings* s) const override;
   CrawlResult Crawl(std::string_view classes) override;
   CrawlResult StartDump(std::string_view classes, DumpCursor* cursor) override;
   bool DumpStep(DumpCursor* cursor, uint64_t max_slices,
@@ -190,6 +192,8 @@ class CacheEngine final : public Engine {
   void CopyValueInto(const ItemHeader* src, ItemHeader* dst, uint32_t dst_off);
 
   // --- Linking; all REQUIRE the stripe lock for hv.
+  // REQUIRES: the item's stripe lock. A new pin on it (empty when it has too many pins).
+  ItemRef PinLocked(ItemHeader* it);
   ItemHeader* FindLive(Session* s, uint32_t hv, std::string_view key, ItemId* id);
   void LinkLocked(uint32_t hv, ItemId id, ItemHeader* it, bool keep_cas);
   void UnlinkLocked(uint32_t hv, ItemId id, ItemHeader* it);

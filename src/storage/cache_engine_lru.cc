@@ -340,6 +340,21 @@ void CacheEngine::SetTempTtl(int ttl) {
   temp_lru_ = true;
 }
 
+void CacheEngine::CurrentRuntimeSettings(Settings* s) const {
+  CurrentCrawlerSettings(s);
+  s->slab_automove = automove_.load();
+  s->slab_automove_ratio = automove_ratio_.load();
+  s->hot_lru_pct = hot_lru_pct_.load();
+  s->warm_lru_pct = warm_lru_pct_.load();
+  s->hot_max_factor = hot_max_factor_.load();
+  s->warm_max_factor = warm_max_factor_.load();
+  // Without the maintainer `lru mode` is refused and segmented_ is flat from the start, while
+  // memcached still shows the lru_segmented it was started with.
+  if (settings_.lru_maintainer_thread) s->lru_segmented = segmented_.load();
+  s->temp_lru = temp_lru_.load();
+  s->temporary_ttl = temporary_ttl_.load();
+}
+
 uint64_t CacheEngine::QueueCount(int lru_class, Segment seg) const {
   return Queue(lru_class, seg).count.load(std::memory_order_relaxed);
 }

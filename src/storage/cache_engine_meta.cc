@@ -174,6 +174,7 @@ DeleteResult CacheEngine::MetaDelete(Session& s, const MetaDeleteRequest& req) {
   }
   if (!req.invalidate) {
     s.cls(arena_->ClassOfPtr(it)).delete_hits.Add();
+    if (req.removed != nullptr) *req.removed = PinLocked(it);
     UnlinkLocked(hv, id, it);
     return DeleteResult::kDeleted;
   }
@@ -189,6 +190,10 @@ DeleteResult CacheEngine::MetaDelete(Session& s, const MetaDeleteRequest& req) {
   } else if (CopyLinkedLocked(li, hv, id, it, layout_.Exptime(it), /*bump_cas=*/true) == nullptr) {
     // Readers hold pins on it, so its cas cannot change in place; without memory for a copy
     // it stays marked stale with its old cas.
+  }
+  if (req.removed != nullptr) {
+    ItemId cur;
+    if (ItemHeader* now = table_.Find(hv, req.key, &cur)) *req.removed = PinLocked(now);
   }
   return DeleteResult::kDeleted;
 }

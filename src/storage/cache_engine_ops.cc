@@ -87,6 +87,12 @@ void CacheEngine::Bump(Session& s, ItemId id, ItemHeader* it, RelTime now) {
   if (!cold) it->atime.store(now, std::memory_order_relaxed);
 }
 
+ItemRef CacheEngine::PinLocked(ItemHeader* it) {
+  if (RefCount(it) >= kMaxPins) return {};
+  it->refcount.fetch_add(1, std::memory_order_relaxed);
+  return ItemRef(this, it);
+}
+
 void CacheEngine::Prefetch(const std::string_view* keys, size_t n) {
   n = std::min(n, kMaxPrefetch);
   uint32_t hv[kMaxPrefetch];
@@ -94,6 +100,9 @@ void CacheEngine::Prefetch(const std::string_view* keys, size_t n) {
     hv[i] = table_.Hash(keys[i]);
     table_.PrefetchBucket(hv[i]);
   }
+  // One key alone gains nothing from the second pass: its lock and bucket lines would be waited
+  // for right here instead of in the lookup. Its first pass overlaps with the parsing.
+  if (n < 2) return;
   for (size_t i = 0; i < n; i++) table_.PrefetchChain(hv[i]);
 }
 
@@ -276,7 +285,7 @@ StoreResult CacheEngine::StoreImpl(Session& s, StoreOp op, ItemRef& item, uint64
   return r;
 }
 
-DeleteResult CacheEngine::Delete(Session& s, std::string_view key, uint64_t cas) {
+DeleteResult CacheEngine::Delete(Session& s, std::string_view key, uint64_t cas, ItemRef* removed) {
   if (key.empty() || key.size() > kKeyMaxLength) {
     s.delete_misses.Add();
     return DeleteResult::kNotFound;
@@ -291,6 +300,7 @@ DeleteResult CacheEngine::Delete(Session& s, std::string_view key, uint64_t cas)
   }
   if (cas != 0 && cas != layout_.Cas(it)) return DeleteResult::kExists;
   s.cls(arena_->ClassOfPtr(it)).delete_hits.Add();
+  if (removed != nullptr) *removed = PinLocked(it);
   UnlinkLocked(hv, id, it);
   return DeleteResult::kDeleted;
 }

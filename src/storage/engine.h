@@ -233,6 +233,7 @@ struct MetaDeleteRequest {
   bool invalidate = false;  // I: mark stale (new cas, token cleared) instead of removing
   bool touch = false;       // T with I: new exptime
   RelTime exptime = 0;
+  ItemRef* removed = nullptr;  // if set, receives the deleted (or invalidated) item, pinned
 };
 
 struct MetaDeltaRequest {
@@ -332,8 +333,11 @@ class Engine {
   // On kStored, *cas_out (if not null) receives the stored item's cas.
   virtual StoreResult Store(Session& s, StoreOp op, ItemRef& item, uint64_t cas,
                             uint64_t* cas_out) = 0;
-  // Removes the item under key (only if its cas matches, when cas != 0).
-  virtual DeleteResult Delete(Session& s, std::string_view key, uint64_t cas) = 0;
+  // Removes the item under key (only if its cas matches, when cas != 0). With `removed`, a
+  // deleted item is also handed back pinned (for `watch deletions`; its memory stays until the
+  // ref is let go).
+  virtual DeleteResult Delete(Session& s, std::string_view key, uint64_t cas,
+                              ItemRef* removed = nullptr) = 0;
   // incr/decr with memcached's semantics: 64-bit wrap on incr, floor at 0 on decr, the value
   // rewritten in place (space padded) when it fits.
   virtual DeltaReply Delta(Session& s, const DeltaRequest& req) = 0;
@@ -376,6 +380,11 @@ class Engine {
   // time (lru_crawler, lru_crawler_sleep, lru_crawler_tocrawl) with their current values, for
   // `stats settings`.
   virtual void CurrentCrawlerSettings(Settings* /*s*/) const {}
+  // The same for every field an operator command changes at run time: those of
+  // CurrentCrawlerSettings, slab_automove and slab_automove_ratio (`slabs automove`),
+  // hot_lru_pct, warm_lru_pct, hot_max_factor, warm_max_factor (`lru tune`), lru_segmented
+  // (`lru mode`), temp_lru and temporary_ttl (`lru temp_ttl`).
+  virtual void CurrentRuntimeSettings(Settings* s) const { CurrentCrawlerSettings(s); }
   // lru_crawler crawl <classes>: "all" or comma-separated class ids; reclaims expired items in
   // the background.
   virtual CrawlResult Crawl(std::string_view /*classes*/) { return CrawlResult::kError; }

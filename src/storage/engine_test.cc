@@ -36,6 +36,30 @@ TEST(EngineTest, SetGetOverwriteDelete) {
   EXPECT_EQ(t.Get("empty"), "");
 }
 
+TEST(EngineTest, DeleteCanHandBackTheRemovedItem) {
+  TestEngine t;
+  ASSERT_EQ(t.Set("gone", "value", 0), StoreResult::kStored);
+  ItemRef removed;
+  EXPECT_EQ(t.engine->Delete(*t.session, "gone", 0, &removed), DeleteResult::kDeleted);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed.key(), "gone");
+  EXPECT_EQ(TestEngine::Value(removed), "value");  // readable while pinned, though unlinked
+  EXPECT_GT(removed.slab_class(), 0);
+  EXPECT_EQ(t.Get("gone"), std::nullopt);
+  ItemRef none;
+  EXPECT_EQ(t.engine->Delete(*t.session, "gone", 0, &none), DeleteResult::kNotFound);
+  EXPECT_FALSE(none);
+  MetaDeleteRequest md;
+  ASSERT_EQ(t.Set("inv", "abc", 0), StoreResult::kStored);
+  md.key = "inv";
+  md.invalidate = true;
+  ItemRef stale;
+  md.removed = &stale;
+  EXPECT_EQ(t.engine->MetaDelete(*t.session, md), DeleteResult::kDeleted);
+  ASSERT_TRUE(stale);  // invalidated, still linked: the current (stale) item
+  EXPECT_EQ(TestEngine::Value(stale), "abc");
+}
+
 TEST(EngineTest, AddReplaceAppendPrepend) {
   TestEngine t;
   EXPECT_EQ(t.Store(StoreOp::kReplace, "k", "x"), StoreResult::kNotStored);

@@ -218,6 +218,35 @@ TEST(LruTest, TempLruHoldsShortTtlItemsUntilTheyExpire) {
   EXPECT_EQ(t.Get("after"), value);
 }
 
+TEST(LruTest, CurrentRuntimeSettingsShowRunTimeChanges) {
+  Settings start = testing::SmallSettings();
+  start.lru_maintainer_thread = true;
+  TestEngine t(start);
+  t.engine->SetAutomove(2);
+  t.engine->SetAutomoveRatio(0.5);
+  t.engine->TuneLru(LruTuning{10, 30, 0.1, 1.5});
+  t.engine->SetLruSegmented(false);
+  t.engine->SetTempTtl(30);
+  t.engine->SetCrawlerToCrawl(7);
+  Settings s = start;
+  t.engine->CurrentRuntimeSettings(&s);
+  EXPECT_EQ(s.slab_automove, 2);
+  EXPECT_EQ(s.slab_automove_ratio, 0.5);
+  EXPECT_EQ(s.hot_lru_pct, 10);
+  EXPECT_EQ(s.warm_lru_pct, 30);
+  EXPECT_EQ(s.hot_max_factor, 0.1);
+  EXPECT_EQ(s.warm_max_factor, 1.5);
+  EXPECT_FALSE(s.lru_segmented);
+  EXPECT_TRUE(s.temp_lru);
+  EXPECT_EQ(s.temporary_ttl, 30);
+  EXPECT_EQ(s.lru_crawler_tocrawl, 7u);  // and the crawler's, as CurrentCrawlerSettings
+  // A negative temp_ttl turns the TEMP LRU off and keeps the last ttl, as memcached.
+  t.engine->SetTempTtl(-1);
+  t.engine->CurrentRuntimeSettings(&s);
+  EXPECT_FALSE(s.temp_lru);
+  EXPECT_EQ(s.temporary_ttl, 30);
+}
+
 TEST(LruTest, SetMemoryLimitGrowsAndShrinks) {
   TestEngine t(Limited(2));
   const std::string value(10000, 'v');

@@ -8,6 +8,7 @@ count and time; nothing asserts a timing.
 """
 
 import base64
+import signal
 import socket
 import threading
 import time
@@ -152,6 +153,99 @@ def test_a_stalled_dump_does_not_hold_up_other_clients(start_server):
             # The dump then completes once its client reads.
             data = d.read_until(b"END\r\n", timeout=30)
             assert len(metadump_keys(data)) >= 30_000
+
+
+def conn_state(addr, sock):
+    """`stats conns` state of the server side of `sock`, asked on a new connection; None while
+    the server has not taken the connection on yet."""
+    port = sock.getsockname()[1]
+    with WireConn(addr) as c:
+        conns = c.stats(b"conns")
+    fds = [k.split(":")[0] for k, v in conns.items()
+           if k.endswith(":addr") and v == f"tcp:127.0.0.1:{port}"]
+    assert len(fds) <= 1, conns
+    return conns[fds[0] + ":state"] if fds else None
+
+
+def read_dump(d, limit=60.0):
+    data = b""
+    deadline = time.time() + limit
+    while not data.endswith(b"END\r\n") and time.time() < deadline:
+        chunk = d.sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_stats_conns_shows_a_running_dump_as_conn_watch(start_server):
+    # memcached hands the dumping connection to its crawler thread in state conn_watch, for the
+    # whole dump; afterwards the connection takes commands again.
+    srv = start_server(["-m", "64"])
+    n = 50_000
+    with WireConn(srv.addr, timeout=60) as c:
+        fill(c, b"key:", n)
+    with small_window_conn(srv.addr, rcvbuf=4096) as d:
+        d.send(b"lru_crawler metadump all\r\n")
+        deadline = time.time() + 10
+        state = conn_state(srv.addr, d.sock)
+        while state not in ("conn_watch", "conn_nread", "conn_mwrite") and time.time() < deadline:
+            time.sleep(0.05)
+            state = conn_state(srv.addr, d.sock)
+        assert state == "conn_watch"
+        assert len(metadump_keys(read_dump(d))) == n
+        assert d.request(b"get key:1\r\n").startswith(b"VALUE key:1 ")
+        assert conn_state(srv.addr, d.sock) != "conn_watch"
+
+
+def test_idle_timeout_spares_a_running_dump_and_a_data_block(start_server):
+    # memcached's idle_timeout closes only a connection waiting for a command (conn_new_cmd,
+    # conn_read): not one whose dump the client reads slowly, nor one half way through a value.
+    srv = start_server(["-m", "64", "-o", "idle_timeout=1"])
+    n = 50_000
+    with WireConn(srv.addr, timeout=60) as c:
+        fill(c, b"key:", n)
+    with small_window_conn(srv.addr, rcvbuf=4096) as d, WireConn(srv.addr) as mid, \
+            WireConn(srv.addr, timeout=15) as idle:
+        d.send(b"lru_crawler metadump all\r\n")
+        first = d.sock.recv(100)  # the dump has started; the rest waits for us
+        assert first.startswith(b"key=")
+        mid.send(b"set half 0 0 10\r\n01234")
+        assert idle.version().startswith(b"VERSION ")
+        # Wait until the idle connection is closed: the timeout has fired at least once since
+        # the dump stalled and the value was cut.
+        deadline = time.time() + 15
+        while time.time() < deadline and not idle.eof:
+            idle.drain(quiet=0.5, limit=0.6)
+        assert idle.eof, "the idle connection was not closed"
+        mid.send(b"56789\r\n")
+        assert mid.read_line() == b"STORED\r\n"
+        assert len(metadump_keys(first + read_dump(d))) == n
+
+
+@pytest.mark.parametrize("how", ["SIGUSR1", "shutdown graceful"])
+def test_graceful_shutdown_finishes_a_running_dump(start_server, how):
+    # memcached's shutdown waits for its crawler thread, which writes the whole dump first; the
+    # connection is then closed. memfleetd does the same (within its bound on a graceful stop).
+    srv = start_server(["-m", "64", "-A"])
+    n = 30_000
+    with WireConn(srv.addr, timeout=60) as c:
+        fill(c, b"key:", n)
+    with small_window_conn(srv.addr, rcvbuf=4096) as d:
+        d.send(b"lru_crawler metadump all\r\n")
+        first = d.sock.recv(100)
+        assert first.startswith(b"key=")
+        if how == "SIGUSR1":
+            srv.signal(signal.SIGUSR1)
+        else:
+            with WireConn(srv.addr) as c:
+                c.send(b"shutdown graceful\r\n")
+                c.expect_closed()
+        data = first + read_dump(d)
+        assert len(metadump_keys(data)) == n
+        d.sock.settimeout(15)
+        assert d.sock.recv(100) == b""  # then closed
+    assert srv.wait(timeout=15) == 0
 
 
 @pytest.mark.memfleet_only

@@ -215,3 +215,29 @@ def test_stats_detail(server, sub):
         c.send(b"stats " + sub + b"\r\n")
         line = c.read_line()
         assert line in (b"OK\r\n", b"END\r\n") or line.startswith(b"PREFIX ")
+
+
+def test_stats_settings_show_run_time_changes(start_server):
+    # memcached's `slabs automove` and `lru tune|mode|temp_ttl` change the settings themselves,
+    # so `stats settings` shows the current values, not the start-up ones.
+    srv = start_server([])
+    with WireConn(srv.addr) as c:
+        s = c.stats("settings")
+        assert (s["slab_automove"], s["slab_automove_ratio"]) == ("1", "0.80")
+        assert (s["hot_lru_pct"], s["warm_lru_pct"]) == ("20", "40")
+        assert (s["hot_max_factor"], s["warm_max_factor"]) == ("0.20", "2.00")
+        assert (s["lru_segmented"], s["temp_lru"], s["temporary_ttl"]) == ("yes", "no", "61")
+        for cmd in (b"slabs automove 2", b"slabs automove ratio 0.5", b"lru tune 10 30 0.1 1.5",
+                    b"lru mode flat", b"lru temp_ttl 30"):
+            assert c.request(cmd + b"\r\n") == b"OK\r\n", cmd
+        s = c.stats("settings")
+        assert (s["slab_automove"], s["slab_automove_ratio"]) == ("2", "0.50")
+        assert (s["hot_lru_pct"], s["warm_lru_pct"]) == ("10", "30")
+        assert (s["hot_max_factor"], s["warm_max_factor"]) == ("0.10", "1.50")
+        assert (s["lru_segmented"], s["temp_lru"], s["temporary_ttl"]) == ("no", "yes", "30")
+        # A negative temp_ttl turns the TEMP LRU off and keeps the last ttl.
+        for cmd in (b"slabs automove 0", b"lru mode segmented", b"lru temp_ttl -1"):
+            assert c.request(cmd + b"\r\n") == b"OK\r\n", cmd
+        s = c.stats("settings")
+        assert s["slab_automove"] == "0"
+        assert (s["lru_segmented"], s["temp_lru"], s["temporary_ttl"]) == ("yes", "no", "30")

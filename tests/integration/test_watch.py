@@ -10,6 +10,8 @@ import socket
 import struct
 import time
 
+import pytest
+
 from wire import WireConn
 
 
@@ -126,11 +128,38 @@ def test_watcher_no_longer_executes_commands(start_server):
             assert line.startswith(b"ts=") and b" type=item_get " in line, got
 
 
-def test_watch_deletions_is_not_in_1_6_18(start_server):
+@pytest.mark.memfleet_only
+def test_watch_deletions_logs_delete_and_md(start_server):
+    # `deletions` came after 1.6.18 (which answers ERROR); the line is newer memcached's:
+    # "type=deleted key=<key> cmd=delete|md clsid=<class> size=<value bytes>".
     srv = start_server([])
     with WireConn(srv.addr) as c:
-        assert c.request(b"watch deletions\r\n") == b"ERROR\r\n"
-        assert c.request(b"watch fetchers deletions\r\n") == b"ERROR\r\n"
+        w = start_watcher(srv, b"deletions")
+        try:
+            before = item_counts(c)
+            assert c.request(b"set vfoo 0 0 4\r\nvbar\r\n") == b"STORED\r\n"
+            cls = class_holding(c, before)
+            assert c.request(b"delete vfoo\r\n") == b"DELETED\r\n"
+            assert c.request(b"delete vfoo\r\n") == b"NOT_FOUND\r\n"  # no line for a miss
+            assert c.request(b"set m/x 0 0 5\r\nhello\r\n") == b"STORED\r\n"
+            assert c.request(b"md m/x\r\n") == b"HD\r\n"
+            assert c.request(b"get other\r\n") == b"END\r\n"  # fetches are not watched
+            got = read_lines_until(w, lambda b: b"cmd=md" in b)
+            lines = got.split(b"\n")[:-1]
+            assert len(lines) == 2, got
+            assert re.fullmatch(rb"ts=\d+\.\d+ gid=\d+ type=deleted key=vfoo cmd=delete "
+                                rb"clsid=%d size=4" % cls, lines[0]), got
+            assert re.fullmatch(rb"ts=\d+\.\d+ gid=\d+ type=deleted key=m%2Fx cmd=md "
+                                rb"clsid=\d+ size=5", lines[1]), got
+        finally:
+            w.close()
+
+
+def test_watch_rejects_unknown_log_types(start_server):
+    srv = start_server([])
+    with WireConn(srv.addr) as c:
+        assert c.request(b"watch everything\r\n") == b"ERROR\r\n"
+        assert c.request(b"watch fetchers nonsense\r\n") == b"ERROR\r\n"
         assert c.version().startswith(b"VERSION ")
 
 
@@ -183,5 +212,57 @@ def test_meta_and_binary_stores_are_logged_as_mutations(start_server):
         binary = [ln for ln in store if "key=bkey" in ln]
         for line, pattern in zip(meta + binary, want):
             assert re.fullmatch(pattern, line), (line, pattern)
+    finally:
+        w.close()
+
+
+def test_ma_that_creates_its_item_logs_an_add(start_server):
+    # memcached stores the item an `ma` with N creates as an `add` and logs it before applying
+    # N's TTL (so ttl=0 even with N100); incr/decr of an existing item, and a miss, log nothing.
+    srv = start_server([])
+    w = start_watcher(srv, b"mutations")
+    try:
+        with WireConn(srv.addr) as c:
+            assert c.request(b"ma cnt N0 J7\r\n") == b"HD\r\n"
+            assert c.request(b"ma cnt2 N100 J7 v\r\n") == b"VA 1\r\n7\r\n"
+            assert c.request(b"ma cnt\r\n") == b"HD\r\n"
+            assert c.request(b"ma cnt MD D3\r\n") == b"HD\r\n"
+            assert c.request(b"ma nope\r\n") == b"NF\r\n"
+            assert c.request(b"ma quiet N0 q\r\n") == b"HD\r\n"
+            assert c.request(b"incr cnt 1\r\n") == b"6\r\n"
+            assert c.request(b"mg cnt2 t v\r\n") == b"VA 1 t100\r\n7\r\n"
+            assert c.request(b"set last 0 0 1\r\nx\r\n") == b"STORED\r\n"
+        got = read_lines_until(w, lambda b: b"key=last " in b)
+        lines = [ln.split(b" ", 2)[2] for ln in got.split(b"\n")[:-1]]
+        want = [
+            rb"type=item_store key=cnt status=stored cmd=add ttl=0 clsid=\d+ cfd=\d+ size=1",
+            rb"type=item_store key=cnt2 status=stored cmd=add ttl=0 clsid=\d+ cfd=\d+ size=1",
+            rb"type=item_store key=quiet status=stored cmd=add ttl=0 clsid=\d+ cfd=\d+ size=1",
+            rb"type=item_store key=last status=stored cmd=set ttl=0 clsid=\d+ cfd=\d+ size=1",
+        ]
+        assert len(lines) == len(want), got
+        for line, pattern in zip(lines, want):
+            assert re.fullmatch(pattern, line), (line, pattern)
+    finally:
+        w.close()
+
+
+def test_stats_conns_shows_a_watcher_as_conn_watch(start_server):
+    srv = start_server([])
+    w = start_watcher(srv, b"fetchers")
+    try:
+        port = w.sock.getsockname()[1]
+        deadline = time.time() + 10
+        while True:  # the state may change just after OK is sent
+            with WireConn(srv.addr) as c:
+                conns = c.stats(b"conns")
+            fds = [k.split(":")[0] for k, v in conns.items()
+                   if k.endswith(":addr") and v == f"tcp:127.0.0.1:{port}"]
+            assert len(fds) == 1, conns
+            state = conns[fds[0] + ":state"]
+            if state == "conn_watch" or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        assert state == "conn_watch"
     finally:
         w.close()

@@ -1,0 +1,98 @@
+#include "server/send_batch.h"
+
+#include <sys/socket.h>
+
+#include "server/connection.h"
+
+#if MEMFLEET_HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+namespace memfleet::server {
+
+#if MEMFLEET_HAVE_LIBURING
+
+struct SendBatch::Ring {
+  io_uring ring;
+  bool ok = false;
+  ~Ring() {
+    if (ok) io_uring_queue_exit(&ring);
+  }
+};
+
+std::unique_ptr<SendBatch> SendBatch::Create(unsigned entries) {
+  auto r = std::make_unique<Ring>();
+  if (io_uring_queue_init(entries, &r->ring, 0) != 0) return nullptr;
+  r->ok = true;
+  return std::unique_ptr<SendBatch>(new SendBatch(std::move(r)));
+}
+
+void SendBatch::Flush() {
+  if (pending_.empty()) return;
+  flushing_.swap(pending_);
+  unsigned queued = 0;
+  for (size_t i = 0; i < flushing_.size(); i++) {
+    Connection* c = flushing_[i];
+    c->send_deferred_ = false;
+    const char* data = nullptr;
+    size_t len = 0;
+    io_uring_sqe* sqe = nullptr;
+    if (!c->closed_ && c->out_.Contiguous(&data, &len)) sqe = io_uring_get_sqe(&ring_->ring);
+    if (sqe == nullptr) {
+      if (!c->closed_) c->FlushOutput();  // closed, several pieces, nothing to send, ring full
+      flushing_[i] = nullptr;
+      continue;
+    }
+    io_uring_prep_send(sqe, c->fd_, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    io_uring_sqe_set_data64(sqe, i);
+    queued++;
+  }
+  if (queued > 0) {
+    int submitted = io_uring_submit_and_wait(&ring_->ring, queued);
+    unsigned done = 0;
+    while (done < queued && submitted >= 0) {
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe(&ring_->ring, &cqe) != 0) break;
+      const size_t i = static_cast<size_t>(io_uring_cqe_get_data64(cqe));
+      const int res = cqe->res;
+      io_uring_cqe_seen(&ring_->ring, cqe);
+      done++;
+      Connection* c = flushing_[i];
+      flushing_[i] = nullptr;
+      if (c != nullptr && !c->closed_) c->FinishDeferredSend(res);
+    }
+    // Should the ring fail, the connections still queued send on their own.
+    for (Connection* c : flushing_) {
+      if (c != nullptr && !c->closed_) c->FlushOutput();
+    }
+  }
+  flushing_.clear();
+}
+
+#else  // !MEMFLEET_HAVE_LIBURING
+
+struct SendBatch::Ring {};
+
+std::unique_ptr<SendBatch> SendBatch::Create(unsigned) { return nullptr; }
+
+void SendBatch::Flush() {
+  flushing_.swap(pending_);
+  for (Connection* c : flushing_) {
+    c->send_deferred_ = false;
+    if (!c->closed_) c->FlushOutput();
+  }
+  flushing_.clear();
+}
+
+#endif
+
+SendBatch::SendBatch(std::unique_ptr<Ring> ring) : ring_(std::move(ring)) {}
+SendBatch::~SendBatch() = default;
+
+void SendBatch::Defer(Connection* c) {
+  if (c->send_deferred_) return;
+  c->send_deferred_ = true;
+  pending_.push_back(c);
+}
+
+}  // namespace memfleet::server
