@@ -128,6 +128,13 @@ Result<Listener> ListenUnix(const std::string& path, int access_mask, int backlo
   return l;
 }
 
+bool IsTcp(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+}
+
 std::string PeerName(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);

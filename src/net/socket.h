@@ -27,6 +27,8 @@ void SetTcpNoDelay(int fd);
 std::string PeerName(int fd);
 // Same for the local side.
 std::string LocalName(int fd);
+// True if fd is an IPv4 or IPv6 socket (false for a unix socket, or on error).
+bool IsTcp(int fd);
 // The port a TCP listener is bound to (for -p 0).
 int BoundPort(int fd);
 

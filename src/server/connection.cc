@@ -47,6 +47,7 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
       fd_(fd),
       listen_addr_(std::move(listen_addr)),
       peer_(net::PeerName(fd)),
+      tcp_(net::IsTcp(fd)),
       rbuf_(new char[kReadBufferSize]),
       rcap_(kReadBufferSize) {
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
@@ -215,6 +216,24 @@ void Connection::ProcessInput() {
   }
 }
 
+Connection::InputStep Connection::ContinuePending() {
+  if (out_.pending() > kOutputHighWater) {
+    paused_ = true;  // backpressure: resumed by FlushOutput once the client has read
+    return InputStep::kStop;
+  }
+  if (in_state_ == InState::kValue) return ContinueValue() ? InputStep::kAgain : InputStep::kStop;
+  if (in_state_ == InState::kSwallow) {
+    size_t n = std::min(rend_ - rstart_, swallow_left_);
+    rstart_ += n;
+    swallow_left_ -= n;
+    if (swallow_left_ > 0) return InputStep::kStop;
+    in_state_ = InState::kCommand;
+    state_.store(kStateParse, std::memory_order_relaxed);
+    return InputStep::kAgain;
+  }
+  return rstart_ == rend_ ? InputStep::kStop : InputStep::kCommand;
+}
+
 void Connection::ProcessTextInput() {
   namespace text = protocol::text;
   while (!closed_ && !close_after_write_) {
@@ -224,24 +243,9 @@ void Connection::ProcessTextInput() {
       rstart_ = rend_;
       break;
     }
-    if (out_.pending() > kOutputHighWater) {
-      paused_ = true;
-      break;
-    }
-    if (in_state_ == InState::kValue) {
-      if (!ContinueValue()) break;
-      continue;
-    }
-    if (in_state_ == InState::kSwallow) {
-      size_t n = std::min(rend_ - rstart_, swallow_left_);
-      rstart_ += n;
-      swallow_left_ -= n;
-      if (swallow_left_ > 0) break;
-      in_state_ = InState::kCommand;
-      state_.store(kStateParse, std::memory_order_relaxed);
-      continue;
-    }
-    if (rstart_ == rend_) break;
+    const InputStep step = ContinuePending();
+    if (step == InputStep::kStop) break;
+    if (step == InputStep::kAgain) continue;
     if (!authenticated_ && !server_->settings().auth_file.empty()) {
       if (!ProcessAsciiAuth()) break;
       continue;

@@ -61,6 +61,8 @@ class Connection : public net::EventLoop::Handler {
   // True while the connection waits for its next command with nothing left to send: the only
   // state in which idle_timeout may close it, as memcached times out only conn_new_cmd/conn_read
   // (not a data block being read, a dump being written, unsent replies, or a watcher).
+  // A TCP connection (not a unix socket): only those are timed out by idle_timeout, as memcached.
+  bool tcp() const { return tcp_; }
   bool awaiting_command() const;
 
   int fd() const { return fd_; }
@@ -82,6 +84,10 @@ class Connection : public net::EventLoop::Handler {
 
   ssize_t ReadSome(bool* buffer_was_full);
   void ProcessInput();
+  // The start of every protocol's input loop: backpressure, then a data block being read or
+  // swallowed. kCommand: the unread bytes start with a request.
+  enum class InputStep : uint8_t { kStop, kAgain, kCommand };
+  InputStep ContinuePending();
   void ProcessTextInput();
   // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
   // SendBatch's result for this connection's queued reply: as out_.Flush would have sent it.
@@ -158,6 +164,7 @@ class Connection : public net::EventLoop::Handler {
   int fd_;
   std::string listen_addr_;
   std::string peer_;
+  bool tcp_;
   bool closed_ = false;
   bool send_deferred_ = false;  // queued in the worker's SendBatch for the end of this batch
   bool close_after_write_ = false;

@@ -24,8 +24,6 @@ using bin::Status;
 
 namespace {
 
-// As in connection.cc: above this much unsent output, stop executing until the client reads.
-constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
 // Values up to this size are copied into the output buffer; larger ones are sent from item memory.
 constexpr uint32_t kCopyValueLimit = 16 * 1024;
 // A SASL message larger than this is refused (PLAIN needs a few hundred bytes at most).
@@ -497,23 +495,9 @@ bool BinaryCommands::Sasl() {
 void Connection::ProcessBinaryInput() {
   if (!binary_) binary_ = std::make_unique<BinaryState>();
   while (!closed_ && !close_after_write_) {
-    if (out_.pending() > kOutputHighWater) {
-      paused_ = true;
-      break;
-    }
-    if (in_state_ == InState::kValue) {
-      if (!ContinueValue()) break;
-      continue;
-    }
-    if (in_state_ == InState::kSwallow) {
-      size_t n = std::min(rend_ - rstart_, swallow_left_);
-      rstart_ += n;
-      swallow_left_ -= n;
-      if (swallow_left_ > 0) break;
-      in_state_ = InState::kCommand;
-      continue;
-    }
-    if (rstart_ == rend_) break;
+    const InputStep step = ContinuePending();
+    if (step == InputStep::kStop) break;
+    if (step == InputStep::kAgain) continue;
     bin::Request req;
     bin::ParseResult r =
         bin::ParseRequest(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), &req);

@@ -106,7 +106,7 @@ void Worker::CheckIdle() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [ptr, owned] : conns_) {
-      if (ptr->awaiting_command() && now - ptr->last_cmd_time() > limit) {
+      if (ptr->tcp() && ptr->awaiting_command() && now - ptr->last_cmd_time() > limit) {
         idle.push_back(ptr);
       }
     }

@@ -373,6 +373,17 @@ def test_unix_socket(start_server, socket_dir):
         client.close()
 
 
+def test_idle_timeout_spares_unix_socket_connections(start_server, socket_dir):
+    # memcached times out only TCP connections.
+    path = os.path.join(socket_dir, "memfleet.sock")
+    srv = start_server(["-s", path, "-o", "idle_timeout=1"])
+    with WireConn(path, timeout=15) as idle:
+        assert idle.request(b"set k 0 0 1\r\nv\r\n") == b"STORED\r\n"
+        idle.drain(quiet=3.5, limit=4.0)  # well past the timeout, checked every second
+        assert not idle.eof
+        assert idle.request(b"get k\r\n") == b"VALUE k 0 1\r\nv\r\nEND\r\n"
+
+
 # --- replies batched through io_uring (src/server/send_batch.h) ---------------------------------
 
 
