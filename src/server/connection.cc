@@ -94,7 +94,6 @@ void Connection::Close(CloseReason reason) {
 }
 
 bool Connection::awaiting_command() const {
-  // A dump runs in InState::kValue, so it is excluded with the data blocks.
   return !closed_ && !watch_ && !close_after_write_ && in_state_ == InState::kCommand &&
          out_.empty();
 }
@@ -222,6 +221,7 @@ Connection::InputStep Connection::ContinuePending() {
     return InputStep::kStop;
   }
   if (in_state_ == InState::kValue) return ContinueValue() ? InputStep::kAgain : InputStep::kStop;
+  if (in_state_ == InState::kDump) return ContinueDump() ? InputStep::kAgain : InputStep::kStop;
   if (in_state_ == InState::kSwallow) {
     size_t n = std::min(rend_ - rstart_, swallow_left_);
     rstart_ += n;

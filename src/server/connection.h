@@ -73,14 +73,13 @@ class Connection : public net::EventLoop::Handler {
   const char* state_name() const;
 
  private:
-  enum class InState : uint8_t { kCommand, kValue, kSwallow };
+  // kDump: a metadump/mgdump is being produced; requests behind it wait, as behind a data block.
+  enum class InState : uint8_t { kCommand, kValue, kSwallow, kDump };
   // Which protocol this connection speaks: decided by -B, or by the first byte under -B auto
   // (0x80 is a binary request magic; anything else is text).
   enum class Protocol : uint8_t { kUndecided, kText, kBinary };
-  // Who gets the data block of the store in progress, once it is read. kDump: no data block,
-  // but an `lru_crawler metadump|mgdump` in progress, which holds back the requests behind it
-  // exactly as a data block does (in_state_ is kValue, and ContinueValue continues the dump).
-  enum class PendingKind : uint8_t { kText, kMeta, kBinary, kDump };
+  // Who gets the data block of the store in progress, once it is read.
+  enum class PendingKind : uint8_t { kText, kMeta, kBinary };
 
   ssize_t ReadSome(bool* buffer_was_full);
   void ProcessInput();
@@ -137,8 +136,8 @@ class Connection : public net::EventLoop::Handler {
   // else arms the dump; ContinueDump produces it in bounded steps. The connection does not
   // produce more while its unsent output is above a small bound (FlushOutput calls back once the
   // socket has taken it all) and, after a bounded amount of work, yields to the other
-  // connections of its worker with a posted task. Returns what ContinueValue returns: true when
-  // the dump is complete and the next request may run.
+  // connections of its worker with a posted task. Runs in InState::kDump; returns true when the
+  // dump is complete and the next request may run (false: wait for output to drain or a turn).
   void StartDump(const protocol::text::Request& req, bool mgdump);
   bool ContinueDump();
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);

@@ -158,8 +158,7 @@ void Connection::StartDump(const text::Request& req, bool mgdump) {
     ReplyAlways(CrawlReply(r));
   } else {
     dump_ = std::move(state);
-    pending_kind_ = PendingKind::kDump;
-    in_state_ = InState::kValue;
+    in_state_ = InState::kDump;
   }
 }
 
@@ -226,7 +225,6 @@ bool Connection::ContinueDump() {
     if (done) {
       out_.Append(mg ? std::string_view("EN\r\n") : std::string_view("END\r\n"));
       dump_.reset();
-      pending_kind_ = PendingKind::kText;
       in_state_ = InState::kCommand;
       if (drain_after_dump_) {
         // Graceful shutdown waited for the dump: nothing after it runs, as in memcached.

@@ -188,7 +188,6 @@ void Connection::BeginStore(const text::Request& req) {
 }
 
 bool Connection::ContinueValue() {
-  if (pending_kind_ == PendingKind::kDump) return ContinueDump();
   size_t avail = rend_ - rstart_;
   if (value_left_ > 0) {
     size_t n = std::min(avail, value_left_);
