@@ -119,6 +119,16 @@ void EventLoop::Run() {
       break;
     }
     bool wake = false;
+    if (n > 1) {
+      for (int i = 0; i < n; ++i) {
+        if (auto* handler = static_cast<Handler*>(events[i].data.ptr)) {
+          handler->Prepare(events[i].events);
+        }
+      }
+      for (int i = 0; i < n; ++i) {
+        if (auto* handler = static_cast<Handler*>(events[i].data.ptr)) handler->PrepareMore();
+      }
+    }
     for (int i = 0; i < n; ++i) {
       auto* handler = static_cast<Handler*>(events[i].data.ptr);
       if (handler == nullptr) {

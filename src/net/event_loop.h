@@ -24,6 +24,12 @@ class EventLoop {
     virtual ~Handler() = default;
     // `events` is a mask of EPOLLIN / EPOLLOUT / EPOLLERR / EPOLLHUP / EPOLLRDHUP.
     virtual void OnEvent(uint32_t events) = 0;
+    // Optional early steps for the handlers of one epoll batch: Prepare(events) of every handler
+    // of the batch runs first, then PrepareMore() of every handler, then OnEvent of each. A
+    // connection reads and starts prefetching what its requests will touch, so that the memory
+    // misses of the whole batch overlap with each other and with the reads.
+    virtual void Prepare(uint32_t events) { (void)events; }
+    virtual void PrepareMore() {}
   };
 
   EventLoop();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 
 namespace memfleet::net {
@@ -46,6 +47,51 @@ TEST(EventLoopTest, DeliversReadinessAndPostedTasks) {
   t.join();
   close(sv[0]);
   close(sv[1]);
+}
+
+// Records the order of the batch steps of every handler into one shared log.
+class StepHandler : public EventLoop::Handler {
+ public:
+  StepHandler(char name, std::string* log) : name_(name), log_(log) {}
+  void Prepare(uint32_t events) override {
+    if (events & EPOLLIN) log_->append({'P', name_});
+  }
+  void PrepareMore() override { log_->append({'M', name_}); }
+  void OnEvent(uint32_t events) override {
+    if (events & EPOLLIN) log_->append({'E', name_});
+  }
+
+ private:
+  char name_;
+  std::string* log_;
+};
+
+TEST(EventLoopTest, BatchPreparesEveryHandlerBeforeAnyEvent) {
+  EventLoop loop;
+  ASSERT_TRUE(loop.ok());
+  int a[2], b[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, a), 0);
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, b), 0);
+  // Both readable before the loop starts, so that one epoll_wait returns both.
+  ASSERT_EQ(write(a[1], "x", 1), 1);
+  ASSERT_EQ(write(b[1], "y", 1), 1);
+  std::string log;
+  StepHandler ha('a', &log), hb('b', &log);
+  ASSERT_TRUE(loop.Add(a[0], EPOLLIN | EPOLLET, &ha).ok());
+  ASSERT_TRUE(loop.Add(b[0], EPOLLIN | EPOLLET, &hb).ok());
+  loop.Post([&] { loop.Stop(); });
+  loop.Run();
+  // The first batch: both Prepare steps, then both PrepareMore, then both events (epoll's order
+  // within each step is its own, the same for all three).
+  ASSERT_GE(log.size(), 12u) << log;
+  std::string first = log.substr(0, 12);
+  std::string order = {first[1], first[3]};
+  auto step = [&order](char s) { return std::string{s, order[0], s, order[1]}; };
+  EXPECT_EQ(first.substr(0, 4), step('P')) << log;
+  EXPECT_EQ(first.substr(4, 4), step('M')) << log;
+  EXPECT_EQ(first.substr(8, 4), step('E')) << log;
+  EXPECT_NE(order[0], order[1]);
+  for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
 }
 
 TEST(EventLoopTest, TimersFireOnTheLoopThread) {

@@ -110,7 +110,36 @@ void Connection::Drain() {
   FlushOutput();
 }
 
+void Connection::Prepare(uint32_t events) {
+  pre_read_ = false;
+  pre_keys_ = 0;
+  if (closed_ || paused_ || close_after_write_ || !(events & (EPOLLIN | EPOLLERR | EPOLLHUP))) {
+    return;
+  }
+  pre_read_ = true;
+  pre_n_ = ReadSome(&pre_full_);
+  pre_errno_ = errno;
+  // Only where ProcessTextInput would look ahead itself: commands of an authenticated text
+  // connection.
+  if (pre_n_ <= 0 || protocol_ != Protocol::kText || in_state_ != InState::kCommand || watch_ ||
+      (!authenticated_ && !server_->settings().auth_file.empty())) {
+    return;
+  }
+  std::string_view keys[storage::Engine::kMaxPrefetch];
+  protocol::text::KeyScanResult r = protocol::text::ScanKeys(
+      std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), keys, std::size(keys));
+  scan_end_ = rstart_ + std::max<size_t>(r.scanned, 1);
+  if (r.keys > 0) pre_keys_ = engine_->PrefetchStart(keys, r.keys, pre_hv_);
+}
+
+void Connection::PrepareMore() {
+  if (pre_keys_ > 0) engine_->PrefetchFinish(pre_hv_, pre_keys_);
+  pre_keys_ = 0;
+}
+
 void Connection::OnEvent(uint32_t events) {
+  bool pre_read = pre_read_;
+  pre_read_ = false;
   if (closed_) return;
   if (events & EPOLLOUT) {
     FlushOutput();
@@ -119,7 +148,15 @@ void Connection::OnEvent(uint32_t events) {
   if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !paused_ && !close_after_write_) {
     for (int i = 0; i < kReadsPerEvent; ++i) {
       bool was_full = false;
-      ssize_t n = ReadSome(&was_full);
+      ssize_t n;
+      if (pre_read) {  // Prepare() made this read
+        pre_read = false;
+        n = pre_n_;
+        was_full = pre_full_;
+        errno = pre_errno_;
+      } else {
+        n = ReadSome(&was_full);
+      }
       if (n == 0) {  // peer closed; replies it can no longer read are dropped
         Close();
         return;

@@ -47,6 +47,10 @@ class Connection : public net::EventLoop::Handler {
   // Registers with the worker's loop. False if that failed (the caller then drops it).
   bool Start();
   void OnEvent(uint32_t events) override;
+  // Batch steps (net::EventLoop::Handler): the read that OnEvent would make first, then the
+  // prefetch of the keys it brought, then the second prefetch step.
+  void Prepare(uint32_t events) override;
+  void PrepareMore() override;
 
   // Why a connection closed, for `watch connevents` (memcached's reason= values).
   enum class CloseReason : uint8_t { kError, kNormal, kIdleTimeout, kShutdown };
@@ -177,6 +181,13 @@ class Connection : public net::EventLoop::Handler {
   // Requests before this offset of the read buffer have been looked ahead at for prefetching
   // (protocol::text::ScanKeys); reset by every read.
   size_t scan_end_ = 0;
+  // Prepare()'s read, for OnEvent to use as its first; and the hashes it started prefetching.
+  bool pre_read_ = false;
+  bool pre_full_ = false;
+  int pre_errno_ = 0;
+  ssize_t pre_n_ = 0;
+  size_t pre_keys_ = 0;
+  uint32_t pre_hv_[storage::Engine::kMaxPrefetch];
 
   OutBuffer out_;
   InState in_state_ = InState::kCommand;

@@ -41,6 +41,8 @@ class CacheEngine final : public Engine {
   Session* NewSession() override;
 
   void Prefetch(const std::string_view* keys, size_t n) override;
+  size_t PrefetchStart(const std::string_view* keys, size_t n, uint32_t* hv) override;
+  void PrefetchFinish(const uint32_t* hv, size_t n) override;
   ItemRef Get(Session& s, std::string_view key) override;
   ItemRef GetAndTouch(Session& s, std::string_view key, RelTime exptime) override;
   bool Touch(Session& s, std::string_view key, RelTime exptime) override;

@@ -94,15 +94,24 @@ ItemRef CacheEngine::PinLocked(ItemHeader* it) {
 }
 
 void CacheEngine::Prefetch(const std::string_view* keys, size_t n) {
-  n = std::min(n, kMaxPrefetch);
   uint32_t hv[kMaxPrefetch];
+  n = PrefetchStart(keys, n, hv);
+  // One key alone gains nothing from the second pass: its lock and bucket lines would be waited
+  // for right here instead of in the lookup. Its first pass overlaps with the parsing.
+  if (n < 2) return;
+  PrefetchFinish(hv, n);
+}
+
+size_t CacheEngine::PrefetchStart(const std::string_view* keys, size_t n, uint32_t* hv) {
+  n = std::min(n, kMaxPrefetch);
   for (size_t i = 0; i < n; i++) {
     hv[i] = table_.Hash(keys[i]);
     table_.PrefetchBucket(hv[i]);
   }
-  // One key alone gains nothing from the second pass: its lock and bucket lines would be waited
-  // for right here instead of in the lookup. Its first pass overlaps with the parsing.
-  if (n < 2) return;
+  return n;
+}
+
+void CacheEngine::PrefetchFinish(const uint32_t* hv, size_t n) {
   for (size_t i = 0; i < n; i++) table_.PrefetchChain(hv[i]);
 }
 

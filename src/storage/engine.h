@@ -320,6 +320,20 @@ class Engine {
     (void)keys;
     (void)n;
   }
+  // Prefetch in two steps, for a caller that has other work to overlap with the first one (the
+  // reads of an event batch): PrefetchStart hashes the keys into hv (kMaxPrefetch entries) and
+  // starts loading what the hash leads to; PrefetchFinish, later, follows that to the items.
+  // Returns how many hash values were written.
+  virtual size_t PrefetchStart(const std::string_view* keys, size_t n, uint32_t* hv) {
+    (void)keys;
+    (void)n;
+    (void)hv;
+    return 0;
+  }
+  virtual void PrefetchFinish(const uint32_t* hv, size_t n) {
+    (void)hv;
+    (void)n;
+  }
   // Get and set a new exptime (gat/gats). Counts a touch.
   virtual ItemRef GetAndTouch(Session& s, std::string_view key, RelTime exptime) = 0;
   // Sets a new exptime; false when the key is missing.

@@ -390,7 +390,8 @@ def test_idle_timeout_spares_unix_socket_connections(start_server, socket_dir):
 @pytest.mark.memfleet_only
 @pytest.mark.parametrize("options", [[], ["-o", "no_io_uring"]], ids=["io_uring", "no_io_uring"])
 def test_replies_from_many_connections_at_once(start_server, options):
-    """Many clients in lockstep make one epoll batch hold replies for many connections: every
+    """Many clients in lockstep make one epoll batch hold requests and replies for many connections
+    (each read and its keys prefetched in the batch steps before any is executed): every
     reply reaches its own client, whole and in order, with batched sends or without them; large
     replies (several pieces, the ordinary path) mix with small ones."""
     srv = start_server(["-t", "2"] + options)
