@@ -397,6 +397,29 @@ def test_sasl_opcodes_without_sasl_are_unknown(conn):
     assert conn.call(NOOP).status == OK
 
 
+@pytest.mark.parametrize("cut", ["header", "extras", "value"])
+def test_idle_timeout_and_a_cut_binary_request(start_server, cut):
+    # idle_timeout closes only connections waiting for a command (memcached's conn_new_cmd and
+    # conn_read). memcached 1.6 waits in conn_read until a binary request's header, extras and
+    # key are all in, and reads the value in conn_nread: a request cut before its value is
+    # timed out like an idle connection, one cut inside its value is not.
+    srv = start_server(["-o", "idle_timeout=1"])
+    request = frame(SET, b"slow", store_extras(5), b"value", opaque=7)
+    at = {"header": 10, "extras": 24 + 3, "value": 24 + 8 + 4 + 2}[cut]
+    with BinConn(srv.addr) as part, BinConn(srv.addr, timeout=15) as idle:
+        part.send(request[:at])
+        assert idle.call(NOOP).status == OK
+        assert idle.expect_closed(timeout=15) == b""  # the timeout has fired since
+        if cut != "value":
+            assert part.expect_closed(timeout=5) == b""
+            return
+        part.send(request[at:])
+        r = part.recv()
+        assert (r.op, r.status, r.opaque) == (SET, OK, 7)
+        r = part.call(GET, b"slow")
+        assert (r.status, r.value, r.extras) == (OK, b"value", struct.pack(">I", 5))
+
+
 def test_binary_only_server_closes_text_connections(start_server):
     srv = start_server(["-B", "binary"])
     with BinConn(srv.addr) as c:
