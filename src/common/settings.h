@@ -67,10 +67,10 @@ struct Settings {
   std::string hash_algorithm = "murmur3";  // -o hash_algorithm (murmur3|jenkins|xxh3)
 
   // LRU.
-  bool lru_crawler = true;            // -o lru_crawler / no_lru_crawler
-  bool io_uring = true;               // -o io_uring / no_io_uring: batched sends (SendBatch)
-  int lru_crawler_sleep = 100;        // -o lru_crawler_sleep (microseconds)
-  uint32_t lru_crawler_tocrawl = 0;   // -o lru_crawler_tocrawl
+  bool lru_crawler = true;           // -o lru_crawler / no_lru_crawler
+  bool io_uring = true;              // -o io_uring / no_io_uring: batched reads and sends (IoBatch)
+  int lru_crawler_sleep = 100;       // -o lru_crawler_sleep (microseconds)
+  uint32_t lru_crawler_tocrawl = 0;  // -o lru_crawler_tocrawl
   bool lru_maintainer_thread = true;  // -o lru_maintainer / no_lru_maintainer
   bool lru_segmented = true;          // -o modern / no_modern
   int hot_lru_pct = 20;               // -o hot_lru_pct

@@ -125,6 +125,7 @@ void EventLoop::Run() {
           handler->Prepare(events[i].events);
         }
       }
+      if (after_prepare_) after_prepare_();
       for (int i = 0; i < n; ++i) {
         if (auto* handler = static_cast<Handler*>(events[i].data.ptr)) handler->PrepareMore();
       }

@@ -55,6 +55,8 @@ class EventLoop {
   // Calls fn on the loop thread after the handlers of each batch of events have run (before
   // posted tasks and timers). Loop thread or before Run().
   void SetAfterEvents(std::function<void()> fn) { after_events_ = std::move(fn); }
+  // Calls fn after the Prepare step of a batch (see Handler), before PrepareMore.
+  void SetAfterPrepare(std::function<void()> fn) { after_prepare_ = std::move(fn); }
 
  private:
   struct Timer {
@@ -73,6 +75,7 @@ class EventLoop {
   std::vector<std::function<void()>> posted_;  // guarded by mu_
   std::vector<Timer> timers_;
   std::function<void()> after_events_;
+  std::function<void()> after_prepare_;
 };
 
 int64_t MonotonicMs();

@@ -117,8 +117,30 @@ void Connection::Prepare(uint32_t events) {
     return;
   }
   pre_read_ = true;
-  pre_n_ = ReadSome(&pre_full_);
-  pre_errno_ = errno;
+  if (IoBatch* batch = worker_->io_batch(); batch != nullptr) {
+    pre_room_ = MakeReadRoom();
+    if (pre_room_ > 0) {
+      batch->DeferRead(this);  // read with the others of this batch; then FinishDeferredRead
+      return;
+    }
+    FinishPreparedRead(-1, errno);
+    return;
+  }
+  ssize_t n = ReadSome(&pre_full_);
+  FinishPreparedRead(n, errno);
+}
+
+void Connection::FinishDeferredRead(int result) {
+  if (result > 0) {
+    rend_ += static_cast<size_t>(result);
+    pre_full_ = static_cast<size_t>(result) == pre_room_;
+  }
+  FinishPreparedRead(result >= 0 ? result : -1, result >= 0 ? 0 : -result);
+}
+
+void Connection::FinishPreparedRead(ssize_t n, int err) {
+  pre_n_ = n;
+  pre_errno_ = err;
   // Only where ProcessTextInput would look ahead itself: commands of an authenticated text
   // connection.
   if (pre_n_ <= 0 || protocol_ != Protocol::kText || in_state_ != InState::kCommand || watch_ ||
@@ -173,7 +195,7 @@ void Connection::OnEvent(uint32_t events) {
       if (paused_ || close_after_write_ || !was_full) break;
       if (i == kReadsPerEvent - 1) worker_->stats().conn_yields.Add();
     }
-    if (SendBatch* batch = worker_->send_batch(); batch != nullptr && !out_.empty()) {
+    if (IoBatch* batch = worker_->io_batch(); batch != nullptr && !out_.empty()) {
       batch->Defer(this);  // sent with the other replies of this batch of events
       return;
     }
@@ -193,6 +215,17 @@ void Connection::FinishDeferredSend(int result) {
 }
 
 ssize_t Connection::ReadSome(bool* buffer_was_full) {
+  const size_t room = MakeReadRoom();
+  if (room == 0) return -1;
+  ssize_t n = read(fd_, rbuf_.get() + rend_, room);
+  if (n > 0) {
+    rend_ += static_cast<size_t>(n);
+    *buffer_was_full = static_cast<size_t>(n) == room;
+  }
+  return n;
+}
+
+size_t Connection::MakeReadRoom() {
   scan_end_ = 0;
   if (rstart_ == rend_) {
     rstart_ = rend_ = 0;
@@ -205,7 +238,7 @@ ssize_t Connection::ReadSome(bool* buffer_was_full) {
     // A single line (a long multi-get) fills the buffer: grow it, within a bound.
     if (rcap_ * 2 > kMaxLineBuffer) {
       errno = EMSGSIZE;
-      return -1;
+      return 0;
     }
     std::unique_ptr<char[]> bigger(new char[rcap_ * 2]);
     memcpy(bigger.get(), rbuf_.get(), rend_);
@@ -220,13 +253,7 @@ ssize_t Connection::ReadSome(bool* buffer_was_full) {
     rbuf_ = std::move(smaller);
     rcap_ = kReadBufferSize;
   }
-  size_t room = rcap_ - rend_;
-  ssize_t n = read(fd_, rbuf_.get() + rend_, room);
-  if (n > 0) {
-    rend_ += static_cast<size_t>(n);
-    *buffer_was_full = static_cast<size_t>(n) == room;
-  }
-  return n;
+  return rcap_ - rend_;
 }
 
 void Connection::ProcessInput() {

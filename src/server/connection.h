@@ -86,6 +86,11 @@ class Connection : public net::EventLoop::Handler {
   enum class PendingKind : uint8_t { kText, kMeta, kBinary };
 
   ssize_t ReadSome(bool* buffer_was_full);
+  // ReadSome's first half: makes room at rend_ (compacts or grows the buffer) and returns how
+  // much; 0 with errno set when a line outgrew the largest buffer.
+  size_t MakeReadRoom();
+  // The end of Prepare(), once its read is done (here or by the worker's IoBatch).
+  void FinishPreparedRead(ssize_t n, int err);
   void ProcessInput();
   // The start of every protocol's input loop: backpressure, then a data block being read or
   // swallowed. kCommand: the unread bytes start with a request.
@@ -93,8 +98,10 @@ class Connection : public net::EventLoop::Handler {
   InputStep ContinuePending();
   void ProcessTextInput();
   // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
-  // SendBatch's result for this connection's queued reply: as out_.Flush would have sent it.
+  // IoBatch's result for this connection's queued reply: as out_.Flush would have sent it.
   void FinishDeferredSend(int result);
+  // IoBatch's result for this connection's queued read (Prepare): as read() would return it.
+  void FinishDeferredRead(int result);
   void PrefetchAhead();
   void FlushOutput();
   void UpdateInterest();
@@ -130,7 +137,7 @@ class Connection : public net::EventLoop::Handler {
   void FinishBinaryStore(bool data_ok);
   // The binary commands themselves, defined in connection_binary.cc.
   friend class BinaryCommands;
-  friend class SendBatch;
+  friend class IoBatch;
   // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
   // when it needs more bytes.
   bool ProcessAsciiAuth();
@@ -169,7 +176,7 @@ class Connection : public net::EventLoop::Handler {
   std::string peer_;
   bool tcp_;
   bool closed_ = false;
-  bool send_deferred_ = false;  // queued in the worker's SendBatch for the end of this batch
+  bool send_deferred_ = false;  // queued in the worker's IoBatch for the end of this batch
   bool close_after_write_ = false;
   bool paused_ = false;  // output above the high-water mark: not reading
   uint32_t interest_ = 0;
@@ -186,6 +193,7 @@ class Connection : public net::EventLoop::Handler {
   bool pre_full_ = false;
   int pre_errno_ = 0;
   ssize_t pre_n_ = 0;
+  size_t pre_room_ = 0;  // the room of Prepare()'s read, queued in the worker's IoBatch
   size_t pre_keys_ = 0;
   uint32_t pre_hv_[storage::Engine::kMaxPrefetch];
 

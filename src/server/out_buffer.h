@@ -50,7 +50,7 @@ class OutBuffer {
   ssize_t Flush(int fd);
   // The pending bytes, when they are one contiguous piece (the usual reply to one request).
   bool Contiguous(const char** data, size_t* len) const;
-  // Marks n pending bytes sent (by someone else than Flush: SendBatch).
+  // Marks n pending bytes sent (by someone else than Flush: IoBatch).
   void Consume(size_t n);
 
   // Drops everything pending (used when closing).

@@ -8,7 +8,7 @@
 namespace memfleet::server {
 namespace {
 
-constexpr unsigned kSendBatchEntries = 256;  // as many as one epoll_wait returns
+constexpr unsigned kIoBatchEntries = 256;  // as many as one epoll_wait returns
 
 }  // namespace
 
@@ -23,8 +23,11 @@ bool Worker::Start() {
   if (idle > 0) loop_.Every(1000, [this] { CheckIdle(); });
   thread_ = std::thread([this] {
     // The ring belongs to this thread's loop: one submission per batch of events.
-    if (server_->settings().io_uring) send_batch_ = SendBatch::Create(kSendBatchEntries);
-    if (send_batch_ != nullptr) loop_.SetAfterEvents([this] { send_batch_->Flush(); });
+    if (server_->settings().io_uring) io_batch_ = IoBatch::Create(kIoBatchEntries);
+    if (io_batch_ != nullptr) {
+      loop_.SetAfterPrepare([this] { io_batch_->FlushReads(); });
+      loop_.SetAfterEvents([this] { io_batch_->Flush(); });
+    }
     loop_.Run();
   });
   return true;

@@ -384,7 +384,7 @@ def test_idle_timeout_spares_unix_socket_connections(start_server, socket_dir):
         assert idle.request(b"get k\r\n") == b"VALUE k 0 1\r\nv\r\nEND\r\n"
 
 
-# --- replies batched through io_uring (src/server/send_batch.h) ---------------------------------
+# --- replies batched through io_uring (src/server/io_batch.h) ---------------------------------
 
 
 @pytest.mark.memfleet_only

@@ -1,6 +1,9 @@
-#include "server/send_batch.h"
+#include "server/io_batch.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "server/connection.h"
 
@@ -12,7 +15,7 @@ namespace memfleet::server {
 
 #if MEMFLEET_HAVE_LIBURING
 
-struct SendBatch::Ring {
+struct IoBatch::Ring {
   io_uring ring;
   bool ok = false;
   ~Ring() {
@@ -20,14 +23,14 @@ struct SendBatch::Ring {
   }
 };
 
-std::unique_ptr<SendBatch> SendBatch::Create(unsigned entries) {
+std::unique_ptr<IoBatch> IoBatch::Create(unsigned entries) {
   auto r = std::make_unique<Ring>();
   if (io_uring_queue_init(entries, &r->ring, 0) != 0) return nullptr;
   r->ok = true;
-  return std::unique_ptr<SendBatch>(new SendBatch(std::move(r)));
+  return std::unique_ptr<IoBatch>(new IoBatch(std::move(r)));
 }
 
-void SendBatch::Flush() {
+void IoBatch::Flush() {
   if (pending_.empty()) return;
   flushing_.swap(pending_);
   unsigned queued = 0;
@@ -69,13 +72,44 @@ void SendBatch::Flush() {
   flushing_.clear();
 }
 
+void IoBatch::FlushReads() {
+  if (reads_.empty()) return;
+  unsigned queued = 0;
+  for (size_t i = 0; i < reads_.size(); i++) {
+    Connection* c = reads_[i];
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
+    if (sqe == nullptr) break;  // the rest read on their own, below
+    io_uring_prep_recv(sqe, c->fd_, c->rbuf_.get() + c->rend_, c->pre_room_, MSG_DONTWAIT);
+    io_uring_sqe_set_data64(sqe, i);
+    queued++;
+  }
+  if (queued > 0 && io_uring_submit_and_wait(&ring_->ring, queued) >= 0) {
+    for (unsigned done = 0; done < queued; done++) {
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe(&ring_->ring, &cqe) != 0) break;
+      const size_t i = static_cast<size_t>(io_uring_cqe_get_data64(cqe));
+      const int res = cqe->res;
+      io_uring_cqe_seen(&ring_->ring, cqe);
+      reads_[i]->FinishDeferredRead(res);
+      reads_[i] = nullptr;
+    }
+  }
+  // Not submitted or not completed (ring full or failing): a plain read, as without the ring.
+  for (Connection* c : reads_) {
+    if (c == nullptr) continue;
+    ssize_t n = read(c->fd_, c->rbuf_.get() + c->rend_, c->pre_room_);
+    c->FinishDeferredRead(n >= 0 ? static_cast<int>(n) : -errno);
+  }
+  reads_.clear();
+}
+
 #else  // !MEMFLEET_HAVE_LIBURING
 
-struct SendBatch::Ring {};
+struct IoBatch::Ring {};
 
-std::unique_ptr<SendBatch> SendBatch::Create(unsigned) { return nullptr; }
+std::unique_ptr<IoBatch> IoBatch::Create(unsigned) { return nullptr; }
 
-void SendBatch::Flush() {
+void IoBatch::Flush() {
   flushing_.swap(pending_);
   for (Connection* c : flushing_) {
     c->send_deferred_ = false;
@@ -84,12 +118,16 @@ void SendBatch::Flush() {
   flushing_.clear();
 }
 
+void IoBatch::FlushReads() {}
+
 #endif
 
-SendBatch::SendBatch(std::unique_ptr<Ring> ring) : ring_(std::move(ring)) {}
-SendBatch::~SendBatch() = default;
+IoBatch::IoBatch(std::unique_ptr<Ring> ring) : ring_(std::move(ring)) {}
+IoBatch::~IoBatch() = default;
 
-void SendBatch::Defer(Connection* c) {
+void IoBatch::DeferRead(Connection* c) { reads_.push_back(c); }
+
+void IoBatch::Defer(Connection* c) {
   if (c->send_deferred_) return;
   c->send_deferred_ = true;
   pending_.push_back(c);
