@@ -342,6 +342,7 @@ void CacheEngine::LinkLocked(uint32_t hv, ItemId id, ItemHeader* it, bool keep_c
   it->atime.store(now, std::memory_order_relaxed);
   it->refcount.fetch_add(1, std::memory_order_relaxed);
   it->flags.fetch_or(item_flag::kLinked, std::memory_order_acq_rel);
+  arena_->SetHead(id, true);
   table_.Insert(hv, id);
   QueuePush(LruClassOf(it), id, it, InitialSegment(it, now));
   total_items_.fetch_add(1, std::memory_order_relaxed);
@@ -351,6 +352,7 @@ void CacheEngine::LinkLocked(uint32_t hv, ItemId id, ItemHeader* it, bool keep_c
 
 void CacheEngine::UnlinkLocked(uint32_t hv, ItemId id, ItemHeader* it) {
   it->flags.fetch_and(static_cast<uint8_t>(~item_flag::kLinked), std::memory_order_acq_rel);
+  arena_->SetHead(id, false);
   table_.Remove(hv, id);
   QueueRemove(LruClassOf(it), id, it);
   SizesAdd(it, -1);

@@ -126,6 +126,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
       const uint8_t f = it->Flags();
       auto unlink_here = [&] {
         it->flags.fetch_and(static_cast<uint8_t>(~item_flag::kLinked), std::memory_order_acq_rel);
+        arena_->SetHead(id, false);
         table_.Remove(hv, id);
         QueueRemoveLocked(q, id, it);
         SizesAdd(it, -1);

@@ -87,10 +87,12 @@ void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force
   if (slabs_.EvacSlotFree(cls, slot)) return;
   const ItemId id = Arena::MakeId(page, slot);
   ItemHeader* it = arena_->Item(id);
-  // LINKED is set (release) after the key is written, so the key is readable once we see it.
-  // A chunk that is not an item head (a value chunk) may show anything here; the hash table
-  // lookup below is what proves an item.
-  if (!(it->flags.load(std::memory_order_acquire) & item_flag::kLinked)) return;
+  // Only the head of a linked item is read: a value chunk or an item not yet linked may be
+  // being written by an upload. The head bit is set (release) after the key is written and the
+  // key does not change while linked; a chunk of this page freed since will not be handed out
+  // again (BeginEvacuation), so what the bit vouched for stays readable. The hash table lookup
+  // under the stripe lock below is what proves the item is still linked.
+  if (!arena_->IsHead(id)) return;
   const uint32_t chunk = arena_->PageChunkSize(page);
   const uint32_t key_end =
       static_cast<uint32_t>(layout_.Key(it) - reinterpret_cast<char*>(it)) + it->nkey;
@@ -131,6 +133,8 @@ void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force
       layout_.HeadSize(it->nkey, it->nbytes, it->Has(item_flag::kHasExptime),
                        it->Has(item_flag::kHasClientFlags), it->Has(item_flag::kChunked));
   std::memcpy(static_cast<void*>(nit), static_cast<const void*>(it), bytes);
+  arena_->SetHead(nid, true);
+  arena_->SetHead(id, false);
   table_.Remove(hv, id);
   table_.Insert(hv, nid);
   {

@@ -9,6 +9,11 @@
 // Thread safety: the page table is written only by the slab allocator (under its page lock)
 // before any chunk of the page is handed out, and read lock-free by any thread (relaxed atomics:
 // a reader only asks about pages it reached through properly synchronised item references).
+//
+// Each page also has one bit per chunk slot that says "this chunk is the head of a linked item"
+// (set and cleared by the engine under the key's stripe lock, with the item's LINKED flag). The
+// page mover reads it to find the items of a page it empties without reading the chunks
+// themselves, some of which an upload may be writing (a value chunk, an item not yet linked).
 #pragma once
 
 #include <atomic>
@@ -41,10 +46,8 @@ class Arena {
   char* PagePtr(uint32_t page) const { return base_ + static_cast<size_t>(page) * kPageSize; }
 
   // Records the carving of a page. REQUIRES: no chunk of the page is in use.
-  void SetPage(uint32_t page, uint32_t chunk_size, uint8_t slab_class) {
-    chunk_size_[page].store(chunk_size, std::memory_order_relaxed);
-    class_[page].store(slab_class, std::memory_order_relaxed);
-  }
+  // REQUIRES: no chunk of the page is in use (its head bits are all clear).
+  void SetPage(uint32_t page, uint32_t chunk_size, uint8_t slab_class);
   uint32_t PageChunkSize(uint32_t page) const {
     return chunk_size_[page].load(std::memory_order_relaxed);
   }
@@ -66,6 +69,23 @@ class Arena {
     return MakeId(page, slot);
   }
   uint8_t ClassOf(ItemId id) const { return PageClass(PageOf(id)); }
+
+  // The "head of a linked item" bit of id's slot (see above). Set publishes (release) what was
+  // written to the item before it; IsHead (acquire) makes that visible.
+  void SetHead(ItemId id, bool on) {
+    std::atomic<uint64_t>& w = head_bits_[PageOf(id)][SlotOf(id) / 64];
+    const uint64_t bit = uint64_t{1} << (SlotOf(id) % 64);
+    if (on) {
+      w.fetch_or(bit, std::memory_order_release);
+    } else {
+      w.fetch_and(~bit, std::memory_order_release);
+    }
+  }
+  bool IsHead(ItemId id) const {
+    return (head_bits_[PageOf(id)][SlotOf(id) / 64].load(std::memory_order_acquire) >>
+            (SlotOf(id) % 64)) &
+           1;
+  }
   uint8_t ClassOfPtr(const void* p) const {
     size_t off = static_cast<size_t>(static_cast<const char*>(p) - base_);
     return PageClass(static_cast<uint32_t>(off / kPageSize));
@@ -88,6 +108,9 @@ class Arena {
   uint32_t max_pages_;
   std::unique_ptr<std::atomic<uint32_t>[]> chunk_size_;
   std::unique_ptr<std::atomic<uint8_t>[]> class_;
+  // Per page: one bit per slot of its current chunk size, grown (never shrunk) by SetPage.
+  std::unique_ptr<std::unique_ptr<std::atomic<uint64_t>[]>[]> head_bits_;
+  std::unique_ptr<uint32_t[]> head_words_;  // the size of each page's bit array, in words
 };
 
 }  // namespace memfleet::storage
