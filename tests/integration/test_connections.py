@@ -427,3 +427,51 @@ def test_replies_from_many_connections_at_once(start_server, options):
     failures = {i: r for i, r in enumerate(results) if r is not True}
     assert not failures, f"{len(failures)} clients failed, e.g. {list(failures.items())[:3]}"
     assert_serves(addr)
+
+
+@pytest.mark.memfleet_only
+@pytest.mark.parametrize("options", [[], ["-o", "no_io_uring"]], ids=["io_uring", "no_io_uring"])
+def test_oversized_lines_among_busy_connections(start_server, options):
+    """Lines that outgrow the largest read buffer close their connections while busy connections
+    are read in the same epoll batches (the batch steps, with reads through io_uring or not);
+    those carry on untouched."""
+    srv = start_server(["-t", "1"] + options)
+    addr = (srv.host, srv.port)
+    n_busy, rounds = 20, 150
+    results = [None] * n_busy
+    stop = threading.Event()
+
+    def busy(i):
+        try:
+            with WireConn(addr, timeout=30) as c:
+                for r in range(rounds):
+                    data = b"%d-%d" % (i, r)
+                    key = b"busy%d" % i
+                    got = c.request(b"set %s 0 0 %d\r\n%s\r\nget %s\r\n" % (key, len(data), data, key))
+                    assert got == b"STORED\r\nVALUE %s 0 %d\r\n%s\r\nEND\r\n" % (key, len(data), data)
+            results[i] = True
+        except Exception as e:  # reported below
+            results[i] = repr(e)
+
+    def oversized():
+        while not stop.is_set():
+            with WireConn(addr, timeout=30) as c:
+                try:
+                    c.send(b"g" * (2 * 1024 * 1024))
+                except OSError:
+                    pass  # the server may close while we are still sending
+                c.expect_closed(timeout=30)
+
+    threads = [threading.Thread(target=busy, args=(i,), daemon=True) for i in range(n_busy)]
+    big = [threading.Thread(target=oversized, daemon=True) for _ in range(2)]
+    for t in threads + big:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    stop.set()
+    for t in big:
+        t.join(timeout=60)
+    failures = {i: r for i, r in enumerate(results) if r is not True}
+    assert not failures, f"{len(failures)} clients failed, e.g. {list(failures.items())[:3]}"
+    assert not any(t.is_alive() for t in big), "an oversized line was not closed"
+    assert_serves(addr)
