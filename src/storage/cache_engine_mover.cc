@@ -127,19 +127,17 @@ void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force
     return;
   }
   // Rescue: copy the head (for a CHUNKED item: header, key and first-chunk id), then switch the
-  // hash chain and the LRU links to the copy.
+  // LRU links and the hash chain to the copy. The copy is made under the queue lock: the item's
+  // LRU links change whenever a neighbour is unlinked or moved, under that lock and not under
+  // this item's stripe lock. (The item cannot change queue: that takes its stripe lock.)
   ItemHeader* nit = arena_->Item(nid);
   const uint32_t bytes =
       layout_.HeadSize(it->nkey, it->nbytes, it->Has(item_flag::kHasExptime),
                        it->Has(item_flag::kHasClientFlags), it->Has(item_flag::kChunked));
-  std::memcpy(static_cast<void*>(nit), static_cast<const void*>(it), bytes);
-  arena_->SetHead(nid, true);
-  arena_->SetHead(id, false);
-  table_.Remove(hv, id);
-  table_.Insert(hv, nid);
   {
     LruQueue& q = Queue(LruClassOf(it), it->segment());
     std::lock_guard<std::mutex> ql(q.mu);
+    std::memcpy(static_cast<void*>(nit), static_cast<const void*>(it), bytes);
     if (nit->lru_prev != kNoItem) {
       arena_->Item(nit->lru_prev)->lru_next = nid;
     } else {
@@ -151,6 +149,11 @@ void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force
       q.tail = nid;
     }
   }
+  // Whoever finds the copy through the queue needs this stripe lock, still held, to act on it.
+  arena_->SetHead(nid, true);
+  arena_->SetHead(id, false);
+  table_.Remove(hv, id);
+  table_.Insert(hv, nid);
   it->flags.store(0, std::memory_order_release);
   it->refcount.store(0, std::memory_order_release);
   l.unlock();
