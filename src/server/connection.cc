@@ -147,11 +147,7 @@ void Connection::FinishPreparedRead(ssize_t n, int err) {
       (!authenticated_ && !server_->settings().auth_file.empty())) {
     return;
   }
-  std::string_view keys[storage::Engine::kMaxPrefetch];
-  protocol::text::KeyScanResult r = protocol::text::ScanKeys(
-      std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), keys, std::size(keys));
-  scan_end_ = rstart_ + std::max<size_t>(r.scanned, 1);
-  if (r.keys > 0) pre_keys_ = engine_->PrefetchStart(keys, r.keys, pre_hv_);
+  pre_keys_ = ScanAndStartPrefetch(pre_hv_);
 }
 
 void Connection::PrepareMore() {
@@ -343,12 +339,20 @@ void Connection::ProcessTextInput() {
 }
 
 void Connection::PrefetchAhead() {
+  uint32_t hv[storage::Engine::kMaxPrefetch];
+  const size_t n = ScanAndStartPrefetch(hv);
+  // One key alone gains nothing from the second step: its lock and bucket lines would be waited
+  // for right here instead of in the lookup (see Engine::Prefetch).
+  if (n >= 2) engine_->PrefetchFinish(hv, n);
+}
+
+size_t Connection::ScanAndStartPrefetch(uint32_t* hv) {
   std::string_view keys[storage::Engine::kMaxPrefetch];
   protocol::text::KeyScanResult r = protocol::text::ScanKeys(
       std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), keys, std::size(keys));
   // Past the scanned requests (at least one byte on), so that the next scan starts after them.
   scan_end_ = rstart_ + std::max<size_t>(r.scanned, 1);
-  if (r.keys > 0) engine_->Prefetch(keys, r.keys);
+  return r.keys > 0 ? engine_->PrefetchStart(keys, r.keys, hv) : 0;
 }
 
 void Connection::FlushOutput() {

@@ -97,12 +97,15 @@ class Connection : public net::EventLoop::Handler {
   enum class InputStep : uint8_t { kStop, kAgain, kCommand };
   InputStep ContinuePending();
   void ProcessTextInput();
-  // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
   // IoBatch's result for this connection's queued reply: as out_.Flush would have sent it.
   void FinishDeferredSend(int result);
   // IoBatch's result for this connection's queued read (Prepare): as read() would return it.
   void FinishDeferredRead(int result);
+  // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
   void PrefetchAhead();
+  // PrefetchAhead's first step: scans the keys, starts their prefetch, and returns how many hash
+  // values it wrote to hv (Engine::kMaxPrefetch entries) for the second step.
+  size_t ScanAndStartPrefetch(uint32_t* hv);
   void FlushOutput();
   void UpdateInterest();
 

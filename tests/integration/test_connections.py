@@ -239,23 +239,23 @@ def test_bad_data_chunks(server):
     assert_serves(server)
 
 
-def test_2mb_line_without_newline_closes_connection(server):
-    with WireConn(server, timeout=30) as c:
+def send_line_until_closed(addr, line):
+    """Sends a line the server must refuse by closing, and waits for that close."""
+    with WireConn(addr, timeout=30) as c:
         try:
-            c.send(b"g" * (2 * 1024 * 1024))
+            c.send(line)
         except OSError:
             pass  # the server may close while we are still sending
         c.expect_closed(timeout=30)
+
+
+def test_2mb_line_without_newline_closes_connection(server):
+    send_line_until_closed(server, b"g" * (2 * 1024 * 1024))
     assert_serves(server)
 
 
 def test_long_key_line_without_newline_closes_connection(server):
-    with WireConn(server, timeout=30) as c:
-        try:
-            c.send(b"set " + b"k" * (2 * 1024 * 1024))
-        except OSError:
-            pass
-        c.expect_closed(timeout=30)
+    send_line_until_closed(server, b"set " + b"k" * (2 * 1024 * 1024))
     assert_serves(server)
 
 
@@ -455,12 +455,7 @@ def test_oversized_lines_among_busy_connections(start_server, options):
 
     def oversized():
         while not stop.is_set():
-            with WireConn(addr, timeout=30) as c:
-                try:
-                    c.send(b"g" * (2 * 1024 * 1024))
-                except OSError:
-                    pass  # the server may close while we are still sending
-                c.expect_closed(timeout=30)
+            send_line_until_closed(addr, b"g" * (2 * 1024 * 1024))
 
     threads = [threading.Thread(target=busy, args=(i,), daemon=True) for i in range(n_busy)]
     big = [threading.Thread(target=oversized, daemon=True) for _ in range(2)]
