@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include <string>
 
 #include "protocol/meta/meta.h"
+#include "protocol/text/number.h"
 #include "server/connection.h"
 #include "server/dump_state.h"
 #include "server/server.h"
@@ -28,32 +28,6 @@ namespace memfleet::server {
 namespace {
 
 namespace text = protocol::text;
-
-// memcached's safe_strtol / safe_strtoul: the whole token must be a number.
-bool ParseLong(std::string_view s, long* out) {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-// memcached's safe_strtoul keeps the low 32 bits of a larger number (`lru_crawler tocrawl
-// 4294967297` sets 1).
-bool ParseUint(std::string_view s, uint32_t* out) {
-  if (s.empty() || s[0] == '-') return false;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return false;
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
-bool ParseDouble(std::string_view s, double* out) {
-  if (s.empty() || s.size() > 63) return false;
-  char buf[64];
-  s.copy(buf, s.size());
-  buf[s.size()] = '\0';
-  char* end = nullptr;
-  *out = std::strtod(buf, &end);
-  return end == buf + s.size();
-}
 
 const char* CrawlReply(storage::CrawlResult r) {
   switch (r) {
@@ -280,8 +254,8 @@ void Connection::ExecuteOperator(const text::Request& req) {
         Reply("CLIENT_ERROR slab reassignment disabled");
         return;
       }
-      long src = 0, dst = 0;
-      if (!ParseLong(req.tokens[2], &src) || !ParseLong(req.tokens[3], &dst)) {
+      int32_t src = 0, dst = 0;
+      if (!text::ParseInt32(req.tokens[2], &src) || !text::ParseInt32(req.tokens[3], &dst)) {
         Reply("CLIENT_ERROR bad command line format");
         return;
       }
@@ -306,14 +280,14 @@ void Connection::ExecuteOperator(const text::Request& req) {
     if (nt >= 4 && sub == "automove") {
       if (req.tokens[2] == "ratio") {
         double ratio = 0;
-        if (nt < 5 || !ParseDouble(req.tokens[3], &ratio)) {
+        if (nt < 5 || !text::ParseDouble(req.tokens[3], &ratio)) {
           Reply("ERROR");
           return;
         }
         engine_->SetAutomoveRatio(ratio);
       } else {
         uint32_t level = 0;
-        if (!ParseUint(req.tokens[2], &level)) {
+        if (!text::ParseUint32(req.tokens[2], &level)) {
           Reply("CLIENT_ERROR bad command line format");
           return;
         }
@@ -340,7 +314,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
     }
     if (nt == 4 && sub == "tocrawl") {
       uint32_t v = 0;
-      if (!ParseUint(req.tokens[2], &v)) {
+      if (!text::ParseUint32(req.tokens[2], &v)) {
         Reply("CLIENT_ERROR bad command line format");
         return;
       }
@@ -350,7 +324,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
     }
     if (nt == 4 && sub == "sleep") {
       uint32_t v = 0;
-      if (!ParseUint(req.tokens[2], &v)) {
+      if (!text::ParseUint32(req.tokens[2], &v)) {
         Reply("CLIENT_ERROR bad command line format");
         return;
       }
@@ -377,8 +351,9 @@ void Connection::ExecuteOperator(const text::Request& req) {
     if (sub == "tune" && nt >= 7) {
       uint32_t hot = 0, warm = 0;
       double hot_factor = 0, warm_factor = 0;
-      if (!ParseUint(req.tokens[2], &hot) || !ParseUint(req.tokens[3], &warm) ||
-          !ParseDouble(req.tokens[4], &hot_factor) || !ParseDouble(req.tokens[5], &warm_factor)) {
+      if (!text::ParseUint32(req.tokens[2], &hot) || !text::ParseUint32(req.tokens[3], &warm) ||
+          !text::ParseDouble(req.tokens[4], &hot_factor) ||
+          !text::ParseDouble(req.tokens[5], &warm_factor)) {
         Reply("ERROR");
       } else if (hot + warm > 80) {
         Reply("ERROR hot and warm pcts must not exceed 80");
@@ -408,8 +383,8 @@ void Connection::ExecuteOperator(const text::Request& req) {
       return;
     }
     if (sub == "temp_ttl" && nt >= 4 && settings.lru_maintainer_thread) {
-      long ttl = 0;
-      if (!ParseLong(req.tokens[2], &ttl)) {
+      int32_t ttl = 0;
+      if (!text::ParseInt32(req.tokens[2], &ttl)) {
         Reply("ERROR");
         return;
       }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "protocol/text/number.h"
 #include "server/connection.h"
 #include "server/server.h"
 #include "server/worker.h"
@@ -32,22 +33,6 @@ size_t Tokenize(std::string_view s, std::string_view* tokens, size_t max) {
   return n;
 }
 
-// A decimal uint32 that may be followed by whitespace (the "\r" of the line), as safe_strtoul.
-bool ParseSize(std::string_view t, uint32_t* out) {
-  uint64_t v = 0;
-  size_t i = 0;
-  for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
-    v = v * 10 + static_cast<uint64_t>(t[i] - '0');
-    if (v > 0xffffffffu) return false;
-  }
-  if (i == 0) return false;
-  for (; i < t.size(); ++i) {
-    if (t[i] != '\r' && t[i] != ' ' && t[i] != '\t') return false;
-  }
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
-
 }  // namespace
 
 bool Connection::ProcessAsciiAuth() {
@@ -62,7 +47,7 @@ bool Connection::ProcessAsciiAuth() {
   std::string_view tokens[kMaxAuthTokens];
   size_t ntokens = Tokenize(std::string_view(start, line_len), tokens, kMaxAuthTokens);
   uint32_t size = 0;
-  if (ntokens < 5 || tokens[0] != "set" || !ParseSize(tokens[4], &size)) {
+  if (ntokens < 5 || tokens[0] != "set" || !protocol::text::ParseUint32(tokens[4], &size)) {
     rstart_ += line_len + 1;
     ReplyAlways("CLIENT_ERROR unauthenticated");
     return true;

@@ -17,12 +17,14 @@
 #include <span>
 #include <string_view>
 
+#include "protocol/key.h"
+
 namespace memfleet::protocol::binary {
 
 inline constexpr size_t kHeaderSize = 24;
 inline constexpr uint8_t kRequestMagic = 0x80;
 inline constexpr uint8_t kResponseMagic = 0x81;
-inline constexpr size_t kKeyMaxLength = 250;
+inline constexpr size_t kKeyMaxLength = protocol::kKeyMaxLength;
 // The flags extras of a get/gat/touch response.
 inline constexpr size_t kGetExtrasSize = 4;
 

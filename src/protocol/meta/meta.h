@@ -14,10 +14,12 @@
 #include <span>
 #include <string_view>
 
+#include "protocol/key.h"
+
 namespace memfleet::protocol::meta {
 
 inline constexpr size_t kMaxOpaqueLength = 32;  // memcached's MFLAG_MAX_OPAQUE_LENGTH
-inline constexpr size_t kKeyMaxLength = 250;
+inline constexpr size_t kKeyMaxLength = protocol::kKeyMaxLength;
 // Room a reply line can ever need: code, a length, every returned flag (one base64 key of at
 // most 340 bytes, an opaque of at most 32), W/X/Z and "\r\n".
 inline constexpr size_t kMaxReplyLineSize = 1024;

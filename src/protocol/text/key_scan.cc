@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "protocol/key.h"
+
 namespace memfleet::protocol::text {
 namespace {
 
@@ -65,8 +67,6 @@ bool ParseLength(std::string_view t, size_t* out) {
   return true;
 }
 
-constexpr size_t kKeyMax = 250;
-
 }  // namespace
 
 KeyScanResult ScanKeys(std::string_view buf, std::string_view* keys, size_t max_keys) {
@@ -97,7 +97,7 @@ KeyScanResult ScanKeys(std::string_view buf, std::string_view* keys, size_t max_
       next += bytes + 2;
       if (next > buf.size()) break;  // the data block has not arrived
     }
-    if (!key.empty() && key.size() <= kKeyMax) keys[r.keys++] = key;
+    if (protocol::KeyLengthOk(key)) keys[r.keys++] = key;
     pos = next;
   }
   r.scanned = pos;

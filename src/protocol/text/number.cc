@@ -1,5 +1,7 @@
 #include "protocol/text/number.h"
 
+#include <cstdlib>
+
 namespace memfleet::protocol::text {
 namespace {
 
@@ -66,6 +68,21 @@ bool ParseInt32(std::string_view token, int32_t* out) {
   if (scan.magnitude > limit) return false;
   const uint64_t value = scan.negative ? 0 - scan.magnitude : scan.magnitude;
   *out = static_cast<int32_t>(static_cast<uint32_t>(value));
+  return true;
+}
+
+bool ParseDouble(std::string_view token, double* out) {
+  // strtod needs a terminated string; a number token longer than this is no number memcached
+  // would read either (its command lines are at most 2048 bytes, split in tokens).
+  char buf[128];
+  if (token.empty() || token.size() >= sizeof(buf)) return false;
+  token.copy(buf, token.size());
+  buf[token.size()] = '\0';
+  char* end = nullptr;
+  const double value = std::strtod(buf, &end);
+  if (end == buf) return false;
+  if (end != buf + token.size() && !IsCSpace(*end)) return false;
+  *out = value;
   return true;
 }
 

@@ -25,4 +25,8 @@ bool ParseUint32(std::string_view token, uint32_t* out);
 // (exptime, value length, flush_all delay): "4294967297" is 1, "2147483648" is INT32_MIN.
 bool ParseInt32(std::string_view token, int32_t* out);
 
+// memcached's safe_strtod: strtod in the C locale, followed by whitespace or the end of the token
+// (`slabs automove ratio`, `lru tune` factors).
+bool ParseDouble(std::string_view token, double* out);
+
 }  // namespace memfleet::protocol::text

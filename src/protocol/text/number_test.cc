@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace memfleet::protocol::text {
 namespace {
 
@@ -86,6 +88,22 @@ TEST(ParseInt32, RefusesOutOfLongRange) {
                           "x", "-", "5x", "--5"}) {
     EXPECT_FALSE(ParseInt32(bad, &v)) << bad;
   }
+}
+
+TEST(ParseDouble, ReadsLikeStrtodWithMemcachedsEndCheck) {
+  double v = 0;
+  EXPECT_TRUE(ParseDouble("0.5", &v));
+  EXPECT_EQ(v, 0.5);
+  EXPECT_TRUE(ParseDouble("+2", &v));
+  EXPECT_EQ(v, 2.0);
+  EXPECT_TRUE(ParseDouble(" 1e1\t", &v));
+  EXPECT_EQ(v, 10.0);
+  EXPECT_TRUE(ParseDouble("-0.25", &v));
+  EXPECT_EQ(v, -0.25);
+  for (const char* bad : {"", "x", "1.5x", "+", "--1"}) {
+    EXPECT_FALSE(ParseDouble(bad, &v)) << bad;
+  }
+  EXPECT_FALSE(ParseDouble(std::string(200, '1'), &v));
 }
 
 }  // namespace

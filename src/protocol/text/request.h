@@ -13,11 +13,13 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/key.h"
+
 namespace memfleet::protocol::text {
 
 // Lines longer than this without a newline close the connection, unless they start a get/gets.
 inline constexpr size_t kMaxLineWithoutNewline = 2048;
-inline constexpr size_t kKeyMaxLength = 250;
+inline constexpr size_t kKeyMaxLength = protocol::kKeyMaxLength;
 inline constexpr size_t kMaxTokens = 24;
 
 enum class Command : uint8_t {
