@@ -292,12 +292,13 @@ bool OpcodeFor(const protocol::Request& req, uint8_t* opcode) {
     case Op::kFlushAll:
       *opcode = Pick(q, Opcode::kFlush, Opcode::kFlushQ);
       return true;
-    case Op::kVerbosity:
-      *opcode = static_cast<uint8_t>(Opcode::kVerbosity);
-      return true;
     case Op::kQuit:
       *opcode = Pick(q, Opcode::kQuit, Opcode::kQuitQ);
       return true;
+    case Op::kVerbosity:
+      // memcached 1.6 answers VERBOSITY "Unknown command" and then swallows body_length bytes
+      // of the next request: never send it upstream. (A binary client's own VERBOSITY request
+      // keeps its opcode above, so that its reply can still be composed.)
     case Op::kMetaDebug:
       return false;
   }

@@ -50,7 +50,8 @@ bool ToNeutral(const Request& parsed, std::string_view value, protocol::Request*
 // The binary opcode a neutral request composes to: req.binary_opcode when it is an opcode for
 // req.op (so that a binary request re-composes to its exact opcode), else the plain opcode for
 // req.op, quiet when req.noreply and the opcode has a quiet form. False for kMetaDebug, which has
-// no binary form.
+// no binary form, and for kVerbosity not from a binary client: memcached 1.6 does not implement
+// VERBOSITY and, answering "Unknown command", swallows bytes of the next request.
 bool OpcodeFor(const protocol::Request& req, uint8_t* opcode);
 
 // Appends the bytes of req up to (not including) the data block of a storage request: header,
@@ -75,8 +76,9 @@ struct ReplyInfo {
 // from opcode and status, flags from the extras, cas, binary_opaque, key; `consumed` is the head;
 // when the packet has a body after the key, has_value/value_length announce it (trailer empty)
 // and the caller streams it (ValueReader), then may give it to ApplyReplyBody. r->has_value is
-// set only for values proper (get family hits, stats values). Never reads past buf, never
-// allocates. Bad magic, or extras + key longer than the body: kMalformed.
+// set only for values proper (get family hits, stats values). r and info are written only on
+// kOk. Never reads past buf, never allocates. Bad magic (checked from the first byte), or extras
+// + key longer than the body: kMalformed.
 protocol::ReplyParse ParseReplyHead(std::string_view buf, protocol::Result* r, ReplyInfo* info);
 
 // Fills the fields a response's body carries: the value (get family, stats), the 8-byte
@@ -85,9 +87,10 @@ protocol::ReplyParse ParseReplyHead(std::string_view buf, protocol::Result* r, R
 void ApplyReplyBody(const ReplyInfo& info, std::string_view body, protocol::Result* r);
 
 // As ParseReplyHead, but waits (kIncomplete) until the whole packet is in buf and applies its
-// body: r->value is a view into buf, and `consumed` counts the whole packet. Error bodies are
-// memcached's short texts; a caller that does not want to hold a large body uses
-// ParseReplyHead.
+// body: r->value is a view into buf, and `consumed` counts the whole packet (has_value and
+// value_length still describe the body it included). r and info are written only on kOk. Error
+// bodies are memcached's short texts; a caller that does not want to hold a large body (a big
+// value) uses ParseReplyHead and streams it.
 protocol::ReplyParse ParseReply(std::string_view buf, protocol::Result* r, ReplyInfo* info);
 
 // The binary status ComposeReply answers for a request's outcome (see the header comment).

@@ -203,6 +203,8 @@ TEST(BinaryClientRequest, NeutralRequestsFromOtherProtocolsUsePlainOrQuietOpcode
   r.noreply = true;  // the protocol has no quiet touch
   ASSERT_TRUE(OpcodeFor(r, &opcode));
   EXPECT_EQ(opcode, static_cast<uint8_t>(Opcode::kTouch));
+  r.op = Op::kVerbosity;  // memcached 1.6 would swallow the next request's bytes
+  EXPECT_FALSE(OpcodeFor(r, &opcode));
   r.op = Op::kMetaDebug;
   EXPECT_FALSE(OpcodeFor(r, &opcode));
   std::string out;
