@@ -66,18 +66,4 @@ bool CredentialStore::Check(std::string_view user, std::string_view password) co
   return ok;
 }
 
-bool ParseSaslPlain(std::string_view message, std::string_view* user, std::string_view* password) {
-  size_t first = message.find('\0');
-  if (first == std::string_view::npos) return false;
-  size_t second = message.find('\0', first + 1);
-  if (second == std::string_view::npos) return false;
-  std::string_view authzid = message.substr(0, first);
-  *user = message.substr(first + 1, second - first - 1);
-  *password = message.substr(second + 1);
-  if (user->empty()) return false;
-  // Acting as another user needs proxy rights, which no memfleet user has (nor any user of
-  // memcached's default Cyrus setup).
-  return authzid.empty() || authzid == *user;
-}
-
 }  // namespace memfleet::server

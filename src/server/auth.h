@@ -8,6 +8,7 @@
 // once at startup and is read-only afterwards, so any thread may call Check(). Check() compares in
 // time independent of where the inputs differ and walks every entry, so timing does not reveal
 // which user exists. Nothing here logs or returns secrets: error messages name the file only.
+// The SASL PLAIN message itself is decoded by protocol/binary/sasl.h.
 #pragma once
 
 #include <memory>
@@ -42,9 +43,5 @@ class CredentialStore {
 
 // Compares a and b in time that depends only on their lengths.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
-
-// Decodes a SASL PLAIN message ([authzid] NUL authcid NUL password, RFC 4616). False when it is
-// malformed, or when an authorization identity other than the user's own is asked for.
-bool ParseSaslPlain(std::string_view message, std::string_view* user, std::string_view* password);
 
 }  // namespace memfleet::server

@@ -63,18 +63,5 @@ TEST(CredentialStore, LoadErrorsNameTheFileNotTheSecrets) {
   std::remove(path.c_str());
 }
 
-TEST(SaslPlain, ParsesRfc4616Messages) {
-  std::string_view user, password;
-  EXPECT_TRUE(ParseSaslPlain(std::string_view("\0alice\0secret", 13), &user, &password));
-  EXPECT_EQ(user, "alice");
-  EXPECT_EQ(password, "secret");
-  EXPECT_TRUE(ParseSaslPlain(std::string_view("alice\0alice\0pw", 14), &user, &password));
-  EXPECT_EQ(password, "pw");
-  EXPECT_FALSE(ParseSaslPlain(std::string_view("bob\0alice\0pw", 12), &user, &password));
-  EXPECT_FALSE(ParseSaslPlain(std::string_view("\0\0pw", 4), &user, &password));
-  EXPECT_FALSE(ParseSaslPlain("no separators", &user, &password));
-  EXPECT_FALSE(ParseSaslPlain(std::string_view("\0alice", 6), &user, &password));
-}
-
 }  // namespace
 }  // namespace memfleet::server

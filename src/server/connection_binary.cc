@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/binary/binary.h"
+#include "protocol/binary/sasl.h"
 #include "protocol/text/reply.h"
 #include "server/binary_state.h"
 #include "server/command_line.h"
@@ -28,9 +29,6 @@ namespace {
 constexpr uint32_t kCopyValueLimit = 16 * 1024;
 // A SASL message larger than this is refused (PLAIN needs a few hundred bytes at most).
 constexpr uint32_t kMaxSaslMessage = 8192;
-// memcached's MAX_SASL_MECH_LEN.
-constexpr size_t kMaxSaslMechLength = 32;
-constexpr std::string_view kSaslMechs = "PLAIN";
 
 }  // namespace
 
@@ -170,7 +168,7 @@ bool BinaryCommands::Execute() {
       if (!settings.sasl) {
         Error(Status::kUnknownCommand);
       } else {
-        Respond(Status::kSuccess, {}, {}, kSaslMechs, 0);
+        Respond(Status::kSuccess, {}, {}, bin::kSaslMechList, 0);
       }
       return true;
     case Opcode::kSaslAuth:
@@ -463,7 +461,7 @@ bool BinaryCommands::Sasl() {
     Swallow(req_.value_length);
     return true;
   }
-  if (req_.key.size() > kMaxSaslMechLength || req_.value_length > kMaxSaslMessage) {
+  if (req_.key.size() > bin::kMaxSaslMechLength || req_.value_length > kMaxSaslMessage) {
     Error(Status::kInvalidArguments);
     Swallow(req_.value_length);
     return true;
@@ -477,8 +475,9 @@ bool BinaryCommands::Sasl() {
   std::string_view user, password;
   const CredentialStore* store = c_.server_->credentials();
   // PLAIN finishes in one step, so a SASL_STEP never has a started exchange to continue.
-  bool ok = info_.base == Opcode::kSaslAuth && req_.key == kSaslMechs && store != nullptr &&
-            ParseSaslPlain(message, &user, &password) && store->Check(user, password);
+  bool ok = info_.base == Opcode::kSaslAuth && req_.key == bin::kSaslMechPlain &&
+            store != nullptr && bin::ParseSaslPlain(message, &user, &password) &&
+            store->Check(user, password);
   if (!ok) {
     // As in memcached, where a connection is authenticated while its SASL exchange has a user:
     // a failed exchange, even after a successful one, leaves the connection unauthenticated.
@@ -488,7 +487,7 @@ bool BinaryCommands::Sasl() {
     return true;
   }
   c_.authenticated_ = true;
-  Respond(Status::kSuccess, {}, {}, "Authenticated", 0);
+  Respond(Status::kSuccess, {}, {}, bin::kSaslAuthenticated, 0);
   return true;
 }
 

@@ -185,6 +185,8 @@ OpcodeInfo DescribeOpcode(uint8_t opcode) {
     case Opcode::kSaslStep:
       info.base = static_cast<Opcode>(opcode);
       return info;
+    case Opcode::kVerbosity:  // defined by the protocol, not implemented by memcached 1.6
+      break;
   }
   info.known = false;
   return info;
@@ -243,34 +245,6 @@ Status CheckRequestShape(const Request& req) {
       break;
   }
   return ok ? Status::kSuccess : Status::kInvalidArguments;
-}
-
-std::string_view StatusText(Status s) {
-  switch (s) {
-    case Status::kSuccess:
-      return {};
-    case Status::kKeyNotFound:
-      return "Not found";
-    case Status::kKeyExists:
-      return "Data exists for key.";
-    case Status::kTooLarge:
-      return "Too large.";
-    case Status::kInvalidArguments:
-      return "Invalid arguments";
-    case Status::kNotStored:
-      return "Not stored.";
-    case Status::kDeltaBadValue:
-      return "Non-numeric server-side value for incr or decr";
-    case Status::kAuthError:
-      return "Auth failure.";
-    case Status::kAuthContinue:
-      return {};
-    case Status::kUnknownCommand:
-      return "Unknown command";
-    case Status::kOutOfMemory:
-      return "Out of memory";
-  }
-  return {};
 }
 
 StoreExtras DecodeStoreExtras(std::span<const char> extras) {

@@ -9,7 +9,8 @@
 // ordinary result. The value is NOT part of what ParseRequest consumes: a caller that stores
 // values copies `value_length` bytes after it straight into item memory, so a buffer never has to
 // hold a whole value. CheckRequestShape() applies memcached 1.6's per-opcode rules (which extras,
-// key and value lengths each opcode allows). No I/O, no state: thread-compatible.
+// key and value lengths each opcode allows). The names of the wire (opcodes, statuses, texts) are
+// in vocabulary.h. No I/O, no state: thread-compatible.
 #pragma once
 
 #include <cstddef>
@@ -17,68 +18,13 @@
 #include <span>
 #include <string_view>
 
+#include "protocol/binary/vocabulary.h"
 #include "protocol/key.h"
 
 namespace memfleet::protocol::binary {
 
 inline constexpr size_t kHeaderSize = 24;
-inline constexpr uint8_t kRequestMagic = 0x80;
-inline constexpr uint8_t kResponseMagic = 0x81;
 inline constexpr size_t kKeyMaxLength = protocol::kKeyMaxLength;
-// The flags extras of a get/gat/touch response.
-inline constexpr size_t kGetExtrasSize = 4;
-
-enum class Opcode : uint8_t {
-  kGet = 0x00,
-  kSet = 0x01,
-  kAdd = 0x02,
-  kReplace = 0x03,
-  kDelete = 0x04,
-  kIncrement = 0x05,
-  kDecrement = 0x06,
-  kQuit = 0x07,
-  kFlush = 0x08,
-  kGetQ = 0x09,
-  kNoop = 0x0a,
-  kVersion = 0x0b,
-  kGetK = 0x0c,
-  kGetKQ = 0x0d,
-  kAppend = 0x0e,
-  kPrepend = 0x0f,
-  kStat = 0x10,
-  kSetQ = 0x11,
-  kAddQ = 0x12,
-  kReplaceQ = 0x13,
-  kDeleteQ = 0x14,
-  kIncrementQ = 0x15,
-  kDecrementQ = 0x16,
-  kQuitQ = 0x17,
-  kFlushQ = 0x18,
-  kAppendQ = 0x19,
-  kPrependQ = 0x1a,
-  kTouch = 0x1c,
-  kGat = 0x1d,
-  kGatQ = 0x1e,
-  kGatK = 0x23,
-  kGatKQ = 0x24,
-  kSaslListMechs = 0x20,
-  kSaslAuth = 0x21,
-  kSaslStep = 0x22,
-};
-
-enum class Status : uint16_t {
-  kSuccess = 0x00,
-  kKeyNotFound = 0x01,
-  kKeyExists = 0x02,
-  kTooLarge = 0x03,
-  kInvalidArguments = 0x04,
-  kNotStored = 0x05,
-  kDeltaBadValue = 0x06,
-  kAuthError = 0x20,
-  kAuthContinue = 0x21,
-  kUnknownCommand = 0x81,
-  kOutOfMemory = 0x82,
-};
 
 // A packet header in host byte order. For a response, `status` holds the status and vbucket is 0.
 struct Header {
@@ -133,9 +79,6 @@ OpcodeInfo DescribeOpcode(uint8_t opcode);
 // kInvalidArguments (memcached replies EINVAL and closes the connection).
 Status CheckRequestShape(const Request& req);
 
-// memcached's error text for a status ("Not found", "Too large.", ...); empty for kSuccess.
-std::string_view StatusText(Status s);
-
 // Big-endian helpers over raw bytes.
 uint16_t LoadBe16(const char* p);
 uint32_t LoadBe32(const char* p);
@@ -158,7 +101,6 @@ struct DeltaExtras {
   uint64_t initial = 0;
   uint32_t exptime = 0;  // 0xffffffff: do not create a missing item
 };
-inline constexpr uint32_t kNoCreate = 0xffffffffu;
 // REQUIRES: the request passed CheckRequestShape (extras have the opcode's size).
 StoreExtras DecodeStoreExtras(std::span<const char> extras);
 DeltaExtras DecodeDeltaExtras(std::span<const char> extras);
