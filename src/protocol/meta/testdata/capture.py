@@ -153,8 +153,10 @@ def c_literal(data):
     return "\n      ".join('"%s"' % p for p in pieces)
 
 
-def read_until_noop(sock, buf):
-    while not buf.endswith(b"MN\r\n"):
+def read_until_noop(sock, buf, req):
+    # An "mn" request is answered "MN" itself: wait for that one and the trailing one.
+    end = b"MN\r\n" * (2 if req == NOOP else 1)
+    while not buf.endswith(end):
         chunk = sock.recv(65536)
         if not chunk:
             raise RuntimeError("memcached closed the connection")
@@ -186,7 +188,7 @@ def main():
         for name, req in CASES:
             sock.sendall(req + NOOP)
             try:
-                reply = read_until_noop(sock, b"")
+                reply = read_until_noop(sock, b"", req)
             except socket.timeout:
                 raise RuntimeError("no reply to case " + name)
             records.append((name, req, reply))
