@@ -299,28 +299,33 @@ void Compose(const protocol::Request& req, const protocol::Result& r, bool with_
       ComposeArithmetic(req, r, with_value, out);
       return;
     case Op::kNoop:
-      AppendLine(out, kCodeNoop);
+      out->append(text::kMetaReplyNoop);
       return;
     case Op::kMetaDebug:
       if (r.code == ResultCode::kNotFound) {
-        AppendLine(out, kCodeMiss);
+        out->append(text::kMetaReplyMiss);
       } else {
         AppendLine(out, kCodeDebug, r.text);
       }
       return;
+    // The text replies on a meta connection, from the text protocol's own constants.
     case Op::kVersion:
-      AppendLine(out, kWordVersion, r.text);
+      out->append(text::kReplyVersionPrefix);
+      out->append(r.text);
+      out->append(kCrlf);
       return;
     case Op::kStats:
       if (r.text.empty()) {
-        AppendLine(out, kWordEnd);
+        out->append(text::kReplyEnd);
       } else {
-        AppendLine(out, kWordStat, r.text);
+        out->append(text::kReplyStatPrefix);
+        out->append(r.text);
+        out->append(kCrlf);
       }
       return;
     case Op::kFlushAll:
     case Op::kVerbosity:
-      AppendLine(out, kWordOk);
+      out->append(text::kReplyOk);
       return;
     default:
       return;  // quit: the connection closes without a reply
