@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -98,12 +99,25 @@ size_t CheckOne(std::string_view buf, protocol::Op op, size_t split) {
   }
   if (whole.status != protocol::ReplyStatus::kOk) return 0;
 
-  // Composing what was parsed must work for any result.
+  // Composing what was parsed must work for any result and any asked flags (the split byte
+  // picks them); the line's room is computed, so long keys and opaques must fit.
+  static constexpr std::string_view kTokens[] = {"v", "s", "t", "c", "f", "l", "h", "k"};
+  std::string_view tokens[10];
+  size_t ntokens = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    if ((split >> i) & 1) tokens[ntokens++] = kTokens[i];
+  }
+  std::string opaque = "O" + std::string(whole_r.opaque);
+  tokens[ntokens++] = opaque;
+  tokens[ntokens++] = "k";
   protocol::Request req;
   req.protocol = protocol::Protocol::kMeta;
   req.op = op;
+  req.key = whole_r.text;
+  req.meta.tokens = std::span<const std::string_view>(tokens, ntokens);
   std::string out;
   meta::ComposeReply(req, whole_r, &out);
+  meta::ComposeReplyHead(req, whole_r, &out);
   return whole.consumed;
 }
 

@@ -30,10 +30,12 @@
 namespace memfleet::protocol::meta {
 
 // Maps a meta command parsed by text::ParseRequest (kMetaGet..kMetaDebug) whose flags parsed
-// without error into *out. `flag_tokens` are the tokens after the key (after the data length
-// for ms; for me, its optional "b"). Returns false for any other command (text and operator
-// commands have no meta neutral form here). ms leaves out->value empty: the data block follows
-// the line and the caller sets it. exptime is T's (mg, ms, md) or N's (ma; T's when no N).
+// without error into *out. ms with C is kCas when its mode is set or replace (as memcached
+// turns them into a cas); with another mode it keeps that op and carries the cas. `flag_tokens` are
+// the tokens after the key (after the data length for ms; for me, its optional "b"). Returns false
+// for any other command (text and operator commands have no meta neutral form here). ms leaves
+// out->value empty: the data block follows the line and the caller sets it. exptime is T's (mg, ms,
+// md) or N's (ma; T's when no N).
 bool ToNeutral(const text::Request& parsed, const MetaFlags& flags,
                std::span<const std::string_view> flag_tokens, protocol::Request* out);
 
@@ -44,6 +46,15 @@ struct ComposeOptions {
 };
 
 // Appends the meta request for `req` up to, not including, a storage request's data block.
+// A meta request is re-sent with its command, key as sent and tokens in order (less q / O per
+// opt). Any other request is translated: get "mg <key> f v" (gets, and every binary get, add
+// c), gat/gats add T<exptime>, touch "mg <key> T<exptime>" (binary: f c), storage "ms <key>
+// <len> F<flags> T<exptime>" with M<mode>, C<cas> (cas, or a binary cas) and c (binary),
+// delete "md <key>" (C<cas> when binary gave one), incr/decr "ma <key> v [MD] D<delta>" (N J
+// when create; c for binary), noop "mn"; version, stats, flush_all, verbosity and quit go as
+// text commands. Only req.key is sent: a text multi-get is split into one request per key by
+// the caller. A key with a space, control byte or DEL goes base64 with b (memcached refuses a
+// key token over 250 bytes, so such a key must be at most 186 bytes).
 // REQUIRES for storage: req.value_length is the data block's length.
 void ComposeMetaRequestHead(const protocol::Request& req, const ComposeOptions& opt,
                             std::string* out);
