@@ -181,9 +181,11 @@ bool ParseLine(std::string_view line, Op op, protocol::Result* r, ReplyParse* p)
     r->key = NextToken(&rest);
     return true;
   }
-  if (word == kWordError) {
+  // "ERROR", and the odd "ERROR: ..." memcached sends for a few text commands.
+  if (word.starts_with(kWordError)) {
     r->code = ResultCode::kClientError;
-    r->detail = protocol::ErrorDetail::kUnknownCommand;
+    r->detail =
+        line == kWordError ? protocol::ErrorDetail::kUnknownCommand : protocol::ErrorDetail::kOther;
     r->message = line;
     return true;
   }
