@@ -3,6 +3,7 @@
 // and ComposeReply of that result for that request gives memcached's bytes back exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <string_view>
@@ -121,6 +122,27 @@ const std::map<std::string_view, std::string_view> kExpected = {
     {"err_too_large", "remote_error detail=too_large"},
     {"err_bad_data_chunk", "client_error detail=bad_chunk | client_error detail=unknown"},
     {"err_quiet_still_sent", "client_error detail=other"},
+    {"tx_set", "stored"},
+    {"tx_get", "found value=abc flags=9"},
+    {"tx_gets", "found value=abc flags=9 cas=27"},
+    {"tx_gat", "found value=abc flags=9"},
+    {"tx_gats", "found value=abc flags=9 cas=27"},
+    {"tx_touch", "touched"},
+    {"tx_touch_miss", "notfound"},
+    {"tx_bin_touch", "touched flags=9 cas=27"},
+    {"tx_add", "notstored"},
+    {"tx_append", "stored"},
+    {"tx_cas", "exists"},
+    {"tx_bin_set", "stored cas=29"},
+    {"tx_set_expired", "stored"},
+    {"tx_get_expired", "notfound"},
+    {"tx_incr_miss", "notfound"},
+    {"tx_bin_incr_create", "found value=7 number=7 cas=31"},
+    {"tx_decr", "found value=5 number=5"},
+    {"tx_delete", "deleted"},
+    {"tx_bin_delete_b64", "notfound"},
+    {"tx_stats_args", "stats"},
+    {"tx_flush_all_delay", "ok"},
     {"me_hit", "ok key=foo text^foo exp=-1 la="},
     {"me_miss", "notfound"},
     {"mn", "ok"},
@@ -364,6 +386,93 @@ TEST(MetaClientCapturedTest, RepliesParseAndComposeByteExact) {
       EXPECT_EQ(composed, c.reply);
     }
   }
+}
+
+// The text and binary requests whose meta translations the tx_ cases sent to memcached.
+struct Translation {
+  std::string_view name;
+  Request req;
+};
+
+std::vector<Translation> Translations() {
+  auto make = [](Protocol protocol, Op op, std::string_view key) {
+    Request r;
+    r.protocol = protocol;
+    r.op = op;
+    r.key = key;
+    return r;
+  };
+  auto store = [&](Protocol protocol, Op op, std::string_view key, uint32_t flags, int64_t exptime,
+                   std::string_view value) {
+    Request r = make(protocol, op, key);
+    r.client_flags = flags;
+    r.exptime = exptime;
+    r.value = value;
+    r.value_length = static_cast<uint32_t>(value.size());
+    return r;
+  };
+  const Protocol kText = Protocol::kText;
+  const Protocol kBinary = Protocol::kBinary;
+  std::vector<Translation> t;
+  t.push_back({"tx_set", store(kText, Op::kSet, "txk", 9, 0, "abc")});
+  t.push_back({"tx_get", make(kText, Op::kGet, "txk")});
+  t.push_back({"tx_gets", make(kText, Op::kGets, "txk")});
+  t.push_back({"tx_gat", make(kText, Op::kGat, "txk")});
+  t.back().req.exptime = 100;
+  t.push_back({"tx_gats", make(kText, Op::kGats, "txk")});
+  t.back().req.exptime = 100;
+  t.push_back({"tx_touch", make(kText, Op::kTouch, "txk")});
+  t.back().req.exptime = 200;
+  t.push_back({"tx_touch_miss", make(kText, Op::kTouch, "txnokey")});
+  t.back().req.exptime = 200;
+  t.push_back({"tx_bin_touch", make(kBinary, Op::kTouch, "txk")});
+  t.back().req.exptime = 200;
+  t.push_back({"tx_add", store(kText, Op::kAdd, "txk", 0, 0, "x")});
+  t.push_back({"tx_append", store(kText, Op::kAppend, "txk", 0, 0, "x")});
+  t.push_back({"tx_cas", store(kText, Op::kCas, "txk", 0, 0, "x")});
+  t.back().req.cas = 1;
+  t.push_back({"tx_bin_set", store(kBinary, Op::kSet, "txk", 3, 0, "x")});
+  t.push_back({"tx_set_expired", store(kText, Op::kSet, "txneg", 0, -1, "x")});
+  t.push_back({"tx_get_expired", make(kText, Op::kGet, "txneg")});
+  t.push_back({"tx_incr_miss", make(kText, Op::kIncr, "txn")});
+  t.back().req.delta = 5;
+  t.push_back({"tx_bin_incr_create", make(kBinary, Op::kIncr, "txn")});
+  t.back().req.delta = 5;
+  t.back().req.create = true;
+  t.back().req.initial = 7;
+  t.push_back({"tx_decr", make(kText, Op::kDecr, "txn")});
+  t.back().req.delta = 2;
+  t.push_back({"tx_delete", make(kText, Op::kDelete, "txk")});
+  t.push_back({"tx_bin_delete_b64", make(kBinary, Op::kDelete, "a b")});
+  t.push_back({"tx_stats_args", make(kText, Op::kStats, {})});
+  t.back().req.args = "settings";
+  t.push_back({"tx_flush_all_delay", make(kText, Op::kFlushAll, {})});
+  t.back().req.has_number = true;
+  return t;
+}
+
+TEST(MetaClientCapturedTest, TranslatedRequestsAreWhatMemcachedAccepted) {
+  std::vector<Translation> translations = Translations();
+  size_t checked = 0;
+  for (const Captured& c : kCaptured) {
+    if (!c.name.starts_with("tx_")) continue;
+    SCOPED_TRACE(std::string(c.name));
+    auto it = std::find_if(translations.begin(), translations.end(),
+                           [&](const Translation& t) { return t.name == c.name; });
+    ASSERT_NE(it, translations.end());
+    std::string bytes;
+    ComposeRequest(it->req, &bytes);
+    EXPECT_EQ(bytes, c.request);
+    // memcached's reply to it means what the translated operation expects.
+    Result got;
+    ReplyParse p = ParseReply(c.reply, it->req.op, &got);
+    ASSERT_EQ(p.status, ReplyStatus::kOk);
+    std::string_view spec = kExpected.at(c.name);
+    std::string_view code = spec.substr(0, spec.find(' '));
+    EXPECT_EQ(ResultCodeName(got.code), code == "stats" ? "ok" : code);
+    ++checked;
+  }
+  EXPECT_EQ(checked, translations.size());
 }
 
 }  // namespace

@@ -117,6 +117,28 @@ CASES = [
     ("err_too_large", b"ms big 2000 T0\r\n" + b"z" * 2000 + b"\r\n"),
     ("err_bad_data_chunk", b"ms chunk 3\r\nabcd\r\n"),
     ("err_quiet_still_sent", b"mg foo v v q\r\n"),
+    # Text and binary requests as ComposeRequest translates them (client_captured_test.cc
+    # checks that it composes exactly these bytes): memcached must accept every form.
+    ("tx_set", b"ms txk 3 F9 T0\r\nabc\r\n"),
+    ("tx_get", b"mg txk f v\r\n"),
+    ("tx_gets", b"mg txk f v c\r\n"),
+    ("tx_gat", b"mg txk f v T100\r\n"),
+    ("tx_gats", b"mg txk f v c T100\r\n"),
+    ("tx_touch", b"mg txk T200\r\n"),
+    ("tx_touch_miss", b"mg txnokey T200\r\n"),
+    ("tx_bin_touch", b"mg txk T200 f c\r\n"),
+    ("tx_add", b"ms txk 1 F0 T0 ME\r\nx\r\n"),
+    ("tx_append", b"ms txk 1 F0 T0 MA\r\nx\r\n"),
+    ("tx_cas", b"ms txk 1 F0 T0 C1\r\nx\r\n"),
+    ("tx_bin_set", b"ms txk 1 F3 T0 c\r\nx\r\n"),
+    ("tx_set_expired", b"ms txneg 1 F0 T-1\r\nx\r\n"),
+    ("tx_get_expired", b"mg txneg f v\r\n"),
+    ("tx_incr_miss", b"ma txn v D5\r\n"),
+    ("tx_bin_incr_create", b"ma txn v D5 N0 J7 c\r\n"),
+    ("tx_decr", b"ma txn v MD D2\r\n"),
+    ("tx_delete", b"md txk\r\n"),
+    ("tx_bin_delete_b64", b"md YSBi b\r\n"),
+    ("tx_stats_args", b"stats settings\r\n"),
     # me, mn, and the text commands a meta connection uses.
     ("me_hit", b"me foo\r\n"),
     ("me_miss", b"me nokey\r\n"),
@@ -126,6 +148,7 @@ CASES = [
     ("stats_slabs", b"stats slabs\r\n"),
     ("stats", b"stats\r\n"),
     ("flush_all", b"flush_all\r\n"),
+    ("tx_flush_all_delay", b"flush_all 0\r\n"),
     ("mg_after_flush", b"mg foo v\r\n"),
 ]
 
