@@ -128,83 +128,66 @@ void AppendMode(std::string* out, char mode) {
   out->push_back(mode);
 }
 
-// A text or binary request in meta, asking for exactly what its client's reply is built from.
-// Flags come back in the order asked; the reply parser does not depend on it.
-void ComposeTranslated(const protocol::Request& req, std::string* out) {
-  const bool binary = req.protocol == Protocol::kBinary;
-  bool b = false;
-  switch (req.op) {
-    case Op::kGet:
-    case Op::kGets:
-    case Op::kGat:
-    case Op::kGats:
-      out->append(kCmdGet);
-      b = AppendNeutralKey(out, req.key);
-      if (b) AppendChar(out, kFlagBase64Key);
+// "<cmd> <key>", then " b" when the key had to go base64.
+void AppendCommandAndKey(std::string* out, std::string_view cmd, std::string_view key) {
+  out->append(cmd);
+  if (AppendNeutralKey(out, key)) AppendChar(out, kFlagBase64Key);
+}
+
+// get, gets, gat, gats, touch: mg asking for what the client's reply is built from.
+void TranslateRetrieval(const protocol::Request& req, bool binary, std::string* out) {
+  AppendCommandAndKey(out, kCmdGet, req.key);
+  if (req.op == Op::kTouch) {
+    AppendSignedFlag(out, kFlagTouch, req.exptime);
+    // A binary touch answers with the item's flags and cas.
+    if (binary) {
       AppendChar(out, kFlagReturnFlags);
-      AppendChar(out, kFlagReturnValue);
-      // A binary get returns the cas in its header.
-      if (req.op == Op::kGets || req.op == Op::kGats || binary) AppendChar(out, kFlagReturnCas);
-      if (req.op == Op::kGat || req.op == Op::kGats) {
-        AppendSignedFlag(out, kFlagTouch, req.exptime);
-      }
-      break;
-    case Op::kTouch:
-      out->append(kCmdGet);
-      b = AppendNeutralKey(out, req.key);
-      if (b) AppendChar(out, kFlagBase64Key);
-      AppendSignedFlag(out, kFlagTouch, req.exptime);
-      // A binary touch answers with the item's flags and cas.
-      if (binary) {
-        AppendChar(out, kFlagReturnFlags);
-        AppendChar(out, kFlagReturnCas);
-      }
-      break;
-    case Op::kSet:
-    case Op::kAdd:
-    case Op::kReplace:
-    case Op::kAppend:
-    case Op::kPrepend:
-    case Op::kCas:
-      out->append(kCmdSet);
-      b = AppendNeutralKey(out, req.key);
-      out->push_back(' ');
-      AppendUint(out, req.value_length);
-      if (b) AppendChar(out, kFlagBase64Key);
-      AppendFlag(out, kFlagClientFlags, req.client_flags);
-      AppendSignedFlag(out, kFlagTouch, req.exptime);
-      if (req.op == Op::kAdd) AppendMode(out, kModeAdd);
-      if (req.op == Op::kReplace) AppendMode(out, kModeReplace);
-      if (req.op == Op::kAppend) AppendMode(out, kModeAppend);
-      if (req.op == Op::kPrepend) AppendMode(out, kModePrepend);
-      // Binary storage with a nonzero cas compares it, as the cas command does.
-      if (req.op == Op::kCas || req.cas != 0) AppendFlag(out, kFlagCompareCas, req.cas);
-      // A binary store answers with the new cas.
-      if (binary) AppendChar(out, kFlagReturnCas);
-      break;
-    case Op::kDelete:
-      out->append(kCmdDelete);
-      b = AppendNeutralKey(out, req.key);
-      if (b) AppendChar(out, kFlagBase64Key);
-      if (req.cas != 0) AppendFlag(out, kFlagCompareCas, req.cas);
-      break;
-    case Op::kIncr:
-    case Op::kDecr:
-      out->append(kCmdArithmetic);
-      b = AppendNeutralKey(out, req.key);
-      if (b) AppendChar(out, kFlagBase64Key);
-      AppendChar(out, kFlagReturnValue);
-      if (req.op == Op::kDecr) AppendMode(out, kModeDecr);
-      AppendFlag(out, kFlagDelta, req.delta);
-      if (req.create) {
-        AppendSignedFlag(out, kFlagVivify, req.exptime);
-        AppendFlag(out, kFlagInitial, req.initial);
-      }
-      if (binary) AppendChar(out, kFlagReturnCas);
-      break;
-    case Op::kNoop:
-      out->append(kCmdNoop);
-      break;
+      AppendChar(out, kFlagReturnCas);
+    }
+    return;
+  }
+  AppendChar(out, kFlagReturnFlags);
+  AppendChar(out, kFlagReturnValue);
+  // A binary get returns the cas in its header.
+  if (req.op == Op::kGets || req.op == Op::kGats || binary) AppendChar(out, kFlagReturnCas);
+  if (req.op == Op::kGat || req.op == Op::kGats) AppendSignedFlag(out, kFlagTouch, req.exptime);
+}
+
+// set, add, replace, append, prepend, cas: ms with the item's flags, exptime and mode.
+void TranslateStore(const protocol::Request& req, bool binary, std::string* out) {
+  out->append(kCmdSet);
+  bool b = AppendNeutralKey(out, req.key);
+  out->push_back(' ');
+  AppendUint(out, req.value_length);
+  if (b) AppendChar(out, kFlagBase64Key);
+  AppendFlag(out, kFlagClientFlags, req.client_flags);
+  AppendSignedFlag(out, kFlagTouch, req.exptime);
+  if (req.op == Op::kAdd) AppendMode(out, kModeAdd);
+  if (req.op == Op::kReplace) AppendMode(out, kModeReplace);
+  if (req.op == Op::kAppend) AppendMode(out, kModeAppend);
+  if (req.op == Op::kPrepend) AppendMode(out, kModePrepend);
+  // Binary storage with a nonzero cas compares it, as the cas command does.
+  if (req.op == Op::kCas || req.cas != 0) AppendFlag(out, kFlagCompareCas, req.cas);
+  // A binary store answers with the new cas.
+  if (binary) AppendChar(out, kFlagReturnCas);
+}
+
+// incr, decr: ma returning the new value (and creating the item when asked).
+void TranslateArithmetic(const protocol::Request& req, bool binary, std::string* out) {
+  AppendCommandAndKey(out, kCmdArithmetic, req.key);
+  AppendChar(out, kFlagReturnValue);
+  if (req.op == Op::kDecr) AppendMode(out, kModeDecr);
+  AppendFlag(out, kFlagDelta, req.delta);
+  if (req.create) {
+    AppendSignedFlag(out, kFlagVivify, req.exptime);
+    AppendFlag(out, kFlagInitial, req.initial);
+  }
+  if (binary) AppendChar(out, kFlagReturnCas);
+}
+
+// Commands without a meta form go as text commands: memcached reads both on one connection.
+void TranslateTextCommand(const protocol::Request& req, std::string* out) {
+  switch (req.op) {
     case Op::kVersion:
       out->append(kCmdVersion);
       break;
@@ -227,16 +210,56 @@ void ComposeTranslated(const protocol::Request& req, std::string* out) {
       out->push_back(' ');
       out->append(req.args.empty() ? std::string_view("0") : req.args);
       break;
-    case Op::kQuit:
+    default:
       out->append(kCmdQuit);
       break;
-    case Op::kMetaDebug:
-      out->append(kCmdDebug);
-      b = AppendNeutralKey(out, req.key);
-      if (b) AppendChar(out, kFlagBase64Key);
-      break;
+  }
+}
+
+// A text or binary request in meta, asking for exactly what its client's reply is built from.
+// Flags come back in the order asked; the reply parser does not depend on it.
+void ComposeTranslated(const protocol::Request& req, std::string* out) {
+  const bool binary = req.protocol == Protocol::kBinary;
+  if (protocol::IsRetrieval(req.op) || req.op == Op::kTouch) {
+    TranslateRetrieval(req, binary, out);
+  } else if (protocol::IsStorage(req.op)) {
+    TranslateStore(req, binary, out);
+  } else if (req.op == Op::kDelete) {
+    AppendCommandAndKey(out, kCmdDelete, req.key);
+    if (req.cas != 0) AppendFlag(out, kFlagCompareCas, req.cas);
+  } else if (req.op == Op::kIncr || req.op == Op::kDecr) {
+    TranslateArithmetic(req, binary, out);
+  } else if (req.op == Op::kNoop) {
+    out->append(kCmdNoop);
+  } else if (req.op == Op::kMetaDebug) {
+    AppendCommandAndKey(out, kCmdDebug, req.key);
+  } else {
+    TranslateTextCommand(req, out);
   }
   out->append(kCrlf);
+}
+
+// ms's operation by its mode; memcached turns set and replace with a cas into cas.
+Op StoreOp(const MetaFlags& flags) {
+  Op op = Op::kSet;
+  switch (flags.mode) {
+    case kModeAdd:
+      op = Op::kAdd;
+      break;
+    case kModeReplace:
+      op = Op::kReplace;
+      break;
+    case kModeAppend:
+      op = Op::kAppend;
+      break;
+    case kModePrepend:
+      op = Op::kPrepend;
+      break;
+    default:
+      break;
+  }
+  if (flags.has_cas && (op == Op::kSet || op == Op::kReplace)) op = Op::kCas;
+  return op;
 }
 
 }  // namespace
@@ -260,25 +283,7 @@ bool ToNeutral(const text::Request& parsed, const MetaFlags& flags,
       }
       break;
     case text::Command::kMetaSet:
-      switch (flags.mode) {
-        case kModeAdd:
-          req.op = Op::kAdd;
-          break;
-        case kModeReplace:
-          req.op = Op::kReplace;
-          break;
-        case kModeAppend:
-          req.op = Op::kAppend;
-          break;
-        case kModePrepend:
-          req.op = Op::kPrepend;
-          break;
-        default:
-          req.op = Op::kSet;
-          break;
-      }
-      // memcached turns set and replace with a cas into cas.
-      if (flags.has_cas && (req.op == Op::kSet || req.op == Op::kReplace)) req.op = Op::kCas;
+      req.op = StoreOp(flags);
       req.client_flags = flags.client_flags;
       req.exptime = flags.touch ? flags.ttl : 0;
       req.value_length = parsed.value_length;
