@@ -4,24 +4,12 @@
 #include <array>
 #include <cstring>
 
+#include "protocol/meta/vocabulary.h"
 #include "protocol/text/number.h"
 #include "protocol/text/reply.h"
 
 namespace memfleet::protocol::meta {
 namespace {
-
-constexpr std::string_view kBadFormat = "CLIENT_ERROR bad command line format";
-constexpr std::string_view kBadToken = "CLIENT_ERROR bad token in command line format";
-constexpr std::string_view kDuplicate = "CLIENT_ERROR duplicate flag";
-constexpr std::string_view kInvalid = "CLIENT_ERROR invalid flag";
-constexpr std::string_view kInvalidOrDuplicate = "CLIENT_ERROR invalid or duplicate flag";
-constexpr std::string_view kDecodeKey = "CLIENT_ERROR error decoding key";
-constexpr std::string_view kModeLength = "CLIENT_ERROR incorrect length for M token";
-constexpr std::string_view kInitial = "CLIENT_ERROR invalid numeric initial value";
-constexpr std::string_view kDelta = "CLIENT_ERROR invalid numeric delta value";
-constexpr std::string_view kSetMode = "CLIENT_ERROR invalid mode for ms M token";
-constexpr std::string_view kArithMode = "CLIENT_ERROR invalid mode for ma M token";
-constexpr std::string_view kOpaqueTooLong = "CLIENT_ERROR opaque token too long";
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr uint8_t kNotBase64 = 0x80;
@@ -47,18 +35,18 @@ bool MarkSeen(MetaFlags* f, uint8_t c) {
 // or unknown flag) wins; otherwise the last error message set, or the default, is reported.
 std::string_view Preparse(std::string_view key, std::span<const std::string_view> tokens,
                           char* key_buf, MetaFlags* f) {
-  std::string_view err = kBadFormat;
+  std::string_view err = kErrBadFormat;
   bool has_error = false;
   f->key = key;
   for (std::string_view tok : tokens) {
     auto o = static_cast<uint8_t>(tok[0]);
-    if (o >= 127 || !MarkSeen(f, o)) return kDuplicate;
+    if (o >= 127 || !MarkSeen(f, o)) return kErrDuplicateFlag;
     std::string_view arg = tok.substr(1);
     switch (o) {
       case 'b': {
         size_t n = Base64Decode(key, key_buf, key.size());
         if (n == 0) {
-          err = kDecodeKey;
+          err = kErrDecodeKey;
           has_error = true;
         }
         f->key = std::string_view(key_buf, n);
@@ -68,13 +56,13 @@ std::string_view Preparse(std::string_view key, std::span<const std::string_view
       case 'N':
         f->vivify = true;
         if (!text::ParseInt32(arg, &f->vivify_ttl)) {
-          err = kBadToken;
+          err = kErrBadToken;
           has_error = true;
         }
         break;
       case 'T':
         if (!text::ParseInt32(arg, &f->ttl)) {
-          err = kBadToken;
+          err = kErrBadToken;
           has_error = true;
         } else {
           f->touch = true;
@@ -82,7 +70,7 @@ std::string_view Preparse(std::string_view key, std::span<const std::string_view
         break;
       case 'R':
         if (!text::ParseInt32(arg, &f->recache_ttl)) {
-          err = kBadToken;
+          err = kErrBadToken;
           has_error = true;
         } else {
           f->recache = true;
@@ -113,7 +101,7 @@ std::string_view Preparse(std::string_view key, std::span<const std::string_view
         break;
       case 'C':
         if (!text::ParseUint64(arg, &f->cas)) {
-          err = kBadToken;
+          err = kErrBadToken;
           has_error = true;
         } else {
           f->has_cas = true;
@@ -121,7 +109,7 @@ std::string_view Preparse(std::string_view key, std::span<const std::string_view
         break;
       case 'M':
         if (tok.size() != 2) {
-          err = kModeLength;
+          err = kErrModeLength;
           has_error = true;
         } else {
           f->mode = tok[1];
@@ -129,13 +117,13 @@ std::string_view Preparse(std::string_view key, std::span<const std::string_view
         break;
       case 'J':
         if (!text::ParseUint64(arg, &f->initial)) {
-          err = kInitial;
+          err = kErrInitial;
           has_error = true;
         }
         break;
       case 'D':
         if (!text::ParseUint64(arg, &f->delta)) {
-          err = kDelta;
+          err = kErrDelta;
           has_error = true;
         }
         break;
@@ -143,7 +131,7 @@ std::string_view Preparse(std::string_view key, std::span<const std::string_view
         f->set_stale = true;
         break;
       default:
-        return kInvalid;
+        return kErrInvalidFlag;
     }
     if (o == 'O') f->opaque = tok;
   }
@@ -158,7 +146,8 @@ std::string_view ParseMetaFlags(MetaCommand cmd, std::string_view key,
   std::string_view err = Preparse(key, tokens, key_buf, flags);
   if (!err.empty()) {
     // md and ma report every preparse failure the same way.
-    if (cmd == MetaCommand::kDelete || cmd == MetaCommand::kArithmetic) return kInvalidOrDuplicate;
+    if (cmd == MetaCommand::kDelete || cmd == MetaCommand::kArithmetic)
+      return kErrInvalidOrDuplicateFlag;
     return err;
   }
   // ms and ma check their mode before anything that composes the reply.
@@ -172,7 +161,7 @@ std::string_view ParseMetaFlags(MetaCommand cmd, std::string_view key,
       case 'S':
         break;
       default:
-        return kSetMode;
+        return kErrSetMode;
     }
   } else if (cmd == MetaCommand::kArithmetic) {
     switch (flags->mode) {
@@ -183,10 +172,10 @@ std::string_view ParseMetaFlags(MetaCommand cmd, std::string_view key,
       case '-':
         break;
       default:
-        return kArithMode;
+        return kErrArithmeticMode;
     }
   }
-  if (flags->opaque.size() > kMaxOpaqueLength) return kOpaqueTooLong;
+  if (flags->opaque.size() > kMaxOpaqueLength) return kErrOpaqueTooLong;
   return {};
 }
 
