@@ -1,0 +1,644 @@
+// The text protocol's client half: request composition, reply parsing and reply composition.
+// The replies composed here were checked byte for byte against memcached 1.6.18 (see
+// testdata/capture.py and client_test.cc).
+#include "protocol/text/client.h"
+
+#include <cstring>
+
+#include "protocol/text/reply.h"
+#include "protocol/text/vocabulary.h"
+
+namespace memfleet::protocol::text {
+namespace {
+
+using protocol::ErrorDetail;
+using protocol::Op;
+using protocol::ReplyParse;
+using protocol::ReplyPart;
+using protocol::ReplyStatus;
+using protocol::Result;
+using protocol::ResultCode;
+
+// ---- composition helpers ----
+
+void AppendUint(uint64_t value, std::string* out) {
+  char buf[kUint64MaxDigits];
+  out->append(buf, FormatUint64(buf, value));
+}
+
+void AppendInt(int64_t value, std::string* out) {
+  if (value < 0) {
+    out->push_back('-');
+    // Negating in unsigned arithmetic is defined for INT64_MIN too.
+    AppendUint(0 - static_cast<uint64_t>(value), out);
+    return;
+  }
+  AppendUint(static_cast<uint64_t>(value), out);
+}
+
+// Appends " <token>".
+void AppendArg(std::string_view token, std::string* out) {
+  out->push_back(' ');
+  out->append(token);
+}
+
+void AppendNoreply(const protocol::Request& req, std::string* out) {
+  if (req.noreply) AppendArg(kNoreply, out);
+}
+
+void AppendLine(std::string_view line, std::string* out) {
+  out->append(line);
+  out->append(kCrlf);
+}
+
+std::string_view StorageCommand(const protocol::Request& req) {
+  switch (req.op) {
+    case Op::kSet:
+      return req.cas != 0 ? kCommandCas : kCommandSet;
+    case Op::kAdd:
+      return kCommandAdd;
+    case Op::kReplace:
+      return req.cas != 0 ? kCommandCas : kCommandReplace;
+    case Op::kAppend:
+      return kCommandAppend;
+    case Op::kPrepend:
+      return kCommandPrepend;
+    default:
+      return kCommandCas;
+  }
+}
+
+// The commands that honour "noreply" in text; for the others memcached ignores it.
+bool HonoursNoreply(Op op) {
+  return protocol::IsStorage(op) || op == Op::kIncr || op == Op::kDecr || op == Op::kDelete ||
+         op == Op::kTouch || op == Op::kFlushAll || op == Op::kVerbosity;
+}
+
+// ---- parsing helpers ----
+
+// Strict decimal: 1..20 digits, no sign, no spaces, no overflow.
+bool ParseDigits(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > kUint64MaxDigits) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseDigits32(std::string_view s, uint32_t* out) {
+  uint64_t v;
+  if (!ParseDigits(s, &v) || v > UINT32_MAX) return false;
+  *out = static_cast<uint32_t>(v);
+  return true;
+}
+
+// Splits the next space-separated token off *rest; false when it would be empty.
+bool NextToken(std::string_view* rest, std::string_view* token) {
+  const size_t space = rest->find(' ');
+  *token = rest->substr(0, space);
+  *rest = space == std::string_view::npos ? std::string_view() : rest->substr(space + 1);
+  return !token->empty();
+}
+
+// The line (without "\r\n") starts with `word` followed by a space, or is exactly `word`.
+bool IsWordLine(std::string_view line, std::string_view word) {
+  return line.starts_with(word) && (line.size() == word.size() || line[word.size()] == ' ');
+}
+
+// "\r\n"-terminated fixed reply line without its terminator.
+constexpr std::string_view Bare(std::string_view reply_line) {
+  return reply_line.substr(0, reply_line.size() - kCrlf.size());
+}
+
+ErrorDetail ClientErrorDetail(std::string_view line) {
+  if (line == kErrorNonNumeric) return ErrorDetail::kNonNumeric;
+  if (line == kErrorBadDataChunk) return ErrorDetail::kBadDataChunk;
+  if (line.starts_with(kErrorBadFormat)) return ErrorDetail::kInvalidArguments;
+  return ErrorDetail::kOther;
+}
+
+ErrorDetail ServerErrorDetail(std::string_view line) {
+  if (line == kErrorTooLarge) return ErrorDetail::kTooLarge;
+  if (line.starts_with(kErrorOutOfMemory) || line == kErrorOutOfMemoryNewItem) {
+    return ErrorDetail::kOutOfMemory;
+  }
+  return ErrorDetail::kOther;
+}
+
+// Error lines are the same whatever the Op. Returns false when `line` is not one.
+bool ParseErrorLine(std::string_view line, Result* r) {
+  if (line == kErrorUnknownCommand) {
+    r->code = ResultCode::kClientError;
+    r->detail = ErrorDetail::kUnknownCommand;
+  } else if (IsWordLine(line, Bare(kReplyError))) {
+    // "ERROR <reason>": too many connections, or an admin command refused.
+    r->code = ResultCode::kRemoteError;
+    r->detail = ErrorDetail::kOther;
+  } else if (IsWordLine(line, kClientErrorPrefix.substr(0, kClientErrorPrefix.size() - 1))) {
+    r->code = ResultCode::kClientError;
+    r->detail = ClientErrorDetail(line);
+  } else if (IsWordLine(line, kServerErrorPrefix.substr(0, kServerErrorPrefix.size() - 1))) {
+    r->code = ResultCode::kRemoteError;
+    r->detail = ServerErrorDetail(line);
+  } else {
+    return false;
+  }
+  r->message = line;
+  return true;
+}
+
+// "VALUE <key> <flags> <bytes>[ <cas>]" after the prefix: single spaces, nothing else.
+bool ParseValueLine(std::string_view rest, Result* r, ReplyParse* p) {
+  if (rest.ends_with(' ')) return false;
+  std::string_view key;
+  std::string_view flags;
+  std::string_view bytes;
+  if (!NextToken(&rest, &key) || key.size() > kKeyMaxLength) return false;
+  if (!NextToken(&rest, &flags) || !ParseDigits32(flags, &r->client_flags)) return false;
+  if (!NextToken(&rest, &bytes) || !ParseDigits32(bytes, &r->value_length)) return false;
+  if (!rest.empty()) {
+    std::string_view cas;
+    if (!NextToken(&rest, &cas) || !rest.empty() || !ParseDigits(cas, &r->cas)) return false;
+    r->has_cas = true;
+  }
+  r->code = ResultCode::kFound;
+  r->key = key;
+  r->has_flags = true;
+  r->has_value = true;
+  p->part = ReplyPart::kValue;
+  p->has_value = true;
+  p->value_length = r->value_length;
+  p->trailer = kCrlf;
+  return true;
+}
+
+// The status words of storage, delete, touch, flush_all, verbosity and incr/decr misses.
+bool ParseStatusWord(std::string_view line_crlf, Result* r) {
+  struct Word {
+    std::string_view line;
+    ResultCode code;
+  };
+  static constexpr Word kWords[] = {
+      {kReplyStored, ResultCode::kStored},   {kReplyNotStored, ResultCode::kNotStored},
+      {kReplyExists, ResultCode::kExists},   {kReplyNotFound, ResultCode::kNotFound},
+      {kReplyDeleted, ResultCode::kDeleted}, {kReplyTouched, ResultCode::kTouched},
+      {kReplyOk, ResultCode::kOk},
+  };
+  for (const Word& w : kWords) {
+    if (line_crlf == w.line) {
+      r->code = w.code;
+      return true;
+    }
+  }
+  return false;
+}
+
+// One head line (without "\r\n") for `op`, not an error line.
+bool ParseOpLine(std::string_view line, std::string_view line_crlf, Op op, Result* r,
+                 ReplyParse* p) {
+  switch (op) {
+    case Op::kGet:
+    case Op::kGets:
+    case Op::kGat:
+    case Op::kGats:
+      if (line_crlf == kReplyEnd) {
+        p->part = ReplyPart::kEnd;
+        return true;
+      }
+      if (!line.starts_with(kReplyValuePrefix)) return false;
+      return ParseValueLine(line.substr(kReplyValuePrefix.size()), r, p);
+    case Op::kStats:
+      if (line_crlf == kReplyEnd) {
+        p->part = ReplyPart::kEnd;
+        return true;
+      }
+      if (line.starts_with(kReplyStatPrefix)) {
+        r->text = line.substr(kReplyStatPrefix.size());
+        p->part = ReplyPart::kStat;
+        return true;
+      }
+      if (line.starts_with(kReplyItemPrefix) || line.starts_with(kReplyPrefixPrefix)) {
+        r->text = line;
+        p->part = ReplyPart::kStat;
+        return true;
+      }
+      return line_crlf == kReplyReset || line_crlf == kReplyOk;  // reset; detail on|off
+    case Op::kVersion:
+      if (!line.starts_with(kReplyVersionPrefix)) return false;
+      r->text = line.substr(kReplyVersionPrefix.size());
+      return true;
+    case Op::kNoop:
+      return line_crlf == kMetaReplyNoop;
+    case Op::kMetaDebug:
+      if (line_crlf == kMetaReplyMiss) {
+        r->code = ResultCode::kNotFound;
+        return true;
+      }
+      if (!line.starts_with(kMetaDebugPrefix)) return false;
+      r->code = ResultCode::kFound;
+      r->text = line.substr(kMetaDebugPrefix.size());
+      return true;
+    case Op::kQuit:
+      return false;  // quit has no reply
+    case Op::kIncr:
+    case Op::kDecr:
+      if (ParseDigits(line, &r->number)) {
+        r->code = ResultCode::kFound;
+        r->has_number = true;
+        return true;
+      }
+      return line_crlf == kReplyNotFound && ParseStatusWord(line_crlf, r);
+    default:
+      return ParseStatusWord(line_crlf, r);
+  }
+}
+
+// ---- reply composition helpers ----
+
+std::string_view WordFor(Op op, ResultCode code) {
+  switch (code) {
+    case ResultCode::kStored:
+      return kReplyStored;
+    case ResultCode::kDeleted:
+      return kReplyDeleted;
+    case ResultCode::kTouched:
+      return kReplyTouched;
+    case ResultCode::kNotFound:
+      return kReplyNotFound;
+    case ResultCode::kNotStored:
+      return kReplyNotStored;
+    case ResultCode::kExists:
+      return kReplyExists;
+    case ResultCode::kFound:
+      // A hit from a protocol that does not say which kind (meta HD, binary success).
+      if (protocol::IsStorage(op)) return kReplyStored;
+      if (op == Op::kDelete) return kReplyDeleted;
+      if (op == Op::kTouch) return kReplyTouched;
+      return kReplyOk;
+    default:
+      return kReplyOk;
+  }
+}
+
+// The line for an error without a message: by detail first (the same condition has the same
+// words whichever class it came in), then by code.
+std::string_view ErrorLineFor(Op op, const Result& r) {
+  switch (r.detail) {
+    case ErrorDetail::kUnknownCommand:
+      return kReplyError;
+    case ErrorDetail::kNonNumeric:
+      return kReplyNonNumeric;
+    case ErrorDetail::kBadDataChunk:
+      return kReplyBadDataChunk;
+    case ErrorDetail::kTooLarge:
+      return kReplyTooLarge;
+    case ErrorDetail::kOutOfMemory:
+      return protocol::IsStorage(op) ? kReplyOutOfMemoryStoring : kReplyOutOfMemory;
+    default:
+      break;
+  }
+  switch (r.code) {
+    case ResultCode::kClientError:
+      return kErrorBadFormat;
+    case ResultCode::kTimeout:
+      return kErrorRouterTimeout;
+    case ResultCode::kConnectTimeout:
+      return kErrorRouterConnectTimeout;
+    case ResultCode::kConnectError:
+      return kErrorRouterConnectError;
+    case ResultCode::kTko:
+      return kErrorRouterTko;
+    default:
+      return kErrorRouterRemote;
+  }
+}
+
+void ComposeError(const protocol::Request& req, const Result& r, std::string* out) {
+  const bool unknown_command = r.message.empty() ? r.detail == ErrorDetail::kUnknownCommand
+                                                 : r.message == kErrorUnknownCommand;
+  if (req.noreply && HonoursNoreply(req.op) && !unknown_command) return;
+  if (!r.message.empty()) {
+    AppendLine(r.message, out);
+    return;
+  }
+  const std::string_view line = ErrorLineFor(req.op, r);
+  if (line.ends_with(kCrlf)) {
+    out->append(line);
+  } else {
+    AppendLine(line, out);
+  }
+}
+
+// The arguments of "stats": the rest of the line after the command, trailing spaces dropped.
+std::string_view StatsArgs(const Request& parsed) {
+  if (parsed.ntokens < 2) return {};
+  const char* begin = parsed.tokens[1].data();
+  const std::string_view last =
+      parsed.rest.empty() ? parsed.tokens[parsed.ntokens - 1] : parsed.rest;
+  const char* end = last.data() + last.size();
+  while (end > begin && end[-1] == ' ') --end;
+  return std::string_view(begin, static_cast<size_t>(end - begin));
+}
+
+}  // namespace
+
+bool ToNeutral(const Request& parsed, protocol::Request* out) {
+  *out = protocol::Request{};
+  out->protocol = protocol::Protocol::kText;
+  out->noreply = parsed.noreply;
+  out->key = parsed.key;
+  switch (parsed.command) {
+    case Command::kGet:
+    case Command::kGets:
+    case Command::kGat:
+    case Command::kGats:
+      out->op = parsed.command == Command::kGet    ? Op::kGet
+                : parsed.command == Command::kGets ? Op::kGets
+                : parsed.command == Command::kGat  ? Op::kGat
+                                                   : Op::kGats;
+      out->keys = parsed.keys;
+      out->exptime = parsed.exptime;
+      return true;
+    case Command::kSet:
+    case Command::kAdd:
+    case Command::kReplace:
+    case Command::kAppend:
+    case Command::kPrepend:
+    case Command::kCas:
+      out->op = parsed.command == Command::kSet       ? Op::kSet
+                : parsed.command == Command::kAdd     ? Op::kAdd
+                : parsed.command == Command::kReplace ? Op::kReplace
+                : parsed.command == Command::kAppend  ? Op::kAppend
+                : parsed.command == Command::kPrepend ? Op::kPrepend
+                                                      : Op::kCas;
+      out->client_flags = parsed.client_flags;
+      out->exptime = parsed.exptime;
+      out->value_length = parsed.value_length;
+      out->cas = parsed.cas;
+      return true;
+    case Command::kIncr:
+    case Command::kDecr:
+      out->op = parsed.command == Command::kIncr ? Op::kIncr : Op::kDecr;
+      out->delta = parsed.delta;
+      return true;
+    case Command::kDelete:
+      out->op = Op::kDelete;
+      return true;
+    case Command::kTouch:
+      out->op = Op::kTouch;
+      out->exptime = parsed.exptime;
+      return true;
+    case Command::kFlushAll:
+      out->op = Op::kFlushAll;
+      out->exptime = parsed.number;
+      out->has_number = parsed.has_number;
+      return true;
+    case Command::kVersion:
+      out->op = Op::kVersion;
+      return true;
+    case Command::kVerbosity:
+      out->op = Op::kVerbosity;
+      if (parsed.ntokens >= 2) out->args = parsed.tokens[1];
+      return true;
+    case Command::kStats:
+      out->op = Op::kStats;
+      out->args = StatsArgs(parsed);
+      return true;
+    case Command::kQuit:
+      out->op = Op::kQuit;
+      return true;
+    default:
+      return false;
+  }
+}
+
+void ComposeRequestHead(const protocol::Request& req, std::string* out) {
+  const std::string_view keys = req.keys.empty() ? req.key : req.keys;
+  switch (req.op) {
+    case Op::kGet:
+    case Op::kGets:
+      out->append(req.op == Op::kGet ? kCommandGet : kCommandGets);
+      AppendArg(keys, out);
+      break;
+    case Op::kGat:
+    case Op::kGats:
+      out->append(req.op == Op::kGat ? kCommandGat : kCommandGats);
+      out->push_back(' ');
+      AppendInt(req.exptime, out);
+      AppendArg(keys, out);
+      break;
+    case Op::kSet:
+    case Op::kAdd:
+    case Op::kReplace:
+    case Op::kAppend:
+    case Op::kPrepend:
+    case Op::kCas: {
+      const std::string_view command = StorageCommand(req);
+      out->append(command);
+      AppendArg(req.key, out);
+      out->push_back(' ');
+      AppendUint(req.client_flags, out);
+      out->push_back(' ');
+      AppendInt(req.exptime, out);
+      out->push_back(' ');
+      AppendUint(req.value.empty() ? req.value_length : req.value.size(), out);
+      if (command == kCommandCas) {
+        out->push_back(' ');
+        AppendUint(req.cas, out);
+      }
+      AppendNoreply(req, out);
+      break;
+    }
+    case Op::kIncr:
+    case Op::kDecr:
+      out->append(req.op == Op::kIncr ? kCommandIncr : kCommandDecr);
+      AppendArg(req.key, out);
+      out->push_back(' ');
+      AppendUint(req.delta, out);
+      AppendNoreply(req, out);
+      break;
+    case Op::kDelete:
+      out->append(kCommandDelete);
+      AppendArg(req.key, out);
+      AppendNoreply(req, out);
+      break;
+    case Op::kTouch:
+      out->append(kCommandTouch);
+      AppendArg(req.key, out);
+      out->push_back(' ');
+      AppendInt(req.exptime, out);
+      AppendNoreply(req, out);
+      break;
+    case Op::kFlushAll:
+      out->append(kCommandFlushAll);
+      if (req.has_number) {
+        out->push_back(' ');
+        AppendInt(req.exptime, out);
+      }
+      AppendNoreply(req, out);
+      break;
+    case Op::kVersion:
+      out->append(kCommandVersion);
+      break;
+    case Op::kVerbosity:
+      out->append(kCommandVerbosity);
+      AppendArg(req.args.empty() ? std::string_view("1") : req.args, out);
+      AppendNoreply(req, out);
+      break;
+    case Op::kStats:
+      out->append(kCommandStats);
+      if (!req.args.empty()) AppendArg(req.args, out);
+      break;
+    case Op::kQuit:
+      out->append(kCommandQuit);
+      break;
+    case Op::kNoop:
+      out->append(kCommandMetaNoop);
+      break;
+    case Op::kMetaDebug:
+      out->append(kCommandMetaDebug);
+      AppendArg(req.key, out);
+      break;
+  }
+  out->append(kCrlf);
+}
+
+void ComposeRequest(const protocol::Request& req, std::string* out) {
+  ComposeRequestHead(req, out);
+  if (protocol::IsStorage(req.op)) {
+    out->append(req.value);
+    out->append(kCrlf);
+  }
+}
+
+ReplyParse ParseReplyHead(std::string_view buf, Op op, Result* r) {
+  *r = Result{};
+  ReplyParse p;
+  const size_t window = buf.size() < kMaxReplyLine ? buf.size() : kMaxReplyLine;
+  const void* nl = std::memchr(buf.data(), '\n', window);
+  if (nl == nullptr) {
+    if (buf.size() >= kMaxReplyLine) p.status = ReplyStatus::kMalformed;
+    return p;
+  }
+  const size_t length = static_cast<size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
+  if (length < kCrlf.size() || buf[length - 2] != '\r') {
+    p.status = ReplyStatus::kMalformed;
+    return p;
+  }
+  const std::string_view line_crlf = buf.substr(0, length);
+  const std::string_view line = line_crlf.substr(0, length - kCrlf.size());
+  if (!ParseErrorLine(line, r) && !ParseOpLine(line, line_crlf, op, r, &p)) {
+    *r = Result{};
+    ReplyParse bad;
+    bad.status = ReplyStatus::kMalformed;
+    return bad;
+  }
+  p.status = ReplyStatus::kOk;
+  p.consumed = length;
+  return p;
+}
+
+ReplyParse ParseReply(std::string_view buf, Op op, Result* r) {
+  ReplyParse p = ParseReplyHead(buf, op, r);
+  if (p.status != ReplyStatus::kOk || !p.has_value) return p;
+  const size_t value_end = p.consumed + p.value_length;
+  if (buf.size() < value_end + kCrlf.size()) return ReplyParse{};
+  if (buf.substr(value_end, kCrlf.size()) != kCrlf) {
+    ReplyParse bad;
+    bad.status = ReplyStatus::kMalformed;
+    return bad;
+  }
+  r->value = buf.substr(p.consumed, p.value_length);
+  p.consumed = value_end + kCrlf.size();
+  return p;
+}
+
+void ComposeReply(const protocol::Request& req, const Result& r, std::string* out) {
+  if (req.op == Op::kQuit) return;
+  if (protocol::IsError(r.code)) {
+    ComposeError(req, r, out);
+    return;
+  }
+  const bool with_cas = req.op == Op::kGets || req.op == Op::kGats;
+  switch (req.op) {
+    case Op::kGet:
+    case Op::kGets:
+    case Op::kGat:
+    case Op::kGats:
+      if (r.code == ResultCode::kFound && r.has_value) {
+        ComposeValue(r.key.empty() ? req.key : r.key, r, with_cas, out);
+      }
+      ComposeEnd(out);
+      return;
+    case Op::kStats:
+      if (req.args == "reset") {
+        out->append(kReplyReset);
+      } else if (req.args == "detail on" || req.args == "detail off") {
+        out->append(kReplyOk);
+      } else {
+        ComposeEnd(out);
+      }
+      return;
+    case Op::kVersion:
+      out->append(kReplyVersionPrefix);
+      AppendLine(r.text, out);
+      return;
+    case Op::kNoop:
+      out->append(kMetaReplyNoop);
+      return;
+    case Op::kMetaDebug:
+      if (protocol::IsHit(r.code)) {
+        out->append(kMetaDebugPrefix);
+        AppendLine(r.text, out);
+      } else {
+        out->append(kMetaReplyMiss);
+      }
+      return;
+    default:
+      break;
+  }
+  if (req.noreply) return;
+  if ((req.op == Op::kIncr || req.op == Op::kDecr) && r.code == ResultCode::kFound) {
+    if (r.has_number) {
+      char line[kNumberLineMaxSize];
+      out->append(line, FormatNumberLine(line, r.number));
+    } else {
+      AppendLine(r.value, out);  // a meta "ma ... v" result carries the number as its value
+    }
+    return;
+  }
+  out->append(WordFor(req.op, r.code));
+}
+
+void ComposeValueHead(std::string_view key, const Result& r, bool with_cas, std::string* out) {
+  const size_t old_size = out->size();
+  // kValueHeaderMaxSize assumes a legal key; size for the key we were given instead.
+  out->resize(old_size + kValueHeaderMaxSize - kKeyMaxLength + key.size());
+  const size_t n = FormatValueHeader(out->data() + old_size, key, r.client_flags, r.value_length,
+                                     with_cas, r.cas);
+  out->resize(old_size + n);
+}
+
+void ComposeValue(std::string_view key, const Result& r, bool with_cas, std::string* out) {
+  Result sized = r;
+  sized.value_length = static_cast<uint32_t>(r.value.size());
+  ComposeValueHead(key, sized, with_cas, out);
+  out->append(r.value);
+  out->append(kCrlf);
+}
+
+void ComposeStat(const Result& r, std::string* out) {
+  if (!r.text.starts_with(kReplyItemPrefix) && !r.text.starts_with(kReplyPrefixPrefix)) {
+    out->append(kReplyStatPrefix);
+  }
+  AppendLine(r.text, out);
+}
+
+void ComposeEnd(std::string* out) { out->append(kReplyEnd); }
+
+}  // namespace memfleet::protocol::text
