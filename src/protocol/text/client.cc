@@ -118,7 +118,7 @@ constexpr std::string_view Bare(std::string_view reply_line) {
 ErrorDetail ClientErrorDetail(std::string_view line) {
   if (line == kErrorNonNumeric) return ErrorDetail::kNonNumeric;
   if (line == kErrorBadDataChunk) return ErrorDetail::kBadDataChunk;
-  if (line.starts_with(kErrorBadFormat)) return ErrorDetail::kInvalidArguments;
+  if (line == kErrorBadFormat) return ErrorDetail::kInvalidArguments;
   return ErrorDetail::kOther;
 }
 
