@@ -547,12 +547,14 @@ ReplyParse ParseReply(std::string_view buf, Op op, Result* r) {
   ReplyParse p = ParseReplyHead(buf, op, r);
   if (p.status != ReplyStatus::kOk || !p.has_value) return p;
   const size_t value_end = p.consumed + p.value_length;
-  if (buf.size() < value_end + kCrlf.size()) return ReplyParse{};
-  if (buf.substr(value_end, kCrlf.size()) != kCrlf) {
+  // A wrong trailer byte is malformed as soon as it is seen, as a ValueReader would find it.
+  const std::string_view trailer = buf.size() > value_end ? buf.substr(value_end, 2) : "";
+  if (!kCrlf.starts_with(trailer)) {
     ReplyParse bad;
     bad.status = ReplyStatus::kMalformed;
     return bad;
   }
+  if (trailer.size() < kCrlf.size()) return ReplyParse{};
   r->value = buf.substr(p.consumed, p.value_length);
   p.consumed = value_end + kCrlf.size();
   return p;

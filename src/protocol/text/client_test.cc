@@ -602,6 +602,8 @@ TEST(TextClientReply, RefusesWhatDoesNotFitTheOpOrTheGrammar) {
   // A value whose trailer is not "\r\n".
   Result r;
   EXPECT_EQ(ParseReply("VALUE k 0 2\r\nabXY", Op::kGet, &r).status, ReplyStatus::kMalformed);
+  EXPECT_EQ(ParseReply("VALUE k 0 2\r\nabX", Op::kGet, &r).status, ReplyStatus::kMalformed);
+  EXPECT_EQ(ParseReply("VALUE k 0 2\r\nab\rX", Op::kGet, &r).status, ReplyStatus::kMalformed);
   EXPECT_EQ(ParseReply("VALUE k 0 2\r\nab\r", Op::kGet, &r).status, ReplyStatus::kIncomplete);
   // A line that never ends is cut at kMaxReplyLine.
   const std::string endless(kMaxReplyLine, 'S');
