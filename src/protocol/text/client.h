@@ -12,17 +12,28 @@
 //       being created (text cannot create on incr);
 //     * kNoop is "mn" and kMetaDebug is "me <key>": memcached answers meta commands on a text
 //       connection, and text has no no-op of its own;
-//     * verbosity writes `args` (the level as sent), "1" when args is empty.
+//     * verbosity writes `args` (the level as sent), "1" when args is empty;
+//     * a retrieval with noreply (binary getq, meta q) is a plain get: text has no quiet get, so
+//       the caller drops what it does not want (the END of a miss).
 // - ParseReplyHead / ParseReply parse one reply head (see stream.h) of a text reply stream. The
 //   context is the Op of the request being answered: VALUE lines come only for retrieval, STAT
 //   lines only for stats, a bare number only for incr/decr, VERSION only for version. Lines are
 //   bounded (kMaxReplyLine); a line not ending in "\r\n", a bad VALUE line or a reply that does
 //   not fit the Op is kMalformed: the stream cannot be followed any more.
+//   Error lines fit every Op: "ERROR" is kClientError + kUnknownCommand; "ERROR <reason>" (too
+//   many connections, a refused admin command) is kRemoteError + kOther; "CLIENT_ERROR ..." is
+//   kClientError (kNonNumeric, kBadDataChunk, kInvalidArguments for exactly "bad command line
+//   format", else kOther); "SERVER_ERROR ..." is kRemoteError (kTooLarge, kOutOfMemory, else
+//   kOther). r->message is the whole line. "ITEM ..." and "PREFIX ..." lines of stats cachedump
+//   and stats detail dump are kStat parts with the whole line in r->text.
 // - ComposeReply, ComposeValue(Head), ComposeStat, ComposeEnd write the bytes memcached 1.6.18
-//   sends a text client for a neutral Result. noreply suppresses every reply, errors included,
-//   except "ERROR" (an unknown command: memcached cannot know the line asked for no reply).
+//   sends a text client for a neutral Result. On the commands that honour noreply (storage,
+//   incr/decr, delete, touch, flush_all, verbosity) it suppresses every reply, errors included,
+//   except "ERROR" (an unknown command: memcached cannot know the line asked for no reply);
+//   memcached 1.6.18 was checked to do the same, bad data chunk and too large included.
 //   Failures the router has on its own (kTimeout, kConnectTimeout, kConnectError, kTko) are
-//   answered as mcrouter does: a SERVER_ERROR line naming the result ("SERVER_ERROR timeout",
+//   answered as memcached-speaking routers do, with a SERVER_ERROR line naming the failure; the
+//   names are mcrouter's result names ("SERVER_ERROR timeout",
 //   "SERVER_ERROR connect_timeout", "SERVER_ERROR connect_error", "SERVER_ERROR tko"); parsed
 //   back, those are ordinary kRemoteError results.
 //

@@ -5,7 +5,8 @@
 // Naming: kCommand... are command names as a client sends them (no trailing space); kReply... are
 // whole fixed reply lines, "\r\n" included (what a composer appends and what the reply parser
 // compares a received line with); k...Prefix are the starts of lines that carry more text;
-// kError... are error lines WITHOUT "\r\n" (the form ParseResult::error and Result::message use).
+// kError... are error lines WITHOUT "\r\n" (the form ParseResult::error and Result::message use);
+// kAdmin... are the other lines of operator commands (slabs, lru_crawler), also without "\r\n".
 // Constants only: any thread may use them.
 #pragma once
 
@@ -155,6 +156,16 @@ inline constexpr std::string_view kErrorLruPcts = "ERROR hot and warm pcts must 
 inline constexpr std::string_view kErrorLruAgeFactors =
     "ERROR hot/warm age factors must be greater than 0";
 inline constexpr std::string_view kErrorWatchNotAllowed = "CLIENT_ERROR watch commands not allowed";
+// Replies of "slabs reassign" and "lru_crawler crawl|metadump" that are neither OK nor an
+// error class (memcached's own words, sent as they are).
+inline constexpr std::string_view kAdminBusyReassign = "BUSY currently processing reassign request";
+inline constexpr std::string_view kAdminBusyCrawler = "BUSY currently processing crawler request";
+inline constexpr std::string_view kAdminBadClassReassign = "BADCLASS invalid src or dst class id";
+inline constexpr std::string_view kAdminBadClassCrawler = "BADCLASS invalid class id";
+inline constexpr std::string_view kAdminNoSpare = "NOSPARE source class has no spare pages";
+inline constexpr std::string_view kAdminSameClass = "SAME src and dst class are identical";
+inline constexpr std::string_view kAdminCrawlerNotStarted = "NOTSTARTED no items to crawl";
+inline constexpr std::string_view kAdminCrawlerFailed = "FAILED to start crawler";
 
 // Meta replies a text connection sends for "mn" and a missing "me" key.
 inline constexpr std::string_view kMetaReplyNoop = "MN\r\n";
