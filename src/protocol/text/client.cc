@@ -228,6 +228,24 @@ bool ToNeutral(const Request& parsed, protocol::Request* out) {
   }
 }
 
+bool CanCompose(const protocol::Request& req) {
+  auto legal = [](std::string_view key) {
+    return !key.empty() && key.size() <= kKeyMaxLength &&
+           key.find_first_of(std::string_view(" \r\n\0", 4)) == std::string_view::npos;
+  };
+  if (protocol::IsRetrieval(req.op) && !req.keys.empty()) {
+    KeyIterator it(req.keys);
+    std::string_view key;
+    size_t n = 0;
+    while (it.Next(&key)) {
+      if (!legal(key)) return false;
+      ++n;
+    }
+    return n > 0 && req.keys.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  }
+  return !protocol::HasKey(req.op) || legal(req.key);
+}
+
 void ComposeRequestHead(const protocol::Request& req, std::string* out) {
   const std::string_view keys = req.keys.empty() ? req.key : req.keys;
   switch (req.op) {

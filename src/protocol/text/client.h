@@ -64,9 +64,15 @@ inline constexpr size_t kMaxReplyLine = 8192;
 // delay and has_number says whether one was given.
 bool ToNeutral(const Request& parsed, protocol::Request* out);
 
-// Appends the text command line of `req`, "\r\n" included; for a storage request, everything
-// up to (not including) the data block, whose length is req.value.size() when req.value is set
-// and req.value_length otherwise.
+// True when every key of `req` can travel in a text command line: 1..250 bytes without a space,
+// "\r", "\n" or NUL (binary and base64-decoded meta keys may hold any byte). A request with a
+// key text cannot carry must go upstream in another protocol; composing it would put the stream
+// out of step.
+bool CanCompose(const protocol::Request& req);
+
+// Appends the text command line of `req`, "\r\n" included (REQUIRES: CanCompose(req)); for a
+// storage request, everything up to (not including) the data block, whose length is
+// req.value.size() when req.value is set and req.value_length otherwise.
 void ComposeRequestHead(const protocol::Request& req, std::string* out);
 // Appends the whole request: the head, then for storage req.value and "\r\n".
 void ComposeRequest(const protocol::Request& req, std::string* out);

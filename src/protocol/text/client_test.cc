@@ -194,6 +194,7 @@ TEST(TextClientRequest, RoundTripsThroughTheServerParserAtEverySplit) {
   for (int iteration = 0; iteration < 600; ++iteration) {
     const Op op = kTextOps[iteration % std::size(kTextOps)];
     const protocol::Request want = RandomRequest(rnd, op, &store);
+    ASSERT_TRUE(CanCompose(want));
     std::string head;
     ComposeRequestHead(want, &head);
     std::string wire;
@@ -277,6 +278,39 @@ TEST(TextClientRequest, ComposesTheClosestTextCommandForWhatTextCannotSay) {
   std::string head;
   ComposeRequestHead(streamed, &head);
   EXPECT_EQ(head, "append k 0 0 123456\r\n");
+}
+
+TEST(TextClientRequest, CanComposeOnlyKeysTextCanCarry) {
+  protocol::Request req;
+  req.op = Op::kSet;
+  const std::string long_key(kKeyMaxLength, 'k');
+  const std::string too_long(kKeyMaxLength + 1, 'k');
+  struct Case {
+    std::string_view key;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"k", true},     {long_key, true},  {"\x80\xff", true},
+      {"", false},     {too_long, false}, {"a b", false},
+      {"a\rb", false}, {"a\n", false},    {std::string_view("a\0b", 3), false},
+  };
+  for (const Case& c : cases) {
+    req.key = c.key;
+    EXPECT_EQ(CanCompose(req), c.ok) << testing::PrintToString(c.key);
+  }
+  protocol::Request get;
+  get.op = Op::kGet;
+  get.key = "a";
+  get.keys = "a  b";
+  EXPECT_TRUE(CanCompose(get));
+  const std::string with_long = "a " + too_long;
+  get.keys = with_long;
+  EXPECT_FALSE(CanCompose(get));
+  get.keys = "a b\r\nset x 0 0 1";
+  EXPECT_FALSE(CanCompose(get));
+  protocol::Request version;
+  version.op = Op::kVersion;
+  EXPECT_TRUE(CanCompose(version));
 }
 
 TEST(TextClientRequest, ToNeutralMapsArgumentsAndRefusesOperatorCommands) {
