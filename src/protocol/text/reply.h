@@ -14,42 +14,11 @@
 #include <string_view>
 
 #include "protocol/text/request.h"
+#include "protocol/text/vocabulary.h"
 
 namespace memfleet::protocol::text {
 
-// Fixed reply lines, "\r\n" included.
-inline constexpr std::string_view kReplyStored = "STORED\r\n";
-inline constexpr std::string_view kReplyNotStored = "NOT_STORED\r\n";
-inline constexpr std::string_view kReplyExists = "EXISTS\r\n";
-inline constexpr std::string_view kReplyNotFound = "NOT_FOUND\r\n";
-inline constexpr std::string_view kReplyDeleted = "DELETED\r\n";
-inline constexpr std::string_view kReplyTouched = "TOUCHED\r\n";
-inline constexpr std::string_view kReplyEnd = "END\r\n";
-inline constexpr std::string_view kReplyOk = "OK\r\n";
-inline constexpr std::string_view kReplyReset = "RESET\r\n";
-inline constexpr std::string_view kReplyError = "ERROR\r\n";
-inline constexpr std::string_view kReplyBadDataChunk = "CLIENT_ERROR bad data chunk\r\n";
-inline constexpr std::string_view kReplyNonNumeric =
-    "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
-inline constexpr std::string_view kReplyFlushNotAllowed = "CLIENT_ERROR flush_all not allowed\r\n";
-inline constexpr std::string_view kReplyTooLarge = "SERVER_ERROR object too large for cache\r\n";
-inline constexpr std::string_view kReplyOutOfMemoryStoring =
-    "SERVER_ERROR out of memory storing object\r\n";
-inline constexpr std::string_view kReplyOutOfMemory = "SERVER_ERROR out of memory\r\n";
-inline constexpr std::string_view kReplyShutdownNotEnabled = "ERROR: shutdown not enabled\r\n";
-inline constexpr std::string_view kReplyInvalidShutdownMode =
-    "CLIENT_ERROR invalid shutdown mode\r\n";
-inline constexpr std::string_view kReplyMemlimitAdjustFailed =
-    "MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n";
-inline constexpr std::string_view kReplyStatsDetailUsage =
-    "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
-// Prefixes: "VERSION <version>\r\n", "STAT <name> <value>\r\n".
-inline constexpr std::string_view kReplyVersionPrefix = "VERSION ";
-inline constexpr std::string_view kReplyStatPrefix = "STAT ";
-
-// Meta protocol replies the text parser's callers need already.
-inline constexpr std::string_view kMetaReplyNoop = "MN\r\n";
-inline constexpr std::string_view kMetaReplyMiss = "EN\r\n";
+// The fixed reply lines (kReply..., kMetaReply...) live in vocabulary.h, included above.
 
 // Decimal digits of the largest uint64_t.
 inline constexpr size_t kUint64MaxDigits = 20;

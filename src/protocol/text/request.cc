@@ -7,23 +7,21 @@
 #include <cstring>
 
 #include "protocol/text/number.h"
+#include "protocol/text/vocabulary.h"
 
 namespace memfleet::protocol::text {
 namespace {
 
-constexpr std::string_view kError = "ERROR";
-constexpr std::string_view kBadFormat = "CLIENT_ERROR bad command line format";
-constexpr std::string_view kBadDelta = "CLIENT_ERROR invalid numeric delta argument";
-constexpr std::string_view kBadExptime = "CLIENT_ERROR invalid exptime argument";
-constexpr std::string_view kDeleteUsage =
-    "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]";
-constexpr std::string_view kMemlimitTooSmall =
-    "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m";
-constexpr std::string_view kMemlimitNotBytes =
-    "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes";
-constexpr std::string_view kMetaFlagsTooLong = "CLIENT_ERROR options flags too long";
-constexpr std::string_view kMetaGetFlagsTooLong = "CLIENT_ERROR options flags are too long";
-constexpr std::string_view kTlsNotEnabled = "Error TLS not enabled";
+constexpr std::string_view kError = kErrorUnknownCommand;
+constexpr std::string_view kBadFormat = kErrorBadFormat;
+constexpr std::string_view kBadDelta = kErrorBadDelta;
+constexpr std::string_view kBadExptime = kErrorBadExptime;
+constexpr std::string_view kDeleteUsage = kErrorDeleteUsage;
+constexpr std::string_view kMemlimitTooSmall = kErrorMemlimitTooSmall;
+constexpr std::string_view kMemlimitNotBytes = kErrorMemlimitNotBytes;
+constexpr std::string_view kMetaFlagsTooLong = kErrorMetaFlagsTooLong;
+constexpr std::string_view kMetaGetFlagsTooLong = kErrorMetaGetFlagsTooLong;
+constexpr std::string_view kTlsNotEnabled = kErrorTlsNotEnabled;
 
 // memcached splits at most this many tokens; the rest of the line stays in one piece.
 constexpr size_t kSplitTokens = kMaxTokens - 1;
@@ -99,34 +97,34 @@ bool LookupCommand(std::string_view name, CommandInfo* info) {
     CommandInfo info;
   };
   static constexpr Entry kTable[] = {
-      {"get", {Command::kGet, Shape::kRetrieval}},
-      {"gets", {Command::kGets, Shape::kRetrieval}},
-      {"gat", {Command::kGat, Shape::kRetrievalTouch}},
-      {"gats", {Command::kGats, Shape::kRetrievalTouch}},
-      {"bget", {Command::kGet, Shape::kRetrieval}},  // ancient alias memcached still accepts
-      {"set", {Command::kSet, Shape::kStorage}},
-      {"add", {Command::kAdd, Shape::kStorage}},
-      {"replace", {Command::kReplace, Shape::kStorage}},
-      {"append", {Command::kAppend, Shape::kStorage}},
-      {"prepend", {Command::kPrepend, Shape::kStorage}},
-      {"cas", {Command::kCas, Shape::kCas}},
-      {"incr", {Command::kIncr, Shape::kArithmetic}},
-      {"decr", {Command::kDecr, Shape::kArithmetic}},
-      {"delete", {Command::kDelete, Shape::kDelete}},
-      {"touch", {Command::kTouch, Shape::kTouch}},
-      {"flush_all", {Command::kFlushAll, Shape::kFlushAll}},
-      {"version", {Command::kVersion, Shape::kAnyTokens}},
-      {"verbosity", {Command::kVerbosity, Shape::kVerbosity}},
-      {"quit", {Command::kQuit, Shape::kAnyTokens}},
-      {"shutdown", {Command::kShutdown, Shape::kAnyTokens}},
-      {"cache_memlimit", {Command::kCacheMemlimit, Shape::kCacheMemlimit}},
-      {"stats", {Command::kStats, Shape::kAnyTokens}},
-      {"slabs", {Command::kSlabs, Shape::kSlabs}},
-      {"lru_crawler", {Command::kLruCrawler, Shape::kAnyTokens}},
-      {"lru", {Command::kLru, Shape::kMinTwoTokensNoreply}},
-      {"watch", {Command::kWatch, Shape::kNoreply}},
-      {"extstore", {Command::kExtstore, Shape::kMinTwoTokensNoreply}},
-      {"refresh_certs", {Command::kRefreshCerts, Shape::kRefreshCerts}},
+      {kCommandGet, {Command::kGet, Shape::kRetrieval}},
+      {kCommandGets, {Command::kGets, Shape::kRetrieval}},
+      {kCommandGat, {Command::kGat, Shape::kRetrievalTouch}},
+      {kCommandGats, {Command::kGats, Shape::kRetrievalTouch}},
+      {kCommandBget, {Command::kGet, Shape::kRetrieval}},  // ancient alias memcached still accepts
+      {kCommandSet, {Command::kSet, Shape::kStorage}},
+      {kCommandAdd, {Command::kAdd, Shape::kStorage}},
+      {kCommandReplace, {Command::kReplace, Shape::kStorage}},
+      {kCommandAppend, {Command::kAppend, Shape::kStorage}},
+      {kCommandPrepend, {Command::kPrepend, Shape::kStorage}},
+      {kCommandCas, {Command::kCas, Shape::kCas}},
+      {kCommandIncr, {Command::kIncr, Shape::kArithmetic}},
+      {kCommandDecr, {Command::kDecr, Shape::kArithmetic}},
+      {kCommandDelete, {Command::kDelete, Shape::kDelete}},
+      {kCommandTouch, {Command::kTouch, Shape::kTouch}},
+      {kCommandFlushAll, {Command::kFlushAll, Shape::kFlushAll}},
+      {kCommandVersion, {Command::kVersion, Shape::kAnyTokens}},
+      {kCommandVerbosity, {Command::kVerbosity, Shape::kVerbosity}},
+      {kCommandQuit, {Command::kQuit, Shape::kAnyTokens}},
+      {kCommandShutdown, {Command::kShutdown, Shape::kAnyTokens}},
+      {kCommandCacheMemlimit, {Command::kCacheMemlimit, Shape::kCacheMemlimit}},
+      {kCommandStats, {Command::kStats, Shape::kAnyTokens}},
+      {kCommandSlabs, {Command::kSlabs, Shape::kSlabs}},
+      {kCommandLruCrawler, {Command::kLruCrawler, Shape::kAnyTokens}},
+      {kCommandLru, {Command::kLru, Shape::kMinTwoTokensNoreply}},
+      {kCommandWatch, {Command::kWatch, Shape::kNoreply}},
+      {kCommandExtstore, {Command::kExtstore, Shape::kMinTwoTokensNoreply}},
+      {kCommandRefreshCerts, {Command::kRefreshCerts, Shape::kRefreshCerts}},
   };
   for (const Entry& e : kTable) {
     if (e.name == name) {

@@ -1,0 +1,183 @@
+// The wire vocabulary of memcached's text protocol: every command name, reply word and error
+// string memcached 1.6.18 uses in text, as constants that the server, the reply parser
+// (text/client.h) and the reply composers all share, so that one spelling serves both directions.
+//
+// Naming: kCommand... are command names as a client sends them (no trailing space); kReply... are
+// whole fixed reply lines, "\r\n" included (what a composer appends and what the reply parser
+// compares a received line with); k...Prefix are the starts of lines that carry more text;
+// kError... are error lines WITHOUT "\r\n" (the form ParseResult::error and Result::message use);
+// kAdmin... are the other lines of operator commands (slabs, lru_crawler), also without "\r\n".
+// Constants only: any thread may use them.
+#pragma once
+
+#include <string_view>
+
+namespace memfleet::protocol::text {
+
+// Line terminator of every command line and reply line, and the trailer after a data block.
+inline constexpr std::string_view kCrlf = "\r\n";
+// The token a client appends to suppress the reply of commands that honour it.
+inline constexpr std::string_view kNoreply = "noreply";
+
+// Command names.
+inline constexpr std::string_view kCommandGet = "get";
+inline constexpr std::string_view kCommandGets = "gets";
+inline constexpr std::string_view kCommandGat = "gat";
+inline constexpr std::string_view kCommandGats = "gats";
+inline constexpr std::string_view kCommandBget = "bget";  // ancient alias of get
+inline constexpr std::string_view kCommandSet = "set";
+inline constexpr std::string_view kCommandAdd = "add";
+inline constexpr std::string_view kCommandReplace = "replace";
+inline constexpr std::string_view kCommandAppend = "append";
+inline constexpr std::string_view kCommandPrepend = "prepend";
+inline constexpr std::string_view kCommandCas = "cas";
+inline constexpr std::string_view kCommandIncr = "incr";
+inline constexpr std::string_view kCommandDecr = "decr";
+inline constexpr std::string_view kCommandDelete = "delete";
+inline constexpr std::string_view kCommandTouch = "touch";
+inline constexpr std::string_view kCommandFlushAll = "flush_all";
+inline constexpr std::string_view kCommandVersion = "version";
+inline constexpr std::string_view kCommandVerbosity = "verbosity";
+inline constexpr std::string_view kCommandQuit = "quit";
+inline constexpr std::string_view kCommandShutdown = "shutdown";
+inline constexpr std::string_view kCommandCacheMemlimit = "cache_memlimit";
+inline constexpr std::string_view kCommandStats = "stats";
+inline constexpr std::string_view kCommandSlabs = "slabs";
+inline constexpr std::string_view kCommandLruCrawler = "lru_crawler";
+inline constexpr std::string_view kCommandLru = "lru";
+inline constexpr std::string_view kCommandWatch = "watch";
+inline constexpr std::string_view kCommandMisbehave = "misbehave";
+inline constexpr std::string_view kCommandExtstore = "extstore";
+inline constexpr std::string_view kCommandRefreshCerts = "refresh_certs";
+// Meta commands share the text port; a text client uses "mn" as its no-op and "me" to debug.
+inline constexpr std::string_view kCommandMetaGet = "mg";
+inline constexpr std::string_view kCommandMetaSet = "ms";
+inline constexpr std::string_view kCommandMetaDelete = "md";
+inline constexpr std::string_view kCommandMetaArithmetic = "ma";
+inline constexpr std::string_view kCommandMetaNoop = "mn";
+inline constexpr std::string_view kCommandMetaDebug = "me";
+
+// Fixed reply lines, "\r\n" included.
+inline constexpr std::string_view kReplyStored = "STORED\r\n";
+inline constexpr std::string_view kReplyNotStored = "NOT_STORED\r\n";
+inline constexpr std::string_view kReplyExists = "EXISTS\r\n";
+inline constexpr std::string_view kReplyNotFound = "NOT_FOUND\r\n";
+inline constexpr std::string_view kReplyDeleted = "DELETED\r\n";
+inline constexpr std::string_view kReplyTouched = "TOUCHED\r\n";
+inline constexpr std::string_view kReplyEnd = "END\r\n";
+inline constexpr std::string_view kReplyOk = "OK\r\n";
+inline constexpr std::string_view kReplyReset = "RESET\r\n";
+inline constexpr std::string_view kReplyError = "ERROR\r\n";
+inline constexpr std::string_view kReplyBadDataChunk = "CLIENT_ERROR bad data chunk\r\n";
+inline constexpr std::string_view kReplyNonNumeric =
+    "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
+inline constexpr std::string_view kReplyFlushNotAllowed = "CLIENT_ERROR flush_all not allowed\r\n";
+inline constexpr std::string_view kReplyTooLarge = "SERVER_ERROR object too large for cache\r\n";
+inline constexpr std::string_view kReplyOutOfMemoryStoring =
+    "SERVER_ERROR out of memory storing object\r\n";
+inline constexpr std::string_view kReplyOutOfMemory = "SERVER_ERROR out of memory\r\n";
+inline constexpr std::string_view kReplyShutdownNotEnabled = "ERROR: shutdown not enabled\r\n";
+inline constexpr std::string_view kReplyInvalidShutdownMode =
+    "CLIENT_ERROR invalid shutdown mode\r\n";
+inline constexpr std::string_view kReplyMemlimitAdjustFailed =
+    "MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n";
+inline constexpr std::string_view kReplyStatsDetailUsage =
+    "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
+// Sent on accept, then the connection is closed, when -c is reached.
+inline constexpr std::string_view kReplyTooManyConnections = "ERROR Too many open connections\r\n";
+
+// Prefixes of lines that carry more: "VERSION <version>\r\n", "STAT <name> <value>\r\n",
+// "VALUE <key> <flags> <bytes>[ <cas>]\r\n", and the two error classes ("CLIENT_ERROR <why>",
+// "SERVER_ERROR <why>"). "ITEM " and "PREFIX " start the lines of "stats cachedump" and
+// "stats detail dump".
+inline constexpr std::string_view kReplyVersionPrefix = "VERSION ";
+inline constexpr std::string_view kReplyStatPrefix = "STAT ";
+inline constexpr std::string_view kReplyValuePrefix = "VALUE ";
+inline constexpr std::string_view kReplyItemPrefix = "ITEM ";
+inline constexpr std::string_view kReplyPrefixPrefix = "PREFIX ";
+inline constexpr std::string_view kClientErrorPrefix = "CLIENT_ERROR ";
+inline constexpr std::string_view kServerErrorPrefix = "SERVER_ERROR ";
+// "ERROR" followed by a space and a reason (admin commands, too many connections).
+inline constexpr std::string_view kErrorPrefix = "ERROR ";
+
+// Error lines without "\r\n" (ParseResult::error, Result::message). The first group are the
+// ones the kReply... lines above end with.
+inline constexpr std::string_view kErrorUnknownCommand = "ERROR";
+inline constexpr std::string_view kErrorBadDataChunk = "CLIENT_ERROR bad data chunk";
+inline constexpr std::string_view kErrorNonNumeric =
+    "CLIENT_ERROR cannot increment or decrement non-numeric value";
+inline constexpr std::string_view kErrorTooLarge = "SERVER_ERROR object too large for cache";
+inline constexpr std::string_view kErrorOutOfMemoryStoring =
+    "SERVER_ERROR out of memory storing object";
+inline constexpr std::string_view kErrorOutOfMemory = "SERVER_ERROR out of memory";
+// Request line errors (ParseRequest).
+inline constexpr std::string_view kErrorBadFormat = "CLIENT_ERROR bad command line format";
+inline constexpr std::string_view kErrorBadDelta = "CLIENT_ERROR invalid numeric delta argument";
+inline constexpr std::string_view kErrorBadExptime = "CLIENT_ERROR invalid exptime argument";
+inline constexpr std::string_view kErrorDeleteUsage =
+    "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]";
+inline constexpr std::string_view kErrorMemlimitTooSmall =
+    "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m";
+inline constexpr std::string_view kErrorMemlimitNotBytes =
+    "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes";
+inline constexpr std::string_view kErrorMetaFlagsTooLong = "CLIENT_ERROR options flags too long";
+inline constexpr std::string_view kErrorMetaGetFlagsTooLong =
+    "CLIENT_ERROR options flags are too long";
+inline constexpr std::string_view kErrorTlsNotEnabled = "Error TLS not enabled";
+inline constexpr std::string_view kErrorBadToken = "CLIENT_ERROR bad token in command line format";
+// Meta: memcached's "ma" on a missing key with N (autovivify) failing to allocate.
+inline constexpr std::string_view kErrorOutOfMemoryNewItem =
+    "SERVER_ERROR Out of memory allocating new item";
+// Authentication (-Y ascii auth).
+inline constexpr std::string_view kErrorUnauthenticated = "CLIENT_ERROR unauthenticated";
+inline constexpr std::string_view kErrorBadAuthTermination =
+    "CLIENT_ERROR bad command line termination";
+inline constexpr std::string_view kErrorBadAuthToken =
+    "CLIENT_ERROR bad authentication token format";
+inline constexpr std::string_view kErrorAuthFailure = "CLIENT_ERROR authentication failure";
+// Operator commands.
+inline constexpr std::string_view kErrorFlushNotAllowed = "CLIENT_ERROR flush_all not allowed";
+inline constexpr std::string_view kErrorCrawlerDisabled = "CLIENT_ERROR lru crawler disabled";
+inline constexpr std::string_view kErrorSlabReassignDisabled =
+    "CLIENT_ERROR slab reassignment disabled";
+inline constexpr std::string_view kErrorCrawlerSleep =
+    "CLIENT_ERROR sleep must be one second or less";
+inline constexpr std::string_view kErrorCrawlerStartFailed =
+    "ERROR failed to start lru crawler thread";
+inline constexpr std::string_view kErrorCrawlerStopFailed =
+    "ERROR failed to stop lru crawler thread";
+inline constexpr std::string_view kErrorMetadumpNotAllowed = "ERROR metadump not allowed";
+inline constexpr std::string_view kErrorKeyDumpNotAllowed = "ERROR key dump not allowed";
+inline constexpr std::string_view kErrorMetadumpPipelined =
+    "ERROR cannot pipeline other commands before metadump";
+inline constexpr std::string_view kErrorMgdumpPipelined =
+    "ERROR cannot pipeline other commands before mgdump";
+inline constexpr std::string_view kErrorLruPcts = "ERROR hot and warm pcts must not exceed 80";
+inline constexpr std::string_view kErrorLruAgeFactors =
+    "ERROR hot/warm age factors must be greater than 0";
+inline constexpr std::string_view kErrorWatchNotAllowed = "CLIENT_ERROR watch commands not allowed";
+// Replies of "slabs reassign" and "lru_crawler crawl|metadump" that are neither OK nor an
+// error class (memcached's own words, sent as they are).
+inline constexpr std::string_view kAdminBusyReassign = "BUSY currently processing reassign request";
+inline constexpr std::string_view kAdminBusyCrawler = "BUSY currently processing crawler request";
+inline constexpr std::string_view kAdminBadClassReassign = "BADCLASS invalid src or dst class id";
+inline constexpr std::string_view kAdminBadClassCrawler = "BADCLASS invalid class id";
+inline constexpr std::string_view kAdminNoSpare = "NOSPARE source class has no spare pages";
+inline constexpr std::string_view kAdminSameClass = "SAME src and dst class are identical";
+inline constexpr std::string_view kAdminCrawlerNotStarted = "NOTSTARTED no items to crawl";
+inline constexpr std::string_view kAdminCrawlerFailed = "FAILED to start crawler";
+
+// Meta replies a text connection sends for "mn" and a missing "me" key.
+inline constexpr std::string_view kMetaReplyNoop = "MN\r\n";
+inline constexpr std::string_view kMetaReplyMiss = "EN\r\n";
+inline constexpr std::string_view kMetaDebugPrefix = "ME ";
+
+// Router-side failures answered to a text client (see client.h): memcached-speaking routers send
+// a SERVER_ERROR line naming the failure; these are mcrouter's result names.
+inline constexpr std::string_view kErrorRouterTimeout = "SERVER_ERROR timeout";
+inline constexpr std::string_view kErrorRouterConnectTimeout = "SERVER_ERROR connect_timeout";
+inline constexpr std::string_view kErrorRouterConnectError = "SERVER_ERROR connect_error";
+inline constexpr std::string_view kErrorRouterTko = "SERVER_ERROR tko";
+inline constexpr std::string_view kErrorRouterRemote = "SERVER_ERROR remote_error";
+
+}  // namespace memfleet::protocol::text
