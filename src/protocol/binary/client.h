@@ -21,9 +21,9 @@
 //    the empty packet that ends it is kEnd.
 //  - Router-side failures in ComposeReply (kTimeout, kConnectTimeout, kConnectError, kTko) have
 //    no memcached status: they are answered with the protocol's "temporary failure" status
-//    (0x86) and a short text ("timeout", "connect timeout", "connection error", "unavailable"),
-//    so a client sees a retryable server-side error, as it would from a text router's
-//    "SERVER_ERROR ...". A remote error with no known detail is "internal error" (0x84).
+//    (0x86) and the text protocol's failure words (vocabulary.h's kTextRouter*), so a client sees a
+//    retryable server-side error, as it would from a text router's "SERVER_ERROR ...". A remote
+//    error with no known detail is "internal error" (0x84).
 //
 // Result views point into the parsed buffer. Pure functions (and one plain bookkeeping class):
 // no I/O; the parsers never allocate. Any thread; an OpaqueMatcher belongs to one connection.

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/text/vocabulary.h"
+
 namespace memfleet::protocol::binary {
 
 // The first byte of every packet.
@@ -95,11 +97,16 @@ inline constexpr std::string_view kTextNotSupported = "Not supported";
 inline constexpr std::string_view kTextInternalError = "Internal error";
 inline constexpr std::string_view kTextBusy = "Busy";
 inline constexpr std::string_view kTextTemporaryFailure = "Temporary failure";
-// memfleet-router's texts for its own failures, sent with kTemporaryFailure (see client.h).
-inline constexpr std::string_view kTextRouterTimeout = "timeout";
-inline constexpr std::string_view kTextRouterConnectTimeout = "connect timeout";
-inline constexpr std::string_view kTextRouterConnectError = "connection error";
-inline constexpr std::string_view kTextRouterTko = "unavailable";
+// memfleet-router's texts for its own failures, sent with kTemporaryFailure (see client.h): the
+// text protocol's SERVER_ERROR lines without "SERVER_ERROR ", so every protocol says the same.
+inline constexpr std::string_view kTextRouterTimeout =
+    text::kErrorRouterTimeout.substr(text::kServerErrorPrefix.size());
+inline constexpr std::string_view kTextRouterConnectTimeout =
+    text::kErrorRouterConnectTimeout.substr(text::kServerErrorPrefix.size());
+inline constexpr std::string_view kTextRouterConnectError =
+    text::kErrorRouterConnectError.substr(text::kServerErrorPrefix.size());
+inline constexpr std::string_view kTextRouterTko =
+    text::kErrorRouterTko.substr(text::kServerErrorPrefix.size());
 // The longest text above: an error response is at most kHeaderSize + this many bytes.
 inline constexpr size_t kMaxStatusTextLength = kTextDeltaBadValue.size();
 

@@ -8,6 +8,8 @@
 
 #include <string_view>
 
+#include "protocol/text/vocabulary.h"
+
 namespace memfleet::protocol::meta {
 
 // Command names.
@@ -109,11 +111,11 @@ inline constexpr std::string_view kErrOutOfMemoryPrefixUpper = "SERVER_ERROR Out
 // with a SERVER_ERROR line naming what went wrong (memfleet's choice; mcrouter also answers
 // text-protocol clients with SERVER_ERROR lines), so that a client sees an ordinary server error
 // it can retry elsewhere.
-inline constexpr std::string_view kErrTimeout = "SERVER_ERROR timeout";
-inline constexpr std::string_view kErrConnectTimeout = "SERVER_ERROR connect timeout";
-inline constexpr std::string_view kErrConnectError = "SERVER_ERROR connection error";
-inline constexpr std::string_view kErrTko = "SERVER_ERROR server marked down (TKO)";
-inline constexpr std::string_view kErrRemote = "SERVER_ERROR remote error";
+inline constexpr std::string_view kErrTimeout = text::kErrorRouterTimeout;
+inline constexpr std::string_view kErrConnectTimeout = text::kErrorRouterConnectTimeout;
+inline constexpr std::string_view kErrConnectError = text::kErrorRouterConnectError;
+inline constexpr std::string_view kErrTko = text::kErrorRouterTko;
+inline constexpr std::string_view kErrRemote = text::kErrorRouterRemote;
 
 // The text commands and replies a meta connection also uses (memcached speaks both on one
 // connection): version, stats and flush_all have no meta form.

@@ -32,10 +32,9 @@
 //   except "ERROR" (an unknown command: memcached cannot know the line asked for no reply);
 //   memcached 1.6.18 was checked to do the same, bad data chunk and too large included.
 //   Failures the router has on its own (kTimeout, kConnectTimeout, kConnectError, kTko) are
-//   answered as memcached-speaking routers do, with a SERVER_ERROR line naming the failure; the
-//   names are mcrouter's result names ("SERVER_ERROR timeout",
-//   "SERVER_ERROR connect_timeout", "SERVER_ERROR connect_error", "SERVER_ERROR tko"); parsed
-//   back, those are ordinary kRemoteError results.
+//   answered as memcached-speaking routers do, with a SERVER_ERROR line naming the failure
+//   (vocabulary.h's kErrorRouter* lines, shared with meta and binary); parsed back, those are
+//   ordinary kRemoteError results.
 //
 // Ownership: parsed Requests and Results hold views into the caller's buffer; composers append
 // to the caller's std::string. Pure functions: any thread may call them. The parsers never

@@ -521,11 +521,11 @@ constexpr ErrorCase kErrorCases[] = {
      ResultCode::kRemoteError, ErrorDetail::kOutOfMemory},
     {ResultCode::kTimeout, ErrorDetail::kNone, "", "SERVER_ERROR timeout", ResultCode::kRemoteError,
      ErrorDetail::kOther},
-    {ResultCode::kConnectTimeout, ErrorDetail::kNone, "", "SERVER_ERROR connect_timeout",
+    {ResultCode::kConnectTimeout, ErrorDetail::kNone, "", "SERVER_ERROR connect timeout",
      ResultCode::kRemoteError, ErrorDetail::kOther},
-    {ResultCode::kConnectError, ErrorDetail::kNone, "", "SERVER_ERROR connect_error",
+    {ResultCode::kConnectError, ErrorDetail::kNone, "", "SERVER_ERROR connection error",
      ResultCode::kRemoteError, ErrorDetail::kOther},
-    {ResultCode::kTko, ErrorDetail::kNone, "", "SERVER_ERROR tko", ResultCode::kRemoteError,
+    {ResultCode::kTko, ErrorDetail::kNone, "", "SERVER_ERROR server marked down (TKO)", ResultCode::kRemoteError,
      ErrorDetail::kOther},
 };
 

@@ -172,12 +172,14 @@ inline constexpr std::string_view kMetaReplyNoop = "MN\r\n";
 inline constexpr std::string_view kMetaReplyMiss = "EN\r\n";
 inline constexpr std::string_view kMetaDebugPrefix = "ME ";
 
-// Router-side failures answered to a text client (see client.h): memcached-speaking routers send
-// a SERVER_ERROR line naming the failure; these are mcrouter's result names.
+// Router-side failures, which memcached itself never sends: a router answers a text or meta
+// client with a SERVER_ERROR line naming what went wrong, so that the client sees an ordinary
+// server error it may retry elsewhere. The meta vocabulary uses these lines, and the binary one
+// their words after "SERVER_ERROR " (with status "temporary failure"): one wording everywhere.
 inline constexpr std::string_view kErrorRouterTimeout = "SERVER_ERROR timeout";
-inline constexpr std::string_view kErrorRouterConnectTimeout = "SERVER_ERROR connect_timeout";
-inline constexpr std::string_view kErrorRouterConnectError = "SERVER_ERROR connect_error";
-inline constexpr std::string_view kErrorRouterTko = "SERVER_ERROR tko";
-inline constexpr std::string_view kErrorRouterRemote = "SERVER_ERROR remote_error";
+inline constexpr std::string_view kErrorRouterConnectTimeout = "SERVER_ERROR connect timeout";
+inline constexpr std::string_view kErrorRouterConnectError = "SERVER_ERROR connection error";
+inline constexpr std::string_view kErrorRouterTko = "SERVER_ERROR server marked down (TKO)";
+inline constexpr std::string_view kErrorRouterRemote = "SERVER_ERROR remote error";
 
 }  // namespace memfleet::protocol::text
