@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "net/event_loop.h"
+#include "net/read_buffer.h"
 #include "protocol/meta/meta.h"
 #include "protocol/text/request.h"
 #include "server/out_buffer.h"
@@ -86,7 +87,7 @@ class Connection : public net::EventLoop::Handler {
   enum class PendingKind : uint8_t { kText, kMeta, kBinary };
 
   ssize_t ReadSome(bool* buffer_was_full);
-  // ReadSome's first half: makes room at rend_ (compacts or grows the buffer) and returns how
+  // ReadSome's first half: makes room in rbuf_ (compacts or grows the buffer) and returns how
   // much; 0 with errno set when a line outgrew the largest buffer.
   size_t MakeReadRoom();
   // The end of Prepare(), once its read is done (here or by the worker's IoBatch).
@@ -101,7 +102,7 @@ class Connection : public net::EventLoop::Handler {
   void FinishDeferredSend(int result);
   // IoBatch's result for this connection's queued read (Prepare): as read() would return it.
   void FinishDeferredRead(int result);
-  // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
+  // Looks ahead at the pipelined requests at the start of rbuf_ and prefetches their keys.
   void PrefetchAhead();
   // PrefetchAhead's first step: scans the keys, starts their prefetch, and returns how many hash
   // values it wrote to hv (Engine::kMaxPrefetch entries) for the second step.
@@ -184,11 +185,8 @@ class Connection : public net::EventLoop::Handler {
   bool paused_ = false;  // output above the high-water mark: not reading
   uint32_t interest_ = 0;
 
-  std::unique_ptr<char[]> rbuf_;
-  size_t rcap_ = 0;
-  size_t rstart_ = 0;
-  size_t rend_ = 0;
-  // Requests before this offset of the read buffer have been looked ahead at for prefetching
+  net::ReadBuffer rbuf_;
+  // Requests before this offset of the read buffer (net::ReadBuffer::offset) have been looked ahead at for prefetching
   // (protocol::text::ScanKeys); reset by every read.
   size_t scan_end_ = 0;
   // Prepare()'s read, for OnEvent to use as its first; and the hashes it started prefetching.

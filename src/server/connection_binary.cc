@@ -469,9 +469,9 @@ bool BinaryCommands::Sasl() {
     return true;
   }
   // The message follows the key in the read buffer; the caller has already consumed the prefix.
-  if (c_.rend_ - c_.rstart_ < req_.value_length) return false;
-  std::string_view message(c_.rbuf_.get() + c_.rstart_, req_.value_length);
-  c_.rstart_ += req_.value_length;
+  if (c_.rbuf_.size() < req_.value_length) return false;
+  std::string_view message(c_.rbuf_.data(), req_.value_length);
+  c_.rbuf_.Consume(req_.value_length);
   WorkerStats& st = c_.worker_->stats();
   st.auth_cmds.Add();
   std::string_view user, password;
@@ -499,8 +499,7 @@ void Connection::ProcessBinaryInput() {
     if (step == InputStep::kStop) break;
     if (step == InputStep::kAgain) continue;
     bin::Request req;
-    bin::ParseResult r =
-        bin::ParseRequest(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), &req);
+    bin::ParseResult r = bin::ParseRequest(rbuf_.view(), &req);
     if (r.status == bin::ParseStatus::kIncomplete) break;
     if (r.status == bin::ParseStatus::kBadMagic) {
       Close();  // memcached closes without a reply
@@ -512,10 +511,9 @@ void Connection::ProcessBinaryInput() {
       return;
     }
     // The request's views point into the read buffer, which is not moved until the next read.
-    size_t before = rstart_;
-    rstart_ += r.consumed;
+    rbuf_.Consume(r.consumed);
     if (!BinaryCommands(*this, req).Execute()) {
-      rstart_ = before;  // wait for the rest of the request
+      rbuf_.Unconsume(r.consumed);  // wait for the rest of the request
       break;
     }
   }

@@ -79,7 +79,7 @@ void IoBatch::FlushReads() {
     Connection* c = reads_[i];
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
     if (sqe == nullptr) break;  // the rest read on their own, below
-    io_uring_prep_recv(sqe, c->fd_, c->rbuf_.get() + c->rend_, c->pre_room_, MSG_DONTWAIT);
+    io_uring_prep_recv(sqe, c->fd_, c->rbuf_.room(), c->pre_room_, MSG_DONTWAIT);
     io_uring_sqe_set_data64(sqe, i);
     queued++;
   }
@@ -97,7 +97,7 @@ void IoBatch::FlushReads() {
   // Not submitted or not completed (ring full or failing): a plain read, as without the ring.
   for (Connection* c : reads_) {
     if (c == nullptr) continue;
-    ssize_t n = read(c->fd_, c->rbuf_.get() + c->rend_, c->pre_room_);
+    ssize_t n = read(c->fd_, c->rbuf_.room(), c->pre_room_);
     c->FinishDeferredRead(n >= 0 ? static_cast<int>(n) : -errno);
   }
   reads_.clear();
