@@ -116,7 +116,7 @@ void Connection::Prepare(uint32_t events) {
     return;
   }
   pre_read_ = true;
-  if (IoBatch* batch = worker_->io_batch(); batch != nullptr) {
+  if (net::IoBatch* batch = worker_->io_batch(); batch != nullptr) {
     pre_room_ = MakeReadRoom();
     if (pre_room_ > 0) {
       batch->DeferRead(this);  // read with the others of this batch; then FinishDeferredRead
@@ -190,7 +190,7 @@ void Connection::OnEvent(uint32_t events) {
       if (paused_ || close_after_write_ || !was_full) break;
       if (i == kReadsPerEvent - 1) worker_->stats().conn_yields.Add();
     }
-    if (IoBatch* batch = worker_->io_batch(); batch != nullptr && !out_.empty()) {
+    if (net::IoBatch* batch = worker_->io_batch(); batch != nullptr && !out_.empty()) {
       batch->Defer(this);  // sent with the other replies of this batch of events
       return;
     }

@@ -209,10 +209,10 @@ void BinaryCommands::SendItem(storage::ItemRef item, bool with_key, bool with_va
     std::vector<std::span<const char>> pieces;
     item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
     for (std::span<const char> s : pieces) c_.out_.AppendExternal(s.data(), s.size());
-    c_.out_.AppendPinned(nullptr, 0, std::move(item));
+    c_.out_.AppendPinned(nullptr, 0, PinItem(std::move(item)));
   } else {
     std::span<const char> v = item.value();
-    c_.out_.AppendPinned(v.data(), v.size(), std::move(item));
+    c_.out_.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
 }
 

@@ -112,10 +112,10 @@ void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool w
     std::vector<std::span<const char>> pieces;
     item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
     for (std::span<const char> s : pieces) out_.AppendExternal(s.data(), s.size());
-    out_.AppendPinned(nullptr, 0, std::move(item));
+    out_.AppendPinned(nullptr, 0, PinItem(std::move(item)));
   } else {
     std::span<const char> v = item.value();
-    out_.AppendPinned(v.data(), v.size(), std::move(item));
+    out_.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
   out_.Append("\r\n", 2);
 }
