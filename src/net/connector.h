@@ -7,13 +7,13 @@
 // nothing; a name that needs DNS blocks the caller, so resolve such names off the data path).
 // Every address the host resolves to is tried in order within the one timeout. The callback
 // runs exactly once, always on the loop thread and never inside Connect(): with the connected,
-// non-blocking socket (the callback owns it) and error 0, or with fd -1 and an errno value:
-// ECONNREFUSED, ETIMEDOUT when the timeout passed first, EINVAL for an address that does not
-// parse, EHOSTUNREACH for a host that does not resolve, or whatever connect(2) reported. Cancel()
-// drops a pending connect without calling its callback. The Connector belongs to one EventLoop,
-// is used only on that loop's thread, and must outlive the loop's next turn after its last
-// Cancel (its attempts are freed by a posted task, so that a stale event in the same epoll batch
-// never reaches freed memory); destroying it cancels every pending connect.
+// non-blocking socket (the callback owns it; TCP ones have TCP_NODELAY set) and error 0, or with fd
+// -1 and an errno value: ECONNREFUSED, ETIMEDOUT when the timeout passed first, EINVAL for an
+// address that does not parse, EHOSTUNREACH for a host that does not resolve, or whatever
+// connect(2) reported. Cancel() drops a pending connect without calling its callback. The Connector
+// belongs to one EventLoop, is used only on that loop's thread, and must outlive the loop's next
+// turn after its last Cancel (its attempts are freed by a posted task, so that a stale event in the
+// same epoll batch never reaches freed memory); destroying it cancels every pending connect.
 #pragma once
 
 #include <sys/socket.h>
