@@ -215,5 +215,34 @@ TEST_F(ConnectorTest, DestroyingTheConnectorCancelsWhatIsPending) {
   close(lfd);
 }
 
+// "localhost" may resolve to ::1 before 127.0.0.1; with a listener on 127.0.0.1 only, the ::1
+// attempt is refused and the next address is tried within the same connect.
+TEST_F(ConnectorTest, TriesEveryAddressAHostResolvesTo) {
+  auto listeners = ListenTcp("127.0.0.1", 0, 16);
+  ASSERT_TRUE(listeners.ok());
+  const int lfd = listeners.value()[0].fd;
+  Outcome o;
+  connector_.Connect("localhost:" + std::to_string(ListenerPort(lfd)), 1000, o.Callback());
+  TurnUntilDone(loop_, o);
+  ASSERT_TRUE(o.done);
+  EXPECT_EQ(o.error, 0);
+  EXPECT_GE(o.fd, 0);
+  EXPECT_EQ(PeerName(o.fd), "tcp:127.0.0.1:" + std::to_string(ListenerPort(lfd)));
+  close(lfd);
+}
+
+TEST_F(ConnectorTest, ConnectsOverIpv6Loopback) {
+  auto listeners = ListenTcp("::1", 0, 16);
+  if (!listeners.ok()) GTEST_SKIP() << "no IPv6 loopback: " << listeners.status().message();
+  const int lfd = listeners.value()[0].fd;
+  Outcome o;
+  connector_.Connect("[::1]:" + std::to_string(ListenerPort(lfd)), 1000, o.Callback());
+  TurnUntilDone(loop_, o);
+  ASSERT_TRUE(o.done);
+  EXPECT_EQ(o.error, 0);
+  EXPECT_GE(o.fd, 0);
+  close(lfd);
+}
+
 }  // namespace
 }  // namespace memfleet::net
