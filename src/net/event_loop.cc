@@ -4,19 +4,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace memfleet::net {
 
-int64_t MonotonicMs() {
+int64_t MonotonicMs() {  // declared in net/time_source.h
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-EventLoop::EventLoop() {
+EventLoop::EventLoop(const TimeSource* time) : time_(time != nullptr ? time : &monotonic_) {
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   wakefd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epfd_ >= 0 && wakefd_ >= 0) {
@@ -75,7 +76,24 @@ void EventLoop::Post(std::function<void()> fn) {
 }
 
 void EventLoop::Every(int interval_ms, std::function<void()> fn) {
-  timers_.push_back(Timer{interval_ms, MonotonicMs() + interval_ms, std::move(fn)});
+  ArmPeriodic(interval_ms, std::make_shared<std::function<void()>>(std::move(fn)));
+}
+
+void EventLoop::ArmPeriodic(int interval_ms, std::shared_ptr<std::function<void()>> fn) {
+  timers_.Add(NowMs() + interval_ms, [this, interval_ms, fn] {
+    // Re-armed before it runs, from the time it fired: the period does not stretch by the
+    // callback's own running time.
+    ArmPeriodic(interval_ms, fn);
+    (*fn)();
+  });
+}
+
+TimerId EventLoop::AddTimer(int64_t delay_ms, std::function<void()> fn) {
+  return timers_.Add(NowMs() + delay_ms, std::move(fn));
+}
+
+TimerId EventLoop::AddTimerAt(int64_t deadline_ms, std::function<void()> fn) {
+  return timers_.Add(deadline_ms, std::move(fn));
 }
 
 void EventLoop::RunPosted() {
@@ -90,58 +108,49 @@ void EventLoop::RunPosted() {
   for (auto& task : tasks) task();
 }
 
-void EventLoop::RunTimers() {
-  if (timers_.empty()) return;
-  int64_t now = MonotonicMs();
-  for (size_t i = 0; i < timers_.size(); ++i) {
-    if (timers_[i].next_ms <= now) {
-      timers_[i].next_ms = now + timers_[i].interval_ms;
-      timers_[i].fn();  // may add timers: index, don't hold references
-    }
-  }
-}
-
-int EventLoop::NextTimeoutMs() const {
-  if (timers_.empty()) return -1;
-  int64_t now = MonotonicMs();
-  int64_t next = timers_[0].next_ms;
-  for (const Timer& t : timers_) next = std::min(next, t.next_ms);
-  return next <= now ? 0 : static_cast<int>(next - now);
+int EventLoop::WaitMs(int max_wait_ms) const {
+  const int64_t deadline = timers_.NextDeadline();
+  if (deadline < 0) return max_wait_ms;
+  const int64_t until = std::max<int64_t>(deadline - NowMs(), 0);
+  if (max_wait_ms >= 0 && max_wait_ms < until) return max_wait_ms;
+  return static_cast<int>(std::min<int64_t>(until, std::numeric_limits<int>::max()));
 }
 
 void EventLoop::Run() {
+  while (!stopping_) RunOnce(-1);
+}
+
+void EventLoop::RunOnce(int max_wait_ms) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  while (!stopping_) {
-    int n = epoll_wait(epfd_, events, kMaxEvents, NextTimeoutMs());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    bool wake = false;
-    if (n > 1) {
-      for (int i = 0; i < n; ++i) {
-        if (auto* handler = static_cast<Handler*>(events[i].data.ptr)) {
-          handler->Prepare(events[i].events);
-        }
-      }
-      if (after_prepare_) after_prepare_();
-      for (int i = 0; i < n; ++i) {
-        if (auto* handler = static_cast<Handler*>(events[i].data.ptr)) handler->PrepareMore();
-      }
-    }
-    for (int i = 0; i < n; ++i) {
-      auto* handler = static_cast<Handler*>(events[i].data.ptr);
-      if (handler == nullptr) {
-        wake = true;
-        continue;
-      }
-      handler->OnEvent(events[i].events);
-    }
-    if (after_events_) after_events_();
-    if (wake) RunPosted();
-    RunTimers();
+  int n = epoll_wait(epfd_, events, kMaxEvents, WaitMs(max_wait_ms));
+  if (n < 0) {
+    if (errno != EINTR) stopping_ = true;  // the epoll fd is unusable: as Run() always did
+    return;
   }
+  bool wake = false;
+  if (n > 1) {
+    for (int i = 0; i < n; ++i) {
+      if (auto* handler = static_cast<Handler*>(events[i].data.ptr)) {
+        handler->Prepare(events[i].events);
+      }
+    }
+    if (after_prepare_) after_prepare_();
+    for (int i = 0; i < n; ++i) {
+      if (auto* handler = static_cast<Handler*>(events[i].data.ptr)) handler->PrepareMore();
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    auto* handler = static_cast<Handler*>(events[i].data.ptr);
+    if (handler == nullptr) {
+      wake = true;
+      continue;
+    }
+    handler->OnEvent(events[i].events);
+  }
+  if (after_events_) after_events_();
+  if (wake) RunPosted();
+  if (!timers_.empty()) timers_.RunExpired(NowMs());
 }
 
 }  // namespace memfleet::net

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace memfleet::net {
 namespace {
@@ -111,6 +112,102 @@ TEST(EventLoopTest, StopFromAnotherThreadEndsRun) {
   loop.Stop();
   t.join();
   SUCCEED();
+}
+
+// Timers with an injected clock: the loop is turned by hand with RunOnce(0), which never
+// blocks, and time moves only when the test says so.
+TEST(EventLoopTimerTest, OneShotTimerFiresWhenTheInjectedClockReachesItsDeadline) {
+  ManualTimeSource time(5000);
+  EventLoop loop(&time);
+  ASSERT_TRUE(loop.ok());
+  int fired = 0;
+  loop.AddTimer(100, [&] { ++fired; });
+  loop.RunOnce(0);
+  EXPECT_EQ(fired, 0);
+  time.Advance(99);
+  loop.RunOnce(0);
+  EXPECT_EQ(fired, 0);
+  time.Advance(1);
+  loop.RunOnce(0);
+  EXPECT_EQ(fired, 1);
+  time.Advance(1000);
+  loop.RunOnce(0);
+  EXPECT_EQ(fired, 1);  // one-shot
+  EXPECT_EQ(loop.pending_timers(), 0u);
+}
+
+TEST(EventLoopTimerTest, CancelledDeadlinesNeverFire) {
+  ManualTimeSource time;
+  EventLoop loop(&time);
+  std::vector<int> fired;
+  std::vector<TimerId> ids;
+  for (int i = 0; i < 1000; ++i)
+    ids.push_back(loop.AddTimer(10 + i % 7, [&, i] { fired.push_back(i); }));
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 10 != 0) {
+      EXPECT_TRUE(loop.CancelTimer(ids[static_cast<size_t>(i)]));
+    }
+  }
+  EXPECT_EQ(loop.pending_timers(), 100u);
+  time.Advance(20);
+  loop.RunOnce(0);
+  ASSERT_EQ(fired.size(), 100u);
+  for (int i : fired) EXPECT_EQ(i % 10, 0);
+  EXPECT_FALSE(loop.CancelTimer(ids[0]));  // fired already
+}
+
+TEST(EventLoopTimerTest, AddTimerAtUsesTheLoopClockAndAPastDeadlineFiresNextTurn) {
+  ManualTimeSource time(700);
+  EventLoop loop(&time);
+  EXPECT_EQ(loop.NowMs(), 700);
+  std::string fired;
+  loop.AddTimerAt(650, [&] { fired += "past"; });
+  loop.AddTimerAt(800, [&] { fired += "later"; });
+  loop.RunOnce(0);
+  EXPECT_EQ(fired, "past");
+  time.Set(800);
+  loop.RunOnce(0);
+  EXPECT_EQ(fired, "pastlater");
+}
+
+TEST(EventLoopTimerTest, PeriodicTimersRearmFromTheInjectedClock) {
+  ManualTimeSource time;
+  EventLoop loop(&time);
+  int ticks = 0;
+  loop.Every(1000, [&] { ++ticks; });
+  for (int i = 0; i < 5; ++i) {
+    time.Advance(1000);
+    loop.RunOnce(0);
+  }
+  EXPECT_EQ(ticks, 5);
+  time.Advance(999);
+  loop.RunOnce(0);
+  EXPECT_EQ(ticks, 5);
+}
+
+TEST(EventLoopTimerTest, ATimerCanCancelAnotherDueInTheSameTurn) {
+  ManualTimeSource time;
+  EventLoop loop(&time);
+  bool second = false;
+  TimerId later = kNoTimer;
+  loop.AddTimer(5, [&] { EXPECT_TRUE(loop.CancelTimer(later)); });
+  later = loop.AddTimer(5, [&] { second = true; });
+  time.Advance(5);
+  loop.RunOnce(0);
+  EXPECT_FALSE(second);
+  EXPECT_EQ(loop.pending_timers(), 0u);
+}
+
+// With the real clock: a deadline bounds the epoll_wait, so Run() wakes for it with no event.
+TEST(EventLoopTimerTest, RunWakesUpForADeadlineWithoutAnyEvent) {
+  EventLoop loop;
+  bool fired = false;
+  loop.AddTimer(1, [&] {
+    fired = true;
+    loop.Stop();
+  });
+  loop.Run();
+  EXPECT_TRUE(fired);
 }
 
 }  // namespace

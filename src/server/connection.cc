@@ -19,9 +19,9 @@
 namespace memfleet::server {
 namespace {
 
-constexpr size_t kReadBufferSize = 16 * 1024;
+constexpr size_t kReadBufferSize = net::ReadBuffer::kDefaultInitial;
 // Lines of get/gets may be longer than the read buffer; beyond this they close the connection.
-constexpr size_t kMaxLineBuffer = 64 * 1024 * 1024;
+constexpr size_t kMaxLineBuffer = net::ReadBuffer::kDefaultMax;
 // Above this much unsent output the connection stops reading until the client drains it.
 constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
 // Reads per readiness event before yielding to other connections.
@@ -48,8 +48,7 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
       listen_addr_(std::move(listen_addr)),
       peer_(net::PeerName(fd)),
       tcp_(net::IsTcp(fd)),
-      rbuf_(new char[kReadBufferSize]),
-      rcap_(kReadBufferSize) {
+      rbuf_(kReadBufferSize, kMaxLineBuffer) {
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
 }
 
@@ -117,7 +116,7 @@ void Connection::Prepare(uint32_t events) {
     return;
   }
   pre_read_ = true;
-  if (IoBatch* batch = worker_->io_batch(); batch != nullptr) {
+  if (net::IoBatch* batch = worker_->io_batch(); batch != nullptr) {
     pre_room_ = MakeReadRoom();
     if (pre_room_ > 0) {
       batch->DeferRead(this);  // read with the others of this batch; then FinishDeferredRead
@@ -132,7 +131,7 @@ void Connection::Prepare(uint32_t events) {
 
 void Connection::FinishDeferredRead(int result) {
   if (result > 0) {
-    rend_ += static_cast<size_t>(result);
+    rbuf_.Commit(static_cast<size_t>(result));
     pre_full_ = static_cast<size_t>(result) == pre_room_;
   }
   FinishPreparedRead(result >= 0 ? result : -1, result >= 0 ? 0 : -result);
@@ -191,7 +190,7 @@ void Connection::OnEvent(uint32_t events) {
       if (paused_ || close_after_write_ || !was_full) break;
       if (i == kReadsPerEvent - 1) worker_->stats().conn_yields.Add();
     }
-    if (IoBatch* batch = worker_->io_batch(); batch != nullptr && !out_.empty()) {
+    if (net::IoBatch* batch = worker_->io_batch(); batch != nullptr && !out_.empty()) {
       batch->Defer(this);  // sent with the other replies of this batch of events
       return;
     }
@@ -211,50 +210,18 @@ void Connection::FinishDeferredSend(int result) {
 }
 
 ssize_t Connection::ReadSome(bool* buffer_was_full) {
-  const size_t room = MakeReadRoom();
-  if (room == 0) return -1;
-  ssize_t n = read(fd_, rbuf_.get() + rend_, room);
-  if (n > 0) {
-    rend_ += static_cast<size_t>(n);
-    *buffer_was_full = static_cast<size_t>(n) == room;
-  }
-  return n;
+  scan_end_ = 0;
+  return rbuf_.ReadFrom(fd_, buffer_was_full);
 }
 
 size_t Connection::MakeReadRoom() {
   scan_end_ = 0;
-  if (rstart_ == rend_) {
-    rstart_ = rend_ = 0;
-  } else if (rend_ == rcap_ && rstart_ > 0) {
-    memmove(rbuf_.get(), rbuf_.get() + rstart_, rend_ - rstart_);
-    rend_ -= rstart_;
-    rstart_ = 0;
-  }
-  if (rend_ == rcap_) {
-    // A single line (a long multi-get) fills the buffer: grow it, within a bound.
-    if (rcap_ * 2 > kMaxLineBuffer) {
-      errno = EMSGSIZE;
-      return 0;
-    }
-    std::unique_ptr<char[]> bigger(new char[rcap_ * 2]);
-    memcpy(bigger.get(), rbuf_.get(), rend_);
-    rbuf_ = std::move(bigger);
-    rcap_ *= 2;
-  } else if (rcap_ > kReadBufferSize && rend_ - rstart_ < kReadBufferSize / 2) {
-    // Give back a buffer a long line grew, once it is no longer needed.
-    std::unique_ptr<char[]> smaller(new char[kReadBufferSize]);
-    memcpy(smaller.get(), rbuf_.get() + rstart_, rend_ - rstart_);
-    rend_ -= rstart_;
-    rstart_ = 0;
-    rbuf_ = std::move(smaller);
-    rcap_ = kReadBufferSize;
-  }
-  return rcap_ - rend_;
+  return rbuf_.MakeRoom();
 }
 
 void Connection::ProcessInput() {
   if (protocol_ == Protocol::kUndecided) {
-    if (rstart_ == rend_) return;
+    if (rbuf_.empty()) return;
     switch (server_->settings().protocol) {
       case BindingProtocol::kAscii:
         protocol_ = Protocol::kText;
@@ -264,7 +231,7 @@ void Connection::ProcessInput() {
         break;
       case BindingProtocol::kAuto:
         protocol_ =
-            static_cast<uint8_t>(rbuf_[rstart_]) == 0x80 ? Protocol::kBinary : Protocol::kText;
+            static_cast<uint8_t>(rbuf_.data()[0]) == 0x80 ? Protocol::kBinary : Protocol::kText;
         break;
     }
   }
@@ -283,15 +250,15 @@ Connection::InputStep Connection::ContinuePending() {
   if (in_state_ == InState::kValue) return ContinueValue() ? InputStep::kAgain : InputStep::kStop;
   if (in_state_ == InState::kDump) return ContinueDump() ? InputStep::kAgain : InputStep::kStop;
   if (in_state_ == InState::kSwallow) {
-    size_t n = std::min(rend_ - rstart_, swallow_left_);
-    rstart_ += n;
+    size_t n = std::min(rbuf_.size(), swallow_left_);
+    rbuf_.Consume(n);
     swallow_left_ -= n;
     if (swallow_left_ > 0) return InputStep::kStop;
     in_state_ = InState::kCommand;
     state_.store(kStateParse, std::memory_order_relaxed);
     return InputStep::kAgain;
   }
-  return rstart_ == rend_ ? InputStep::kStop : InputStep::kCommand;
+  return rbuf_.empty() ? InputStep::kStop : InputStep::kCommand;
 }
 
 void Connection::ProcessTextInput() {
@@ -300,7 +267,7 @@ void Connection::ProcessTextInput() {
     if (watch_) {
       // A watcher only receives log lines: like memcached, it no longer executes what it is
       // sent (the bytes are read and dropped, so the peer closing is still seen).
-      rstart_ = rend_;
+      rbuf_.Consume(rbuf_.size());
       break;
     }
     const InputStep step = ContinuePending();
@@ -310,10 +277,9 @@ void Connection::ProcessTextInput() {
       if (!ProcessAsciiAuth()) break;
       continue;
     }
-    if (rstart_ >= scan_end_) PrefetchAhead();
+    if (rbuf_.offset() >= scan_end_) PrefetchAhead();
     text::Request req;
-    text::ParseResult r =
-        text::ParseRequest(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), &req);
+    text::ParseResult r = text::ParseRequest(rbuf_.view(), &req);
     if (r.status == text::ParseStatus::kIncomplete) break;
     if (r.status == text::ParseStatus::kClose) {
       Close();
@@ -321,7 +287,7 @@ void Connection::ProcessTextInput() {
     }
     last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
     if (r.status == text::ParseStatus::kError) {
-      rstart_ += r.consumed;
+      rbuf_.Consume(r.consumed);
       noreply_ = req.noreply;
       // With -F, memcached refuses flush_all before it looks at the arguments.
       if (req.command == text::Command::kFlushAll && !server_->settings().flush_enabled) {
@@ -333,7 +299,7 @@ void Connection::ProcessTextInput() {
     }
     // Execute before consuming: the request's views point into the read buffer, which is not
     // moved until the next read.
-    rstart_ += r.consumed;
+    rbuf_.Consume(r.consumed);
     Execute(req);
   }
 }
@@ -348,10 +314,9 @@ void Connection::PrefetchAhead() {
 
 size_t Connection::ScanAndStartPrefetch(uint32_t* hv) {
   std::string_view keys[storage::Engine::kMaxPrefetch];
-  protocol::text::KeyScanResult r = protocol::text::ScanKeys(
-      std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), keys, std::size(keys));
+  protocol::text::KeyScanResult r = protocol::text::ScanKeys(rbuf_.view(), keys, std::size(keys));
   // Past the scanned requests (at least one byte on), so that the next scan starts after them.
-  scan_end_ = rstart_ + std::max<size_t>(r.scanned, 1);
+  scan_end_ = rbuf_.offset() + std::max<size_t>(r.scanned, 1);
   return r.keys > 0 ? engine_->PrefetchStart(keys, r.keys, hv) : 0;
 }
 

@@ -1,9 +1,9 @@
 // Connection: one client connection's state machine on a worker thread.
 //
 // A connection reads as much as the socket has, parses every complete request in its buffer
-// (protocol/text), executes them in order against the storage engine and queues the replies in an
-// OutBuffer, which is flushed once per batch so that a pipeline's replies leave together. While
-// the pending output is above a high-water mark the connection stops reading and executing
+// (protocol/text), executes them in order against the storage engine and queues the replies in a
+// net::OutBuffer, which is flushed once per batch so that a pipeline's replies leave together.
+// While the pending output is above a high-water mark the connection stops reading and executing
 // (backpressure) until the client has drained it. Storage commands copy their data block from the
 // read buffer straight into the allocated item, so the read buffer never has to hold a whole
 // value. Owned by its Worker; every method runs on that worker's thread, except the atomics read
@@ -19,9 +19,12 @@
 #include <string_view>
 
 #include "net/event_loop.h"
+#include "net/io_batch.h"
+#include "net/out_buffer.h"
+#include "net/read_buffer.h"
 #include "protocol/meta/meta.h"
 #include "protocol/text/request.h"
-#include "server/out_buffer.h"
+#include "server/item_pin.h"
 #include "storage/engine.h"
 
 namespace memfleet::server {
@@ -37,7 +40,7 @@ struct BinaryState;
 struct WatchState;
 struct DumpState;
 
-class Connection : public net::EventLoop::Handler {
+class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
  public:
   Connection(Worker* worker, int fd, std::string listen_addr);
   ~Connection() override;
@@ -86,7 +89,7 @@ class Connection : public net::EventLoop::Handler {
   enum class PendingKind : uint8_t { kText, kMeta, kBinary };
 
   ssize_t ReadSome(bool* buffer_was_full);
-  // ReadSome's first half: makes room at rend_ (compacts or grows the buffer) and returns how
+  // ReadSome's first half: makes room in rbuf_ (compacts or grows the buffer) and returns how
   // much; 0 with errno set when a line outgrew the largest buffer.
   size_t MakeReadRoom();
   // The end of Prepare(), once its read is done (here or by the worker's IoBatch).
@@ -101,7 +104,21 @@ class Connection : public net::EventLoop::Handler {
   void FinishDeferredSend(int result);
   // IoBatch's result for this connection's queued read (Prepare): as read() would return it.
   void FinishDeferredRead(int result);
-  // Looks ahead at the pipelined requests from rstart_ and prefetches their keys.
+  // net::IoBatch::Client: the worker's IoBatch reads into the room Prepare made (pre_room_
+  // bytes at rbuf_.room()) and sends out_ when it is one piece.
+  int BatchFd() const override { return fd_; }
+  std::span<char> BatchReadRoom() override { return {rbuf_.room(), pre_room_}; }
+  void BatchReadDone(int result) override { FinishDeferredRead(result); }
+  bool BatchContiguousOutput(const char** data, size_t* len) override {
+    return !closed_ && out_.Contiguous(data, len);
+  }
+  void BatchSendDone(int result) override {
+    if (!closed_) FinishDeferredSend(result);
+  }
+  void BatchSendSelf() override {
+    if (!closed_) FlushOutput();
+  }
+  // Looks ahead at the pipelined requests at the start of rbuf_ and prefetches their keys.
   void PrefetchAhead();
   // PrefetchAhead's first step: scans the keys, starts their prefetch, and returns how many hash
   // values it wrote to hv (Engine::kMaxPrefetch entries) for the second step.
@@ -140,7 +157,6 @@ class Connection : public net::EventLoop::Handler {
   void FinishBinaryStore(bool data_ok);
   // The binary commands themselves, defined in connection_binary.cc.
   friend class BinaryCommands;
-  friend class IoBatch;
   // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
   // when it needs more bytes.
   bool ProcessAsciiAuth();
@@ -179,17 +195,13 @@ class Connection : public net::EventLoop::Handler {
   std::string peer_;
   bool tcp_;
   bool closed_ = false;
-  bool send_deferred_ = false;  // queued in the worker's IoBatch for the end of this batch
   bool close_after_write_ = false;
   bool paused_ = false;  // output above the high-water mark: not reading
   uint32_t interest_ = 0;
 
-  std::unique_ptr<char[]> rbuf_;
-  size_t rcap_ = 0;
-  size_t rstart_ = 0;
-  size_t rend_ = 0;
-  // Requests before this offset of the read buffer have been looked ahead at for prefetching
-  // (protocol::text::ScanKeys); reset by every read.
+  net::ReadBuffer rbuf_;
+  // Requests before this offset of the read buffer (net::ReadBuffer::offset) have been looked ahead
+  // at for prefetching (protocol::text::ScanKeys); reset by every read.
   size_t scan_end_ = 0;
   // Prepare()'s read, for OnEvent to use as its first; and the hashes it started prefetching.
   bool pre_read_ = false;
@@ -200,7 +212,7 @@ class Connection : public net::EventLoop::Handler {
   size_t pre_keys_ = 0;
   uint32_t pre_hv_[storage::Engine::kMaxPrefetch];
 
-  OutBuffer out_;
+  net::OutBuffer out_;
   InState in_state_ = InState::kCommand;
   Protocol protocol_ = Protocol::kUndecided;
   PendingKind pending_kind_ = PendingKind::kText;

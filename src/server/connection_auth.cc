@@ -36,8 +36,8 @@ size_t Tokenize(std::string_view s, std::string_view* tokens, size_t max) {
 }  // namespace
 
 bool Connection::ProcessAsciiAuth() {
-  const char* start = rbuf_.get() + rstart_;
-  size_t avail = rend_ - rstart_;
+  const char* start = rbuf_.data();
+  size_t avail = rbuf_.size();
   const char* nl = static_cast<const char*>(memchr(start, '\n', avail));
   if (nl == nullptr) {
     if (avail > kMaxAuthLine) Close();
@@ -48,7 +48,7 @@ bool Connection::ProcessAsciiAuth() {
   size_t ntokens = Tokenize(std::string_view(start, line_len), tokens, kMaxAuthTokens);
   uint32_t size = 0;
   if (ntokens < 5 || tokens[0] != "set" || !protocol::text::ParseUint32(tokens[4], &size)) {
-    rstart_ += line_len + 1;
+    rbuf_.Consume(line_len + 1);
     ReplyAlways("CLIENT_ERROR unauthenticated");
     return true;
   }
@@ -56,7 +56,7 @@ bool Connection::ProcessAsciiAuth() {
   if (avail < need) return false;  // the read buffer grows (within its bound) until it fits
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
   std::string_view data(start + line_len + 1, static_cast<size_t>(size) + 2);
-  rstart_ += need;
+  rbuf_.Consume(need);
   if (data.substr(data.size() - 2) != "\r\n") {
     ReplyAlways("CLIENT_ERROR bad command line termination");
     return true;

@@ -207,10 +207,10 @@ void BinaryCommands::SendItem(storage::ItemRef item, bool with_key, bool with_va
     std::vector<std::span<const char>> pieces;
     item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
     for (std::span<const char> s : pieces) c_.out_.AppendExternal(s.data(), s.size());
-    c_.out_.AppendPinned(nullptr, 0, std::move(item));
+    c_.out_.AppendPinned(nullptr, 0, PinItem(std::move(item)));
   } else {
     std::span<const char> v = item.value();
-    c_.out_.AppendPinned(v.data(), v.size(), std::move(item));
+    c_.out_.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
 }
 
@@ -467,9 +467,9 @@ bool BinaryCommands::Sasl() {
     return true;
   }
   // The message follows the key in the read buffer; the caller has already consumed the prefix.
-  if (c_.rend_ - c_.rstart_ < req_.value_length) return false;
-  std::string_view message(c_.rbuf_.get() + c_.rstart_, req_.value_length);
-  c_.rstart_ += req_.value_length;
+  if (c_.rbuf_.size() < req_.value_length) return false;
+  std::string_view message(c_.rbuf_.data(), req_.value_length);
+  c_.rbuf_.Consume(req_.value_length);
   WorkerStats& st = c_.worker_->stats();
   st.auth_cmds.Add();
   std::string_view user, password;
@@ -498,8 +498,7 @@ void Connection::ProcessBinaryInput() {
     if (step == InputStep::kStop) break;
     if (step == InputStep::kAgain) continue;
     bin::Request req;
-    bin::ParseResult r =
-        bin::ParseRequest(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), &req);
+    bin::ParseResult r = bin::ParseRequest(rbuf_.view(), &req);
     if (r.status == bin::ParseStatus::kIncomplete) break;
     if (r.status == bin::ParseStatus::kBadMagic) {
       Close();  // memcached closes without a reply
@@ -511,10 +510,9 @@ void Connection::ProcessBinaryInput() {
       return;
     }
     // The request's views point into the read buffer, which is not moved until the next read.
-    size_t before = rstart_;
-    rstart_ += r.consumed;
+    rbuf_.Consume(r.consumed);
     if (!BinaryCommands(*this, req).Execute()) {
-      rstart_ = before;  // wait for the rest of the request
+      rbuf_.Unconsume(r.consumed);  // wait for the rest of the request
       break;
     }
   }

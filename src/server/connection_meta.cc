@@ -33,15 +33,15 @@ void WriteTtl(meta::MetaReplyWriter& w, RelTime e, RelTime now) {
 }
 
 // Appends a value that did not fit in the reply line's buffer, then "\r\n".
-void AppendLargeValue(OutBuffer& out, storage::ItemRef item) {
+void AppendLargeValue(net::OutBuffer& out, storage::ItemRef item) {
   if (item.chunked()) {
     std::vector<std::span<const char>> pieces;
     item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
     for (std::span<const char> s : pieces) out.AppendExternal(s.data(), s.size());
-    out.AppendPinned(nullptr, 0, std::move(item));
+    out.AppendPinned(nullptr, 0, PinItem(std::move(item)));
   } else {
     std::span<const char> v = item.value();
-    out.AppendPinned(v.data(), v.size(), std::move(item));
+    out.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
   out.Append("\r\n", 2);
 }

@@ -112,10 +112,10 @@ void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool w
     std::vector<std::span<const char>> pieces;
     item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
     for (std::span<const char> s : pieces) out_.AppendExternal(s.data(), s.size());
-    out_.AppendPinned(nullptr, 0, std::move(item));
+    out_.AppendPinned(nullptr, 0, PinItem(std::move(item)));
   } else {
     std::span<const char> v = item.value();
-    out_.AppendPinned(v.data(), v.size(), std::move(item));
+    out_.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
   out_.Append("\r\n", 2);
 }
@@ -188,19 +188,20 @@ void Connection::BeginStore(const text::Request& req) {
 }
 
 bool Connection::ContinueValue() {
-  size_t avail = rend_ - rstart_;
+  size_t avail = rbuf_.size();
   if (value_left_ > 0) {
     size_t n = std::min(avail, value_left_);
     if (n > 0) {
-      writer_->Write(rbuf_.get() + rstart_, n);
-      rstart_ += n;
+      writer_->Write(rbuf_.data(), n);
+      rbuf_.Consume(n);
       value_left_ -= n;
       avail -= n;
     }
     if (value_left_ > 0) return false;
   }
   while (crlf_got_ < 2 && avail > 0) {
-    crlf_[crlf_got_++] = rbuf_[rstart_++];
+    crlf_[crlf_got_++] = rbuf_.data()[0];
+    rbuf_.Consume(1);
     --avail;
   }
   if (crlf_got_ < 2) return false;

@@ -23,7 +23,7 @@ bool Worker::Start() {
   if (idle > 0) loop_.Every(1000, [this] { CheckIdle(); });
   thread_ = std::thread([this] {
     // The ring belongs to this thread's loop: one submission per batch of events.
-    if (server_->settings().io_uring) io_batch_ = IoBatch::Create(kIoBatchEntries);
+    if (server_->settings().io_uring) io_batch_ = net::IoBatch::Create(kIoBatchEntries);
     if (io_batch_ != nullptr) {
       loop_.SetAfterPrepare([this] { io_batch_->FlushReads(); });
       loop_.SetAfterEvents([this] { io_batch_->Flush(); });

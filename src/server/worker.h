@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "net/event_loop.h"
+#include "net/io_batch.h"
 #include "server/connection.h"
-#include "server/io_batch.h"
 #include "server/worker_stats.h"
 #include "storage/engine.h"
 
@@ -55,7 +55,7 @@ class Worker {
   storage::Session& session() { return *session_; }
   WorkerStats& stats() { return stats_; }
   // Worker thread only: the batcher for replies, or nullptr (no io_uring, -o no_io_uring).
-  IoBatch* io_batch() { return io_batch_.get(); }
+  net::IoBatch* io_batch() { return io_batch_.get(); }
   const WorkerStats& stats() const { return stats_; }
   int id() const { return id_; }
 
@@ -65,7 +65,7 @@ class Worker {
   Server* server_;
   int id_;
   net::EventLoop loop_;
-  std::unique_ptr<IoBatch> io_batch_;
+  std::unique_ptr<net::IoBatch> io_batch_;
   storage::Session* session_;
   WorkerStats stats_;
   std::thread thread_;

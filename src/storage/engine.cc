@@ -30,6 +30,10 @@ void ItemRef::Reset() {
   item_ = nullptr;
 }
 
+void ItemRef::ReleaseRaw(void* engine, void* item) {
+  static_cast<CacheEngine*>(static_cast<Engine*>(engine))->Release(static_cast<ItemHeader*>(item));
+}
+
 std::string_view ItemRef::key() const { return Impl(engine_)->layout().KeyView(Hdr(item_)); }
 uint32_t ItemRef::client_flags() const { return Impl(engine_)->layout().ClientFlags(Hdr(item_)); }
 uint64_t ItemRef::cas() const { return Impl(engine_)->layout().Cas(Hdr(item_)); }

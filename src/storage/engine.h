@@ -73,6 +73,10 @@ class ItemRef {
     item_ = nullptr;
     return p;
   }
+  // Drops the reference of an item given up by release(), for a holder that keeps it without
+  // an ItemRef (the server's net::Pin adapter, server/item_pin.h): engine is engine(), item what
+  // release() returned. Its signature is net::Pin::ReleaseFn's.
+  static void ReleaseRaw(void* engine, void* item);
 
  private:
   Engine* engine_ = nullptr;

@@ -1,17 +1,15 @@
-#include "server/io_batch.h"
+#include "net/io_batch.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-#include "server/connection.h"
-
 #if MEMFLEET_HAVE_LIBURING
 #include <liburing.h>
 #endif
 
-namespace memfleet::server {
+namespace memfleet::net {
 
 #if MEMFLEET_HAVE_LIBURING
 
@@ -35,18 +33,18 @@ void IoBatch::Flush() {
   flushing_.swap(pending_);
   unsigned queued = 0;
   for (size_t i = 0; i < flushing_.size(); i++) {
-    Connection* c = flushing_[i];
-    c->send_deferred_ = false;
+    Client* c = flushing_[i];
+    c->send_queued_ = false;
     const char* data = nullptr;
     size_t len = 0;
     io_uring_sqe* sqe = nullptr;
-    if (!c->closed_ && c->out_.Contiguous(&data, &len)) sqe = io_uring_get_sqe(&ring_->ring);
+    if (c->BatchContiguousOutput(&data, &len)) sqe = io_uring_get_sqe(&ring_->ring);
     if (sqe == nullptr) {
-      if (!c->closed_) c->FlushOutput();  // closed, several pieces, nothing to send, ring full
+      c->BatchSendSelf();  // closed, several pieces, nothing to send, ring full
       flushing_[i] = nullptr;
       continue;
     }
-    io_uring_prep_send(sqe, c->fd_, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    io_uring_prep_send(sqe, c->BatchFd(), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     io_uring_sqe_set_data64(sqe, i);
     queued++;
   }
@@ -60,13 +58,13 @@ void IoBatch::Flush() {
       const int res = cqe->res;
       io_uring_cqe_seen(&ring_->ring, cqe);
       done++;
-      Connection* c = flushing_[i];
+      Client* c = flushing_[i];
       flushing_[i] = nullptr;
-      if (c != nullptr && !c->closed_) c->FinishDeferredSend(res);
+      if (c != nullptr) c->BatchSendDone(res);
     }
-    // Should the ring fail, the connections still queued send on their own.
-    for (Connection* c : flushing_) {
-      if (c != nullptr && !c->closed_) c->FlushOutput();
+    // Should the ring fail, the clients still queued send on their own.
+    for (Client* c : flushing_) {
+      if (c != nullptr) c->BatchSendSelf();
     }
   }
   flushing_.clear();
@@ -76,10 +74,11 @@ void IoBatch::FlushReads() {
   if (reads_.empty()) return;
   unsigned queued = 0;
   for (size_t i = 0; i < reads_.size(); i++) {
-    Connection* c = reads_[i];
+    Client* c = reads_[i];
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
     if (sqe == nullptr) break;  // the rest read on their own, below
-    io_uring_prep_recv(sqe, c->fd_, c->rbuf_.get() + c->rend_, c->pre_room_, MSG_DONTWAIT);
+    const std::span<char> room = c->BatchReadRoom();
+    io_uring_prep_recv(sqe, c->BatchFd(), room.data(), room.size(), MSG_DONTWAIT);
     io_uring_sqe_set_data64(sqe, i);
     queued++;
   }
@@ -90,15 +89,16 @@ void IoBatch::FlushReads() {
       const size_t i = static_cast<size_t>(io_uring_cqe_get_data64(cqe));
       const int res = cqe->res;
       io_uring_cqe_seen(&ring_->ring, cqe);
-      reads_[i]->FinishDeferredRead(res);
+      reads_[i]->BatchReadDone(res);
       reads_[i] = nullptr;
     }
   }
   // Not submitted or not completed (ring full or failing): a plain read, as without the ring.
-  for (Connection* c : reads_) {
+  for (Client* c : reads_) {
     if (c == nullptr) continue;
-    ssize_t n = read(c->fd_, c->rbuf_.get() + c->rend_, c->pre_room_);
-    c->FinishDeferredRead(n >= 0 ? static_cast<int>(n) : -errno);
+    const std::span<char> room = c->BatchReadRoom();
+    ssize_t n = read(c->BatchFd(), room.data(), room.size());
+    c->BatchReadDone(n >= 0 ? static_cast<int>(n) : -errno);
   }
   reads_.clear();
 }
@@ -111,9 +111,9 @@ std::unique_ptr<IoBatch> IoBatch::Create(unsigned) { return nullptr; }
 
 void IoBatch::Flush() {
   flushing_.swap(pending_);
-  for (Connection* c : flushing_) {
-    c->send_deferred_ = false;
-    if (!c->closed_) c->FlushOutput();
+  for (Client* c : flushing_) {
+    c->send_queued_ = false;
+    c->BatchSendSelf();
   }
   flushing_.clear();
 }
@@ -125,12 +125,12 @@ void IoBatch::FlushReads() {}
 IoBatch::IoBatch(std::unique_ptr<Ring> ring) : ring_(std::move(ring)) {}
 IoBatch::~IoBatch() = default;
 
-void IoBatch::DeferRead(Connection* c) { reads_.push_back(c); }
+void IoBatch::DeferRead(Client* c) { reads_.push_back(c); }
 
-void IoBatch::Defer(Connection* c) {
-  if (c->send_deferred_) return;
-  c->send_deferred_ = true;
+void IoBatch::Defer(Client* c) {
+  if (c->send_queued_) return;
+  c->send_queued_ = true;
   pending_.push_back(c);
 }
 
-}  // namespace memfleet::server
+}  // namespace memfleet::net

@@ -1,9 +1,11 @@
 // OutBuffer: the pending replies of one connection, sent with as few syscalls as possible.
 //
-// Small replies are copied into one growable byte area; large item values are not copied but
-// referenced in place, with the item pinned (ItemRef) until its bytes have been written. Flush()
-// sends everything pending with sendmsg() over an iovec array, so the replies to a whole pipeline
-// of requests leave in one syscall. Owned and used by one connection on one thread.
+// Small replies are copied into one growable byte area; large values are not copied but
+// referenced in place, kept alive by a net::Pin (for the server: the cache item's reference,
+// server/item_pin.h) until their bytes have been written. Flush() sends everything pending with
+// sendmsg() over an iovec array, so the replies to a whole pipeline of requests leave in one
+// syscall; a router or client queues its requests to a server the same way. Owned and used by
+// one connection on one thread.
 #pragma once
 
 #include <sys/uio.h>
@@ -14,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/engine.h"
+#include "net/pin.h"
 
-namespace memfleet::server {
+namespace memfleet::net {
 
 class OutBuffer {
  public:
@@ -35,10 +37,11 @@ class OutBuffer {
     return bytes_.get() + size_;
   }
   void Commit(size_t n);
-  // Queues len bytes that live in item memory; the pin keeps them valid until sent.
-  void AppendPinned(const char* data, size_t len, storage::ItemRef pin);
-  // Queues len bytes of item memory whose pin was already handed over by AppendPinned for the
-  // same item (for chunked values made of several pieces).
+  // Queues len bytes that live elsewhere; the pin keeps them valid until sent (it is dropped
+  // once everything queued so far has been sent, or on Clear).
+  void AppendPinned(const char* data, size_t len, Pin pin);
+  // Queues len bytes that stay valid until sent without a pin of their own: covered by a pin
+  // handed to AppendPinned (for chunked values made of several pieces), or owned by the caller.
   void AppendExternal(const char* data, size_t len);
 
   // Number of bytes not yet sent.
@@ -73,7 +76,7 @@ class OutBuffer {
   size_t first_piece_ = 0;   // pieces before this are fully sent
   size_t first_offset_ = 0;  // bytes of pieces_[first_piece_] already sent
   size_t pending_ = 0;
-  std::vector<storage::ItemRef> pins_;
+  std::vector<Pin> pins_;
 };
 
-}  // namespace memfleet::server
+}  // namespace memfleet::net

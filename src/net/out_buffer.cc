@@ -1,11 +1,11 @@
-#include "server/out_buffer.h"
+#include "net/out_buffer.h"
 
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
 
-namespace memfleet::server {
+namespace memfleet::net {
 namespace {
 constexpr size_t kInitialCapacity = 16 * 1024;
 constexpr size_t kShrinkAbove = 256 * 1024;
@@ -35,7 +35,7 @@ void OutBuffer::Commit(size_t n) {
   committed_ = size_;
 }
 
-void OutBuffer::AppendPinned(const char* data, size_t len, storage::ItemRef pin) {
+void OutBuffer::AppendPinned(const char* data, size_t len, Pin pin) {
   pins_.push_back(std::move(pin));
   AppendExternal(data, len);
 }
@@ -131,4 +131,4 @@ ssize_t OutBuffer::Flush(int fd) {
   return static_cast<ssize_t>(total);
 }
 
-}  // namespace memfleet::server
+}  // namespace memfleet::net

@@ -1,4 +1,4 @@
-#include "server/out_buffer.h"
+#include "net/out_buffer.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace memfleet::server {
+namespace memfleet::net {
 namespace {
 
 std::string ReadAll(int fd) {
@@ -89,5 +89,77 @@ TEST_F(OutBufferTest, FlushToClosedPeerReportsError) {
   EXPECT_EQ(out.Flush(sv_[0]), -1);
 }
 
+// A pin stands for a reference count: the test's release function counts the releases.
+struct PinCounter {
+  int released = 0;
+  static void Release(void* owner, void* object) {
+    (void)object;
+    ++static_cast<PinCounter*>(owner)->released;
+  }
+};
+
+TEST_F(OutBufferTest, PinsAreHeldUntilTheirBytesAreSentThenReleasedOnce) {
+  int size = 4096;
+  ASSERT_EQ(setsockopt(sv_[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)), 0);
+  PinCounter counter;
+  std::string value(200000, 'v');
+  int object = 0;
+  OutBuffer out;
+  out.Append("VALUE k 0 200000\r\n");
+  out.AppendPinned(value.data(), value.size(), Pin(&PinCounter::Release, &counter, &object));
+  out.Append("\r\nEND\r\n");
+  ASSERT_GE(out.Flush(sv_[0]), 0);
+  EXPECT_FALSE(out.empty());  // the socket took only part of it
+  EXPECT_EQ(counter.released, 0);
+  std::string got = ReadAll(sv_[1]);
+  for (int rounds = 0; rounds < 100000 && !out.empty(); ++rounds) {
+    ASSERT_GE(out.Flush(sv_[0]), 0);
+    got += ReadAll(sv_[1]);
+  }
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(counter.released, 1);
+  EXPECT_TRUE(got == "VALUE k 0 200000\r\n" + value + "\r\nEND\r\n");
+}
+
+TEST_F(OutBufferTest, ChunkedValueSharesOnePinAndClearReleasesIt) {
+  PinCounter counter;
+  int object = 0;
+  std::string a(10, 'a'), b(10, 'b');
+  OutBuffer out;
+  out.AppendExternal(a.data(), a.size());
+  out.AppendExternal(b.data(), b.size());
+  out.AppendPinned(nullptr, 0, Pin(&PinCounter::Release, &counter, &object));
+  EXPECT_EQ(out.pending(), 20u);
+  EXPECT_EQ(counter.released, 0);
+  out.Clear();
+  EXPECT_EQ(counter.released, 1);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(PinTest, MovesOwnershipAndReleasesExactlyOnce) {
+  PinCounter counter;
+  int object = 0;
+  {
+    Pin a(&PinCounter::Release, &counter, &object);
+    Pin b(std::move(a));
+    EXPECT_FALSE(a);
+    EXPECT_TRUE(b);
+    Pin c;
+    c = std::move(b);
+    EXPECT_EQ(counter.released, 0);
+    c.Reset();
+    EXPECT_EQ(counter.released, 1);
+    EXPECT_FALSE(c);
+  }
+  EXPECT_EQ(counter.released, 1);
+  {
+    Pin d(&PinCounter::Release, &counter, &object);
+    Pin e(&PinCounter::Release, &counter, &object);
+    d = std::move(e);  // d's old reference is dropped
+    EXPECT_EQ(counter.released, 2);
+  }
+  EXPECT_EQ(counter.released, 3);
+}
+
 }  // namespace
-}  // namespace memfleet::server
+}  // namespace memfleet::net
