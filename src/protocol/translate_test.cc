@@ -7,6 +7,7 @@
 
 #include "protocol/binary/binary.h"
 #include "protocol/binary/client.h"
+#include "protocol/client_request.h"
 #include "protocol/meta/client.h"
 #include "protocol/meta/meta.h"
 #include "protocol/text/client.h"
@@ -15,45 +16,23 @@
 namespace memfleet::protocol {
 namespace {
 
-// A client request parsed the way a router parses it. The request's views point into `bytes`,
-// `treq` and `key_buf`, so the fixture keeps them.
+// A client request parsed the way a router parses it (ParseClientRequest); the request's views
+// point into `bytes_` and `client_`, so the fixture keeps them.
 class TranslateTest : public ::testing::Test {
  protected:
   Request Text(std::string_view line) {
     bytes_ = line;
-    text::ParseResult pr = text::ParseRequest(bytes_, &treq_);
-    EXPECT_EQ(pr.status, text::ParseStatus::kOk) << line;
-    Request r;
-    if (treq_.command >= text::Command::kMetaGet && treq_.command <= text::Command::kMetaDebug) {
-      meta::MetaCommand cmd =
-          treq_.command == text::Command::kMetaSet          ? meta::MetaCommand::kSet
-          : treq_.command == text::Command::kMetaDelete     ? meta::MetaCommand::kDelete
-          : treq_.command == text::Command::kMetaArithmetic ? meta::MetaCommand::kArithmetic
-                                                            : meta::MetaCommand::kGet;
-      size_t first = cmd == meta::MetaCommand::kSet ? 3 : 2;
-      std::span<const std::string_view> tokens;
-      if (treq_.ntokens > first) tokens = {treq_.tokens.data() + first, treq_.ntokens - first};
-      flags_ = meta::MetaFlags{};
-      if (treq_.command != text::Command::kMetaNoop) {
-        EXPECT_TRUE(meta::ParseMetaFlags(cmd, treq_.key, tokens, key_buf_, &flags_).empty());
-      }
-      EXPECT_TRUE(meta::ToNeutral(treq_, flags_, tokens, &r));
-    } else {
-      EXPECT_TRUE(text::ToNeutral(treq_, &r));
-    }
-    r.value = std::string_view(bytes_).substr(pr.consumed, treq_.value_length);
-    return r;
+    ClientParse pr = ParseClientRequest(Protocol::kText, bytes_, &client_);
+    EXPECT_EQ(pr.status, ClientParseStatus::kOk) << line;
+    return client_.req;
   }
 
   Request Binary(const Request& spec) {
     bytes_.clear();
     binary::ComposeRequest(spec, &bytes_);
-    binary::ParseResult pr = binary::ParseRequest(bytes_, &breq_);
-    EXPECT_EQ(pr.status, binary::ParseStatus::kOk);
-    Request r;
-    EXPECT_TRUE(binary::ToNeutral(
-        breq_, std::string_view(bytes_).substr(pr.consumed, breq_.value_length), &r));
-    return r;
+    ClientParse pr = ParseClientRequest(Protocol::kBinary, bytes_, &client_);
+    EXPECT_EQ(pr.status, ClientParseStatus::kOk);
+    return client_.req;
   }
 
   // The client's reply for req when the upstream answers `upstream`.
@@ -74,10 +53,7 @@ class TranslateTest : public ::testing::Test {
   }
 
   std::string bytes_;
-  text::Request treq_;
-  binary::Request breq_;
-  meta::MetaFlags flags_;
-  char key_buf_[kKeyMaxLength];
+  ClientRequest client_;
 };
 
 TEST_F(TranslateTest, TextRequestsGoUpstreamAsMetaWithWhatTheReplyNeeds) {

@@ -18,6 +18,7 @@
 
 #include "protocol/binary/binary.h"
 #include "protocol/binary/client.h"
+#include "protocol/client_request.h"
 #include "protocol/meta/client.h"
 #include "protocol/meta/meta.h"
 #include "protocol/text/client.h"
@@ -47,59 +48,6 @@ struct Exact {
   std::unique_ptr<char[]> bytes;
   size_t n;
 };
-
-bool IsMeta(text::Command c) {
-  return c == text::Command::kMetaGet || c == text::Command::kMetaSet ||
-         c == text::Command::kMetaDelete || c == text::Command::kMetaArithmetic ||
-         c == text::Command::kMetaNoop || c == text::Command::kMetaDebug;
-}
-
-// The client request in the neutral model; false when the server would refuse it.
-struct Client {
-  protocol::Request req;
-  text::Request treq;
-  bin::Request breq;
-  meta::MetaFlags flags;
-  char key_buf[protocol::kKeyMaxLength];
-};
-
-bool ParseClient(int proto, std::string_view bytes, Client* c) {
-  if (proto == 2) {
-    bin::ParseResult pr = bin::ParseRequest(bytes, &c->breq);
-    if (pr.status != bin::ParseStatus::kOk) return false;
-    if (!bin::DescribeOpcode(c->breq.header.opcode).known) return false;
-    if (bin::CheckRequestShape(c->breq) != bin::Status::kSuccess) return false;
-    std::string_view value = bytes.substr(pr.consumed);
-    value = value.substr(0, c->breq.value_length);
-    return bin::ToNeutral(c->breq, value, &c->req);
-  }
-  text::ParseResult pr = text::ParseRequest(bytes, &c->treq);
-  if (pr.status != text::ParseStatus::kOk) return false;
-  const text::Request& t = c->treq;
-  std::string_view value = bytes.substr(pr.consumed).substr(0, t.value_length);
-  if (!IsMeta(t.command)) {
-    if (!text::ToNeutral(t, &c->req)) return false;
-    c->req.value = value;
-    c->req.value_length = static_cast<uint32_t>(value.size());
-    return true;
-  }
-  meta::MetaCommand cmd = t.command == text::Command::kMetaSet      ? meta::MetaCommand::kSet
-                          : t.command == text::Command::kMetaDelete ? meta::MetaCommand::kDelete
-                          : t.command == text::Command::kMetaArithmetic
-                              ? meta::MetaCommand::kArithmetic
-                              : meta::MetaCommand::kGet;
-  size_t first = cmd == meta::MetaCommand::kSet ? 3 : 2;
-  std::span<const std::string_view> tokens;
-  if (t.ntokens > first) tokens = {t.tokens.data() + first, t.ntokens - first};
-  if (t.command != text::Command::kMetaNoop && t.command != text::Command::kMetaDebug &&
-      !meta::ParseMetaFlags(cmd, t.key, tokens, c->key_buf, &c->flags).empty()) {
-    return false;
-  }
-  if (!meta::ToNeutral(t, c->flags, tokens, &c->req)) return false;
-  c->req.value = value;
-  c->req.value_length = static_cast<uint32_t>(value.size());
-  return true;
-}
 
 // The upstream request must be one complete request that the server-side parser reads back.
 void CheckUpstreamRequest(const protocol::Request& req) {
@@ -157,8 +105,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view request = rest.substr(0, req_len);
   std::string_view replies = rest.substr(request.size());
   Exact req_bytes(request);
-  Client c;
-  if (!ParseClient(proto, req_bytes.view(), &c)) return 0;
+  protocol::ClientRequest c;
+  protocol::ClientParse pr = protocol::ParseClientRequest(
+      proto == 2 ? protocol::Protocol::kBinary : protocol::Protocol::kText, req_bytes.view(), &c);
+  Check(pr.consumed <= request.size(), "client request consumed within the buffer");
+  if (pr.status != protocol::ClientParseStatus::kOk) return 0;
   if (c.req.op == protocol::Op::kQuit) return 0;
   if (proto != 2 && protocol::IsRetrieval(c.req.op)) {
     text::KeyIterator keys(c.req.keys);

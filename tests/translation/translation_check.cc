@@ -39,6 +39,7 @@
 
 #include "protocol/binary/binary.h"
 #include "protocol/binary/client.h"
+#include "protocol/client_request.h"
 #include "protocol/meta/client.h"
 #include "protocol/meta/meta.h"
 #include "protocol/model.h"
@@ -322,78 +323,32 @@ std::optional<std::string> ComposeBinary(std::string_view spec, uint64_t last_ca
   return out;
 }
 
-// The client's request in the neutral model, through the server-side parsers. `storage` keeps
-// the flag tokens alive.
+// The client's request in the neutral model, through the server-side parsers
+// (ParseClientRequest); a request refused there is answered locally, as the server would.
 struct Parsed {
-  p::Request req;
-  text::Request treq;
-  meta::MetaFlags flags;
-  char key_buf[p::kKeyMaxLength];
+  p::ClientRequest client;
   std::string error;
-  std::optional<std::string> local_reply;  // refused locally: the reply the router sends itself
+  std::optional<std::string> local_reply;
 };
 
 bool ParseClient(p::Protocol proto, std::string_view bytes, Parsed* out) {
-  if (proto == p::Protocol::kBinary) {
-    bin::Request b;
-    bin::ParseResult pr = bin::ParseRequest(bytes, &b);
-    if (pr.status != bin::ParseStatus::kOk) {
-      out->error = "binary request does not parse";
+  p::ClientParse pr = p::ParseClientRequest(
+      proto == p::Protocol::kBinary ? p::Protocol::kBinary : p::Protocol::kText, bytes,
+      &out->client);
+  switch (pr.status) {
+    case p::ClientParseStatus::kOk:
+      return true;
+    case p::ClientParseStatus::kError:
+      if (proto != p::Protocol::kBinary) {
+        out->local_reply = pr.noreply ? std::string() : std::string(pr.error) + "\r\n";
+        return false;
+      }
+      out->error = "binary request refused";
       return false;
-    }
-    std::string_view value = bytes.substr(pr.consumed, b.value_length);
-    if (!bin::ToNeutral(b, value, &out->req)) {
-      out->error = "binary request has no neutral form";
+    default:
+      out->error = "request does not parse into the neutral model";
       return false;
-    }
-    return true;
   }
-  text::ParseResult pr = text::ParseRequest(bytes, &out->treq);
-  if (pr.status == text::ParseStatus::kError) {
-    // Refused before it goes anywhere: the reply is the parser's error line.
-    if (!out->treq.noreply) out->local_reply = std::string(pr.error) + "\r\n";
-    return false;
-  }
-  if (pr.status != text::ParseStatus::kOk) {
-    out->error = "request does not parse";
-    return false;
-  }
-  const text::Request& t = out->treq;
-  std::string_view value = bytes.substr(pr.consumed, t.value_length);
-  bool is_meta = t.command == text::Command::kMetaGet || t.command == text::Command::kMetaSet ||
-                 t.command == text::Command::kMetaDelete ||
-                 t.command == text::Command::kMetaArithmetic ||
-                 t.command == text::Command::kMetaNoop || t.command == text::Command::kMetaDebug;
-  if (!is_meta) {
-    if (!text::ToNeutral(t, &out->req)) {
-      out->error = "text request has no neutral form";
-      return false;
-    }
-    out->req.value = value;
-    return true;
-  }
-  meta::MetaCommand cmd = t.command == text::Command::kMetaSet      ? meta::MetaCommand::kSet
-                          : t.command == text::Command::kMetaDelete ? meta::MetaCommand::kDelete
-                          : t.command == text::Command::kMetaArithmetic
-                              ? meta::MetaCommand::kArithmetic
-                              : meta::MetaCommand::kGet;
-  size_t first = cmd == meta::MetaCommand::kSet ? 3 : 2;
-  std::span<const std::string_view> tokens;
-  if (t.ntokens > first)
-    tokens = std::span<const std::string_view>(t.tokens.data() + first, t.ntokens - first);
-  if (t.command != text::Command::kMetaNoop && t.command != text::Command::kMetaDebug) {
-    std::string_view err = meta::ParseMetaFlags(cmd, t.key, tokens, out->key_buf, &out->flags);
-    if (!err.empty()) {
-      out->local_reply = std::string(err) + "\r\n";
-      return false;
-    }
-  }
-  if (!meta::ToNeutral(t, out->flags, tokens, &out->req)) {
-    out->error = "meta request has no neutral form";
-    return false;
-  }
-  out->req.value = value;
-  return true;
 }
 
 // Sends one upstream request (one key) and returns the client-reply bytes it translates to.
@@ -508,7 +463,7 @@ int main(int argc, char** argv) {
     if (!want) {
       why = "no reply from the direct server";
     } else if (ParseClient(proto, *bytes, &parsed)) {
-      const p::Request& req = parsed.req;
+      const p::Request& req = parsed.client.req;
       if (proto == p::Protocol::kText && p::IsRetrieval(req.op)) {
         std::string out;
         bool ok = true, error = false;
@@ -565,9 +520,9 @@ int main(int argc, char** argv) {
         p::Result r;
         p::ReplyParse pr;
         if (proto == p::Protocol::kText) {
-          pr = text::ParseReply(rb, parsed.req.op, &r);
+          pr = text::ParseReply(rb, parsed.client.req.op, &r);
         } else if (proto == p::Protocol::kMeta) {
-          pr = meta::ParseReply(rb, parsed.req.op, &r);
+          pr = meta::ParseReply(rb, parsed.client.req.op, &r);
         } else {
           bin::ReplyInfo info;
           pr = bin::ParseReply(rb, &r, &info);
