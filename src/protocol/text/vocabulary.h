@@ -100,6 +100,13 @@ inline constexpr std::string_view kServerErrorPrefix = "SERVER_ERROR ";
 // "ERROR" followed by a space and a reason (admin commands, too many connections).
 inline constexpr std::string_view kErrorPrefix = "ERROR ";
 
+// The fields of a "stats detail dump" line after kReplyPrefixPrefix and the prefix:
+// "PREFIX <prefix> get <n> hit <n> set <n> del <n>\r\n".
+inline constexpr std::string_view kDetailGet = " get ";
+inline constexpr std::string_view kDetailHit = " hit ";
+inline constexpr std::string_view kDetailSet = " set ";
+inline constexpr std::string_view kDetailDelete = " del ";
+
 // Error lines without "\r\n" (ParseResult::error, Result::message). The first group are the
 // ones the kReply... lines above end with.
 inline constexpr std::string_view kErrorUnknownCommand = "ERROR";
@@ -166,6 +173,22 @@ inline constexpr std::string_view kAdminNoSpare = "NOSPARE source class has no s
 inline constexpr std::string_view kAdminSameClass = "SAME src and dst class are identical";
 inline constexpr std::string_view kAdminCrawlerNotStarted = "NOTSTARTED no items to crawl";
 inline constexpr std::string_view kAdminCrawlerFailed = "FAILED to start crawler";
+
+// The lines of "lru_crawler metadump": "key=<uriencoded key> exp=<unix time|-1> la=<unix time>
+// cas=<cas> fetch=yes|no cls=<class> size=<bytes>" ended by a bare "\n" (memcached's choice),
+// the whole dump by kReplyEnd; and of "lru_crawler mgdump": "mg <key>\r\n", or
+// "mg <base64 key> b\r\n" for a binary key, the whole dump by kMetaReplyMiss.
+inline constexpr std::string_view kDumpKey = "key=";
+inline constexpr std::string_view kDumpExptime = " exp=";
+inline constexpr std::string_view kDumpLastAccess = " la=";
+inline constexpr std::string_view kDumpCas = " cas=";
+inline constexpr std::string_view kDumpFetchedYes = " fetch=yes";
+inline constexpr std::string_view kDumpFetchedNo = " fetch=no";
+inline constexpr std::string_view kDumpSlabClass = " cls=";
+inline constexpr std::string_view kDumpSize = " size=";
+inline constexpr std::string_view kDumpLineEnd = "\n";
+inline constexpr std::string_view kMgdumpPrefix = "mg ";
+inline constexpr std::string_view kMgdumpBase64Flag = " b";
 
 // Meta replies a text connection sends for "mn" and a missing "me" key.
 inline constexpr std::string_view kMetaReplyNoop = "MN\r\n";
