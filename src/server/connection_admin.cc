@@ -18,6 +18,8 @@
 
 #include "protocol/meta/meta.h"
 #include "protocol/text/number.h"
+#include "protocol/text/reply.h"
+#include "protocol/text/vocabulary.h"
 #include "server/connection.h"
 #include "server/dump_state.h"
 #include "server/server.h"
@@ -29,22 +31,27 @@ namespace {
 
 namespace text = protocol::text;
 
-const char* CrawlReply(storage::CrawlResult r) {
+// "OK" without its "\r\n", to sit beside the other crawl replies (which have none).
+constexpr std::string_view kOkLine =
+    text::kReplyOk.substr(0, text::kReplyOk.size() - text::kCrlf.size());
+
+// The reply line (without "\r\n") to `lru_crawler crawl` and to a refused metadump.
+std::string_view CrawlReply(storage::CrawlResult r) {
   switch (r) {
     case storage::CrawlResult::kOk:
-      return "OK";
+      return kOkLine;
     case storage::CrawlResult::kRunning:
-      return "BUSY currently processing crawler request";
+      return text::kAdminBusyCrawler;
     case storage::CrawlResult::kBadClass:
-      return "BADCLASS invalid class id";
+      return text::kAdminBadClassCrawler;
     case storage::CrawlResult::kNotStarted:
-      return "NOTSTARTED no items to crawl";
+      return text::kAdminCrawlerNotStarted;
     case storage::CrawlResult::kDisabled:
-      return "CLIENT_ERROR lru crawler disabled";
+      return text::kErrorCrawlerDisabled;
     case storage::CrawlResult::kError:
       break;
   }
-  return "FAILED to start crawler";
+  return text::kAdminCrawlerFailed;
 }
 
 // Streaming bounds for metadump/mgdump (see ContinueDump). A step visits kDumpStepSlices hash
@@ -58,6 +65,15 @@ constexpr uint64_t kDumpTurnSlices = 64 * 1024;
 // The longest line: "key=" + a 250-byte key uriencoded + the numbers (metadump), or "mg " + the
 // base64 of a 250-byte key + " b\r\n" (mgdump).
 constexpr size_t kDumpLineMax = 4 + 3 * storage::kKeyMaxLength + 160;
+
+// Writes v in decimal with a '-' when negative (printf's %lld); returns the end.
+char* PutSigned(char* p, int64_t v) {
+  if (v < 0) {
+    *p++ = '-';
+    return p + text::FormatUint64(p, 0 - static_cast<uint64_t>(v));
+  }
+  return p + text::FormatUint64(p, static_cast<uint64_t>(v));
+}
 
 }  // namespace
 
@@ -124,10 +140,9 @@ void Connection::StartDump(const text::Request& req, bool mgdump) {
   if (r == storage::CrawlResult::kDisabled) {
     ReplyAlways(CrawlReply(r));
   } else if (!server_->settings().dump_enabled) {
-    ReplyAlways(mgdump ? "ERROR key dump not allowed" : "ERROR metadump not allowed");
+    ReplyAlways(mgdump ? text::kErrorKeyDumpNotAllowed : text::kErrorMetadumpNotAllowed);
   } else if (!out_.empty()) {
-    ReplyAlways(mgdump ? "ERROR cannot pipeline other commands before mgdump"
-                       : "ERROR cannot pipeline other commands before metadump");
+    ReplyAlways(mgdump ? text::kErrorMgdumpPipelined : text::kErrorMetadumpPipelined);
   } else if (r != storage::CrawlResult::kOk) {
     ReplyAlways(CrawlReply(r));
   } else {
@@ -145,28 +160,34 @@ bool Connection::ContinueDump() {
   auto emit = [&](const storage::ItemInfo& i) {
     char* const start = out_.Reserve(kDumpLineMax);
     char* p = start;
+    auto put = [&p](std::string_view s) {
+      memcpy(p, s.data(), s.size());
+      p += s.size();
+    };
     if (mg) {
-      memcpy(p, "mg ", 3);
-      p += 3;
+      put(text::kMgdumpPrefix);
       if (i.key_binary) {
         p += protocol::meta::Base64Encode(i.key, p);
-        memcpy(p, " b\r\n", 4);
-        p += 4;
+        put(text::kMgdumpBase64Flag);
       } else {
-        memcpy(p, i.key.data(), i.key.size());
-        p += i.key.size();
-        memcpy(p, "\r\n", 2);
-        p += 2;
+        put(i.key);
       }
+      put(text::kCrlf);
     } else {
-      memcpy(p, "key=", 4);
-      p = UriEncode(i.key, p + 4);
-      p += std::snprintf(p, static_cast<size_t>(start + kDumpLineMax - p),
-                         " exp=%lld la=%lld cas=%llu fetch=%s cls=%d size=%u\n",
-                         i.exptime == 0 ? -1LL : static_cast<long long>(clock.ToUnix(i.exptime)),
-                         static_cast<long long>(clock.ToUnix(i.last_access)),
-                         static_cast<unsigned long long>(i.cas), i.fetched ? "yes" : "no",
-                         i.slab_class, i.size);
+      put(text::kDumpKey);
+      p = UriEncode(i.key, p);
+      put(text::kDumpExptime);
+      p = PutSigned(p, i.exptime == 0 ? -1 : static_cast<int64_t>(clock.ToUnix(i.exptime)));
+      put(text::kDumpLastAccess);
+      p = PutSigned(p, static_cast<int64_t>(clock.ToUnix(i.last_access)));
+      put(text::kDumpCas);
+      p += text::FormatUint64(p, i.cas);
+      put(i.fetched ? text::kDumpFetchedYes : text::kDumpFetchedNo);
+      put(text::kDumpSlabClass);
+      p = PutSigned(p, i.slab_class);
+      put(text::kDumpSize);
+      p += text::FormatUint64(p, i.size);
+      put(text::kDumpLineEnd);
     }
     out_.Commit(static_cast<size_t>(p - start));
   };
@@ -197,7 +218,7 @@ bool Connection::ContinueDump() {
     d.turn_bytes += out_.pending() - before;
     d.turn_slices += kDumpStepSlices;
     if (done) {
-      out_.Append(mg ? std::string_view("EN\r\n") : std::string_view("END\r\n"));
+      out_.Append(mg ? text::kMetaReplyMiss : text::kReplyEnd);
       dump_.reset();
       in_state_ = InState::kCommand;
       if (drain_after_dump_) {
@@ -251,29 +272,29 @@ void Connection::ExecuteOperator(const text::Request& req) {
   if (cmd == "slabs") {
     if (nt == 5 && sub == "reassign") {
       if (!settings.slab_reassign) {
-        Reply("CLIENT_ERROR slab reassignment disabled");
+        Reply(text::kErrorSlabReassignDisabled);
         return;
       }
       int32_t src = 0, dst = 0;
       if (!text::ParseInt32(req.tokens[2], &src) || !text::ParseInt32(req.tokens[3], &dst)) {
-        Reply("CLIENT_ERROR bad command line format");
+        Reply(text::kErrorBadFormat);
         return;
       }
       switch (engine_->Reassign(static_cast<int>(src), static_cast<int>(dst))) {
         case storage::ReassignResult::kOk:
-          Reply("OK");
+          ReplyLine(text::kReplyOk);
           return;
         case storage::ReassignResult::kRunning:
-          Reply("BUSY currently processing reassign request");
+          Reply(text::kAdminBusyReassign);
           return;
         case storage::ReassignResult::kBadClass:
-          Reply("BADCLASS invalid src or dst class id");
+          Reply(text::kAdminBadClassReassign);
           return;
         case storage::ReassignResult::kNoSpare:
-          Reply("NOSPARE source class has no spare pages");
+          Reply(text::kAdminNoSpare);
           return;
         case storage::ReassignResult::kSame:
-          Reply("SAME src and dst class are identical");
+          Reply(text::kAdminSameClass);
           return;
       }
     }
@@ -281,26 +302,26 @@ void Connection::ExecuteOperator(const text::Request& req) {
       if (req.tokens[2] == "ratio") {
         double ratio = 0;
         if (nt < 5 || !text::ParseDouble(req.tokens[3], &ratio)) {
-          Reply("ERROR");
+          ReplyLine(text::kReplyError);
           return;
         }
         engine_->SetAutomoveRatio(ratio);
       } else {
         uint32_t level = 0;
         if (!text::ParseUint32(req.tokens[2], &level)) {
-          Reply("CLIENT_ERROR bad command line format");
+          Reply(text::kErrorBadFormat);
           return;
         }
         if (level > 2) {
-          Reply("ERROR");
+          ReplyLine(text::kReplyError);
           return;
         }
         engine_->SetAutomove(static_cast<int>(level));
       }
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
-    ReplyAlways("ERROR");
+    ReplyLineAlways(text::kReplyError);
     return;
   }
   if (cmd == "lru_crawler") {
@@ -315,36 +336,36 @@ void Connection::ExecuteOperator(const text::Request& req) {
     if (nt == 4 && sub == "tocrawl") {
       uint32_t v = 0;
       if (!text::ParseUint32(req.tokens[2], &v)) {
-        Reply("CLIENT_ERROR bad command line format");
+        Reply(text::kErrorBadFormat);
         return;
       }
       engine_->SetCrawlerToCrawl(v);
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
     if (nt == 4 && sub == "sleep") {
       uint32_t v = 0;
       if (!text::ParseUint32(req.tokens[2], &v)) {
-        Reply("CLIENT_ERROR bad command line format");
+        Reply(text::kErrorBadFormat);
         return;
       }
       if (v > 1000000) {
-        Reply("CLIENT_ERROR sleep must be one second or less");
+        Reply(text::kErrorCrawlerSleep);
         return;
       }
       engine_->SetCrawlerSleep(v);
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
     if (nt == 3 && sub == "enable") {
-      Reply(engine_->SetCrawlerEnabled(true) ? "OK" : "ERROR failed to start lru crawler thread");
+      Reply(engine_->SetCrawlerEnabled(true) ? kOkLine : text::kErrorCrawlerStartFailed);
       return;
     }
     if (nt == 3 && sub == "disable") {
-      Reply(engine_->SetCrawlerEnabled(false) ? "OK" : "ERROR failed to stop lru crawler thread");
+      Reply(engine_->SetCrawlerEnabled(false) ? kOkLine : text::kErrorCrawlerStopFailed);
       return;
     }
-    ReplyAlways("ERROR");
+    ReplyLineAlways(text::kReplyError);
     return;
   }
   if (cmd == "lru") {
@@ -354,11 +375,11 @@ void Connection::ExecuteOperator(const text::Request& req) {
       if (!text::ParseUint32(req.tokens[2], &hot) || !text::ParseUint32(req.tokens[3], &warm) ||
           !text::ParseDouble(req.tokens[4], &hot_factor) ||
           !text::ParseDouble(req.tokens[5], &warm_factor)) {
-        Reply("ERROR");
+        ReplyLine(text::kReplyError);
       } else if (hot + warm > 80) {
-        Reply("ERROR hot and warm pcts must not exceed 80");
+        Reply(text::kErrorLruPcts);
       } else if (warm_factor <= 0 || hot_factor <= 0) {
-        Reply("ERROR hot/warm age factors must be greater than 0");
+        Reply(text::kErrorLruAgeFactors);
       } else {
         storage::LruTuning t;
         t.hot_lru_pct = static_cast<int>(hot);
@@ -366,33 +387,33 @@ void Connection::ExecuteOperator(const text::Request& req) {
         t.hot_max_factor = hot_factor;
         t.warm_max_factor = warm_factor;
         engine_->TuneLru(t);
-        Reply("OK");
+        ReplyLine(text::kReplyOk);
       }
       return;
     }
     if (sub == "mode" && nt >= 4 && settings.lru_maintainer_thread) {
       if (req.tokens[2] == "flat") {
         engine_->SetLruSegmented(false);
-        Reply("OK");
+        ReplyLine(text::kReplyOk);
       } else if (req.tokens[2] == "segmented") {
         engine_->SetLruSegmented(true);
-        Reply("OK");
+        ReplyLine(text::kReplyOk);
       } else {
-        Reply("ERROR");
+        ReplyLine(text::kReplyError);
       }
       return;
     }
     if (sub == "temp_ttl" && nt >= 4 && settings.lru_maintainer_thread) {
       int32_t ttl = 0;
       if (!text::ParseInt32(req.tokens[2], &ttl)) {
-        Reply("ERROR");
+        ReplyLine(text::kReplyError);
         return;
       }
       engine_->SetTempTtl(static_cast<int>(ttl));
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
-    ReplyAlways("ERROR");
+    ReplyLineAlways(text::kReplyError);
     return;
   }
   if (cmd == "watch" && settings.watch_enabled) {
@@ -410,7 +431,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
       } else if (t == "deletions") {
         mask |= log_type::kDeletions;
       } else {
-        ReplyAlways("ERROR");
+        ReplyLineAlways(text::kReplyError);
         return;
       }
     }
@@ -448,14 +469,14 @@ void Connection::ExecuteOperator(const text::Request& req) {
                        out_.Append(lines);
                        FlushOutput();
                      }));
-    ReplyAlways("OK");
+    ReplyLineAlways(text::kReplyOk);
     return;
   }
   if (cmd == "watch") {
-    ReplyAlways("CLIENT_ERROR watch commands not allowed");
+    ReplyAlways(text::kErrorWatchNotAllowed);
     return;
   }
-  ReplyAlways("ERROR");
+  ReplyLineAlways(text::kReplyError);
 }
 
 }  // namespace memfleet::server
