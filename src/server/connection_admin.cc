@@ -75,28 +75,35 @@ char* PutSigned(char* p, int64_t v) {
   return p + text::FormatUint64(p, static_cast<uint64_t>(v));
 }
 
+// Appends a watch line's field and its value (decimal, as printf's %d, %u and %lld).
+void AppendField(std::string& line, std::string_view field, int64_t value) {
+  line.append(field);
+  line.append(std::to_string(value));
+}
+void AppendField(std::string& line, std::string_view field, std::string_view value) {
+  line.append(field);
+  line.append(value);
+}
+
 }  // namespace
 
 void Connection::LogFetch(std::string_view key, const storage::ItemRef& item) {
-  std::string line = "type=item_get key=";
+  std::string line(text::kWatchItemGet);
   AppendUriEncoded(line, key);
-  char buf[96];
-  int n = std::snprintf(buf, sizeof(buf), " status=%s clsid=%d cfd=%d size=%u",
-                        item ? "found" : "not_found", item ? item.slab_class() : 0, fd_,
-                        item ? item.value_length() : 0u);
-  line.append(buf, static_cast<size_t>(n));
+  AppendField(line, text::kWatchStatus, item ? text::kWatchFound : text::kWatchNotFound);
+  AppendField(line, text::kWatchSlabClass, item ? item.slab_class() : 0);
+  AppendField(line, text::kWatchClientFd, fd_);
+  AppendField(line, text::kWatchSize, item ? item.value_length() : 0u);
   server_->logger().Log(log_type::kFetchers, line);
 }
 
 void Connection::LogDeletion(std::string_view cmd, const storage::ItemRef& item) {
   if (!item) return;
-  std::string line = "type=deleted key=";
+  std::string line(text::kWatchDeleted);
   AppendUriEncoded(line, item.key());
-  char buf[96];
-  int n =
-      std::snprintf(buf, sizeof(buf), " cmd=%.*s clsid=%d size=%u", static_cast<int>(cmd.size()),
-                    cmd.data(), item.slab_class(), item.value_length());
-  line.append(buf, static_cast<size_t>(n));
+  AppendField(line, text::kWatchCommand, cmd);
+  AppendField(line, text::kWatchSlabClass, item.slab_class());
+  AppendField(line, text::kWatchSize, item.value_length());
   server_->logger().Log(log_type::kDeletions, line);
 }
 
@@ -104,8 +111,13 @@ void Connection::LogStore(storage::StoreResult r) { LogStore(pending_op_, pendin
 
 void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                           bool ttl_zero) {
-  static const char* const kCmd[] = {"set", "add", "replace", "append", "prepend", "cas"};
-  static const char* const kStatus[] = {"stored", "not_stored", "exists", "not_found", "no_memory"};
+  // Indexed by StoreOp and StoreResult.
+  static constexpr std::string_view kCmd[] = {text::kCommandSet,     text::kCommandAdd,
+                                              text::kCommandReplace, text::kCommandAppend,
+                                              text::kCommandPrepend, text::kCommandCas};
+  static constexpr std::string_view kStatus[] = {text::kWatchStored, text::kWatchNotStored,
+                                                 text::kWatchExists, text::kWatchNotFound,
+                                                 text::kWatchNoMemory};
   // memcached logs the item it linked: after an append or prepend, the joined value with the
   // old item's exptime. Look it up without counting a fetch (only while someone watches).
   storage::ItemRef linked;
@@ -118,16 +130,16 @@ void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, sto
     linked = engine_->MetaGet(worker_->session(), q).item;
   }
   const storage::ItemRef& shown = linked ? linked : item;
-  std::string line = "type=item_store key=";
+  std::string line(text::kWatchItemStore);
   AppendUriEncoded(line, shown.key());
   const RelTime exp = ttl_zero ? 0 : shown.exptime();
   const RelTime now = server_->clock().Now();
-  char buf[128];
-  int n = std::snprintf(buf, sizeof(buf), " status=%s cmd=%s ttl=%u clsid=%d cfd=%d size=%u",
-                        kStatus[static_cast<int>(r)], kCmd[static_cast<int>(op)],
-                        exp == 0 ? 0u : (exp > now ? exp - now : 0u), shown.slab_class(), fd_,
-                        shown.value_length());
-  line.append(buf, static_cast<size_t>(n));
+  AppendField(line, text::kWatchStatus, kStatus[static_cast<int>(r)]);
+  AppendField(line, text::kWatchCommand, kCmd[static_cast<int>(op)]);
+  AppendField(line, text::kWatchTtl, exp == 0 ? 0u : (exp > now ? exp - now : 0u));
+  AppendField(line, text::kWatchSlabClass, shown.slab_class());
+  AppendField(line, text::kWatchClientFd, fd_);
+  AppendField(line, text::kWatchSize, shown.value_length());
   server_->logger().Log(log_type::kMutations, line);
 }
 
@@ -232,35 +244,37 @@ bool Connection::ContinueDump() {
 }
 
 void Connection::LogConnEvent(bool open, CloseReason reason) {
-  static const char* const kReason[] = {"error", "normal", "idle_timeout", "shutdown"};
+  // Indexed by CloseReason.
+  static constexpr std::string_view kReason[] = {text::kWatchReasonError, text::kWatchReasonNormal,
+                                                 text::kWatchReasonIdleTimeout,
+                                                 text::kWatchReasonShutdown};
   // memcached's rip/rport/transport: the peer address without brackets; a unix socket peer is
   // transport=local with an empty address.
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   char rip[INET6_ADDRSTRLEN] = {0};
   unsigned rport = 0;
-  const char* transport = "local";
+  std::string_view transport = text::kWatchLocal;
   if (getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
     if (ss.ss_family == AF_INET) {
       auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
       inet_ntop(AF_INET, &sin->sin_addr, rip, sizeof(rip));
       rport = ntohs(sin->sin_port);
-      transport = "tcp";
+      transport = text::kWatchTcp;
     } else if (ss.ss_family == AF_INET6) {
       auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
       inet_ntop(AF_INET6, &sin6->sin6_addr, rip, sizeof(rip));
       rport = ntohs(sin6->sin6_port);
-      transport = "tcp";
+      transport = text::kWatchTcp;
     }
   }
-  char buf[192];
-  int n = open
-              ? std::snprintf(buf, sizeof(buf), "type=conn_new rip=%s rport=%u transport=%s cfd=%d",
-                              rip, rport, transport, fd_)
-              : std::snprintf(buf, sizeof(buf),
-                              "type=conn_close rip=%s rport=%u transport=%s reason=%s cfd=%d", rip,
-                              rport, transport, kReason[static_cast<int>(reason)], fd_);
-  server_->logger().Log(log_type::kConnEvents, std::string_view(buf, static_cast<size_t>(n)));
+  std::string line(open ? text::kWatchConnNew : text::kWatchConnClose);
+  AppendField(line, text::kWatchRemoteIp, std::string_view(rip));
+  AppendField(line, text::kWatchRemotePort, rport);
+  AppendField(line, text::kWatchTransport, transport);
+  if (!open) AppendField(line, text::kWatchReason, kReason[static_cast<int>(reason)]);
+  AppendField(line, text::kWatchClientFd, fd_);
+  server_->logger().Log(log_type::kConnEvents, line);
 }
 
 void Connection::ExecuteOperator(const text::Request& req) {
@@ -269,7 +283,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
   const std::string_view cmd = req.tokens[0];
   const std::string_view sub = req.ntokens >= 2 ? req.tokens[1] : std::string_view();
   const Settings& settings = server_->settings();
-  if (cmd == "slabs") {
+  if (cmd == text::kCommandSlabs) {
     if (nt == 5 && sub == "reassign") {
       if (!settings.slab_reassign) {
         Reply(text::kErrorSlabReassignDisabled);
@@ -324,7 +338,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
     ReplyLineAlways(text::kReplyError);
     return;
   }
-  if (cmd == "lru_crawler") {
+  if (cmd == text::kCommandLruCrawler) {
     if (nt == 4 && sub == "crawl") {
       Reply(CrawlReply(engine_->Crawl(req.tokens[2])));
       return;
@@ -368,7 +382,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
     ReplyLineAlways(text::kReplyError);
     return;
   }
-  if (cmd == "lru") {
+  if (cmd == text::kCommandLru) {
     if (sub == "tune" && nt >= 7) {
       uint32_t hot = 0, warm = 0;
       double hot_factor = 0, warm_factor = 0;
@@ -416,7 +430,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
     ReplyLineAlways(text::kReplyError);
     return;
   }
-  if (cmd == "watch" && settings.watch_enabled) {
+  if (cmd == text::kCommandWatch && settings.watch_enabled) {
     uint32_t mask = 0;
     for (size_t i = 1; i < req.ntokens; i++) {
       const std::string_view t = req.tokens[i];
@@ -441,15 +455,14 @@ void Connection::ExecuteOperator(const text::Request& req) {
       Clock* clock = &server_->clock();
       engine_->SetEvictionHook([&logger, clock](const storage::EvictionEvent& ev) {
         if (!logger.Wants(log_type::kEvictions)) return;
-        std::string line = "type=eviction key=";
+        std::string line(text::kWatchEviction);
         AppendUriEncoded(line, ev.key);
         const RelTime now = clock->Now();
-        char buf[128];
-        int n = std::snprintf(buf, sizeof(buf), " fetch=%s ttl=%lld la=%lld clsid=%d",
-                              ev.fetched ? "yes" : "no",
-                              ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now,
-                              static_cast<long long>(now) - ev.last_access, ev.slab_class);
-        line.append(buf, static_cast<size_t>(n));
+        AppendField(line, text::kWatchFetched, ev.fetched ? text::kWatchYes : text::kWatchNo);
+        AppendField(line, text::kWatchTtl,
+                    ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now);
+        AppendField(line, text::kWatchLastAccess, static_cast<long long>(now) - ev.last_access);
+        AppendField(line, text::kWatchSlabClass, ev.slab_class);
         logger.Log(log_type::kEvictions, line);
       });
     }
@@ -472,7 +485,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
     ReplyLineAlways(text::kReplyOk);
     return;
   }
-  if (cmd == "watch") {
+  if (cmd == text::kCommandWatch) {
     ReplyAlways(text::kErrorWatchNotAllowed);
     return;
   }

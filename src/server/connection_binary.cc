@@ -47,7 +47,7 @@ class BinaryCommands {
   void RejectKeyPastBody() { ErrorAndClose(Status::kUnknownCommand); }
 
  private:
-  // Queue one response packet to req_, composed by protocol/binary/response.h.
+  // Each of these queues one response packet for req_, laid out by protocol/binary/response.h.
   // A success without a body (whatever the request's quietness).
   void Empty(uint64_t cas);
   // A success whose body is `key` then `value` (a stats packet; version and SASL: no key).

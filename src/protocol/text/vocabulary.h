@@ -190,6 +190,52 @@ inline constexpr std::string_view kDumpLineEnd = "\n";
 inline constexpr std::string_view kMgdumpPrefix = "mg ";
 inline constexpr std::string_view kMgdumpBase64Flag = " b";
 
+// The lines of a "watch" log stream, as memcached's logger writes them: kWatchTimestamp
+// "<sec>.<usec>" kWatchGid "<n> ", one entry, then "\n". The entries:
+//   type=item_get key=<uriencoded> status=found|not_found clsid=<c> cfd=<fd> size=<bytes>
+//   type=item_store key=<k> status=<store status> cmd=<command> ttl=<secs> clsid=<c> cfd=<fd>
+//       size=<bytes>
+//   type=deleted key=<k> cmd=delete|md clsid=<c> size=<bytes>
+//   type=eviction key=<k> fetch=yes|no ttl=<secs|-1> la=<secs> clsid=<c>
+//   type=conn_new rip=<addr> rport=<port> transport=tcp|local cfd=<fd>
+//   type=conn_close rip=<addr> rport=<port> transport=tcp|local reason=<reason> cfd=<fd>
+inline constexpr std::string_view kWatchTimestamp = "ts=";
+inline constexpr std::string_view kWatchGid = " gid=";
+inline constexpr std::string_view kWatchItemGet = "type=item_get key=";
+inline constexpr std::string_view kWatchItemStore = "type=item_store key=";
+inline constexpr std::string_view kWatchDeleted = "type=deleted key=";
+inline constexpr std::string_view kWatchEviction = "type=eviction key=";
+inline constexpr std::string_view kWatchConnNew = "type=conn_new";
+inline constexpr std::string_view kWatchConnClose = "type=conn_close";
+inline constexpr std::string_view kWatchStatus = " status=";
+inline constexpr std::string_view kWatchCommand = " cmd=";
+inline constexpr std::string_view kWatchTtl = " ttl=";
+inline constexpr std::string_view kWatchSlabClass = " clsid=";
+inline constexpr std::string_view kWatchClientFd = " cfd=";
+inline constexpr std::string_view kWatchSize = " size=";
+inline constexpr std::string_view kWatchFetched = " fetch=";
+inline constexpr std::string_view kWatchLastAccess = " la=";
+inline constexpr std::string_view kWatchRemoteIp = " rip=";
+inline constexpr std::string_view kWatchRemotePort = " rport=";
+inline constexpr std::string_view kWatchTransport = " transport=";
+inline constexpr std::string_view kWatchReason = " reason=";
+inline constexpr std::string_view kWatchYes = "yes";
+inline constexpr std::string_view kWatchNo = "no";
+inline constexpr std::string_view kWatchFound = "found";
+inline constexpr std::string_view kWatchNotFound = "not_found";
+inline constexpr std::string_view kWatchTcp = "tcp";
+inline constexpr std::string_view kWatchLocal = "local";
+// Store statuses, in storage::StoreResult's order.
+inline constexpr std::string_view kWatchStored = "stored";
+inline constexpr std::string_view kWatchNotStored = "not_stored";
+inline constexpr std::string_view kWatchExists = "exists";
+inline constexpr std::string_view kWatchNoMemory = "no_memory";
+// Close reasons.
+inline constexpr std::string_view kWatchReasonError = "error";
+inline constexpr std::string_view kWatchReasonNormal = "normal";
+inline constexpr std::string_view kWatchReasonIdleTimeout = "idle_timeout";
+inline constexpr std::string_view kWatchReasonShutdown = "shutdown";
+
 // Meta replies a text connection sends for "mn" and a missing "me" key.
 inline constexpr std::string_view kMetaReplyNoop = "MN\r\n";
 inline constexpr std::string_view kMetaReplyMiss = "EN\r\n";
