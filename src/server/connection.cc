@@ -10,6 +10,7 @@
 
 #include "net/socket.h"
 #include "protocol/text/key_scan.h"
+#include "protocol/text/vocabulary.h"
 #include "server/binary_state.h"
 #include "server/meta_state.h"
 #include "server/server.h"
@@ -291,7 +292,7 @@ void Connection::ProcessTextInput() {
       noreply_ = req.noreply;
       // With -F, memcached refuses flush_all before it looks at the arguments.
       if (req.command == text::Command::kFlushAll && !server_->settings().flush_enabled) {
-        Reply("CLIENT_ERROR flush_all not allowed");
+        Reply(text::kErrorFlushNotAllowed);
       } else {
         Reply(r.error);
       }

@@ -186,6 +186,10 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
   void Reply(std::string_view line);
   void ReplyAlways(std::string_view line);
+  // The same for a whole line that already ends in "\r\n" (a vocabulary kReply... constant):
+  // one copy, nothing added. Defined in connection_text.cc.
+  void ReplyLine(std::string_view line_with_crlf);
+  void ReplyLineAlways(std::string_view line_with_crlf);
 
   Worker* worker_;
   Server* server_;

@@ -18,6 +18,8 @@
 
 #include "protocol/meta/meta.h"
 #include "protocol/text/number.h"
+#include "protocol/text/reply.h"
+#include "protocol/text/vocabulary.h"
 #include "server/connection.h"
 #include "server/dump_state.h"
 #include "server/server.h"
@@ -29,22 +31,27 @@ namespace {
 
 namespace text = protocol::text;
 
-const char* CrawlReply(storage::CrawlResult r) {
+// "OK" without its "\r\n", to sit beside the other crawl replies (which have none).
+constexpr std::string_view kOkLine =
+    text::kReplyOk.substr(0, text::kReplyOk.size() - text::kCrlf.size());
+
+// The reply line (without "\r\n") to `lru_crawler crawl` and to a refused metadump.
+std::string_view CrawlReply(storage::CrawlResult r) {
   switch (r) {
     case storage::CrawlResult::kOk:
-      return "OK";
+      return kOkLine;
     case storage::CrawlResult::kRunning:
-      return "BUSY currently processing crawler request";
+      return text::kAdminBusyCrawler;
     case storage::CrawlResult::kBadClass:
-      return "BADCLASS invalid class id";
+      return text::kAdminBadClassCrawler;
     case storage::CrawlResult::kNotStarted:
-      return "NOTSTARTED no items to crawl";
+      return text::kAdminCrawlerNotStarted;
     case storage::CrawlResult::kDisabled:
-      return "CLIENT_ERROR lru crawler disabled";
+      return text::kErrorCrawlerDisabled;
     case storage::CrawlResult::kError:
       break;
   }
-  return "FAILED to start crawler";
+  return text::kAdminCrawlerFailed;
 }
 
 // Streaming bounds for metadump/mgdump (see ContinueDump). A step visits kDumpStepSlices hash
@@ -59,28 +66,44 @@ constexpr uint64_t kDumpTurnSlices = 64 * 1024;
 // base64 of a 250-byte key + " b\r\n" (mgdump).
 constexpr size_t kDumpLineMax = 4 + 3 * storage::kKeyMaxLength + 160;
 
+// Writes v in decimal with a '-' when negative (printf's %lld); returns the end.
+char* PutSigned(char* p, int64_t v) {
+  if (v < 0) {
+    *p++ = '-';
+    return p + text::FormatUint64(p, 0 - static_cast<uint64_t>(v));
+  }
+  return p + text::FormatUint64(p, static_cast<uint64_t>(v));
+}
+
+// Appends a watch line's field and its value (decimal, as printf's %d, %u and %lld).
+void AppendField(std::string& line, std::string_view field, int64_t value) {
+  line.append(field);
+  line.append(std::to_string(value));
+}
+void AppendField(std::string& line, std::string_view field, std::string_view value) {
+  line.append(field);
+  line.append(value);
+}
+
 }  // namespace
 
 void Connection::LogFetch(std::string_view key, const storage::ItemRef& item) {
-  std::string line = "type=item_get key=";
+  std::string line(text::kWatchItemGet);
   AppendUriEncoded(line, key);
-  char buf[96];
-  int n = std::snprintf(buf, sizeof(buf), " status=%s clsid=%d cfd=%d size=%u",
-                        item ? "found" : "not_found", item ? item.slab_class() : 0, fd_,
-                        item ? item.value_length() : 0u);
-  line.append(buf, static_cast<size_t>(n));
+  AppendField(line, text::kWatchStatus, item ? text::kWatchFound : text::kWatchNotFound);
+  AppendField(line, text::kWatchSlabClass, item ? item.slab_class() : 0);
+  AppendField(line, text::kWatchClientFd, fd_);
+  AppendField(line, text::kWatchSize, item ? item.value_length() : 0u);
   server_->logger().Log(log_type::kFetchers, line);
 }
 
 void Connection::LogDeletion(std::string_view cmd, const storage::ItemRef& item) {
   if (!item) return;
-  std::string line = "type=deleted key=";
+  std::string line(text::kWatchDeleted);
   AppendUriEncoded(line, item.key());
-  char buf[96];
-  int n =
-      std::snprintf(buf, sizeof(buf), " cmd=%.*s clsid=%d size=%u", static_cast<int>(cmd.size()),
-                    cmd.data(), item.slab_class(), item.value_length());
-  line.append(buf, static_cast<size_t>(n));
+  AppendField(line, text::kWatchCommand, cmd);
+  AppendField(line, text::kWatchSlabClass, item.slab_class());
+  AppendField(line, text::kWatchSize, item.value_length());
   server_->logger().Log(log_type::kDeletions, line);
 }
 
@@ -88,8 +111,13 @@ void Connection::LogStore(storage::StoreResult r) { LogStore(pending_op_, pendin
 
 void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                           bool ttl_zero) {
-  static const char* const kCmd[] = {"set", "add", "replace", "append", "prepend", "cas"};
-  static const char* const kStatus[] = {"stored", "not_stored", "exists", "not_found", "no_memory"};
+  // Indexed by StoreOp and StoreResult.
+  static constexpr std::string_view kCmd[] = {text::kCommandSet,     text::kCommandAdd,
+                                              text::kCommandReplace, text::kCommandAppend,
+                                              text::kCommandPrepend, text::kCommandCas};
+  static constexpr std::string_view kStatus[] = {text::kWatchStored, text::kWatchNotStored,
+                                                 text::kWatchExists, text::kWatchNotFound,
+                                                 text::kWatchNoMemory};
   // memcached logs the item it linked: after an append or prepend, the joined value with the
   // old item's exptime. Look it up without counting a fetch (only while someone watches).
   storage::ItemRef linked;
@@ -102,16 +130,16 @@ void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, sto
     linked = engine_->MetaGet(worker_->session(), q).item;
   }
   const storage::ItemRef& shown = linked ? linked : item;
-  std::string line = "type=item_store key=";
+  std::string line(text::kWatchItemStore);
   AppendUriEncoded(line, shown.key());
   const RelTime exp = ttl_zero ? 0 : shown.exptime();
   const RelTime now = server_->clock().Now();
-  char buf[128];
-  int n = std::snprintf(buf, sizeof(buf), " status=%s cmd=%s ttl=%u clsid=%d cfd=%d size=%u",
-                        kStatus[static_cast<int>(r)], kCmd[static_cast<int>(op)],
-                        exp == 0 ? 0u : (exp > now ? exp - now : 0u), shown.slab_class(), fd_,
-                        shown.value_length());
-  line.append(buf, static_cast<size_t>(n));
+  AppendField(line, text::kWatchStatus, kStatus[static_cast<int>(r)]);
+  AppendField(line, text::kWatchCommand, kCmd[static_cast<int>(op)]);
+  AppendField(line, text::kWatchTtl, exp == 0 ? 0u : (exp > now ? exp - now : 0u));
+  AppendField(line, text::kWatchSlabClass, shown.slab_class());
+  AppendField(line, text::kWatchClientFd, fd_);
+  AppendField(line, text::kWatchSize, shown.value_length());
   server_->logger().Log(log_type::kMutations, line);
 }
 
@@ -124,10 +152,9 @@ void Connection::StartDump(const text::Request& req, bool mgdump) {
   if (r == storage::CrawlResult::kDisabled) {
     ReplyAlways(CrawlReply(r));
   } else if (!server_->settings().dump_enabled) {
-    ReplyAlways(mgdump ? "ERROR key dump not allowed" : "ERROR metadump not allowed");
+    ReplyAlways(mgdump ? text::kErrorKeyDumpNotAllowed : text::kErrorMetadumpNotAllowed);
   } else if (!out_.empty()) {
-    ReplyAlways(mgdump ? "ERROR cannot pipeline other commands before mgdump"
-                       : "ERROR cannot pipeline other commands before metadump");
+    ReplyAlways(mgdump ? text::kErrorMgdumpPipelined : text::kErrorMetadumpPipelined);
   } else if (r != storage::CrawlResult::kOk) {
     ReplyAlways(CrawlReply(r));
   } else {
@@ -145,28 +172,34 @@ bool Connection::ContinueDump() {
   auto emit = [&](const storage::ItemInfo& i) {
     char* const start = out_.Reserve(kDumpLineMax);
     char* p = start;
+    auto put = [&p](std::string_view s) {
+      memcpy(p, s.data(), s.size());
+      p += s.size();
+    };
     if (mg) {
-      memcpy(p, "mg ", 3);
-      p += 3;
+      put(text::kMgdumpPrefix);
       if (i.key_binary) {
         p += protocol::meta::Base64Encode(i.key, p);
-        memcpy(p, " b\r\n", 4);
-        p += 4;
+        put(text::kMgdumpBase64Flag);
       } else {
-        memcpy(p, i.key.data(), i.key.size());
-        p += i.key.size();
-        memcpy(p, "\r\n", 2);
-        p += 2;
+        put(i.key);
       }
+      put(text::kCrlf);
     } else {
-      memcpy(p, "key=", 4);
-      p = UriEncode(i.key, p + 4);
-      p += std::snprintf(p, static_cast<size_t>(start + kDumpLineMax - p),
-                         " exp=%lld la=%lld cas=%llu fetch=%s cls=%d size=%u\n",
-                         i.exptime == 0 ? -1LL : static_cast<long long>(clock.ToUnix(i.exptime)),
-                         static_cast<long long>(clock.ToUnix(i.last_access)),
-                         static_cast<unsigned long long>(i.cas), i.fetched ? "yes" : "no",
-                         i.slab_class, i.size);
+      put(text::kDumpKey);
+      p = UriEncode(i.key, p);
+      put(text::kDumpExptime);
+      p = PutSigned(p, i.exptime == 0 ? -1 : static_cast<int64_t>(clock.ToUnix(i.exptime)));
+      put(text::kDumpLastAccess);
+      p = PutSigned(p, static_cast<int64_t>(clock.ToUnix(i.last_access)));
+      put(text::kDumpCas);
+      p += text::FormatUint64(p, i.cas);
+      put(i.fetched ? text::kDumpFetchedYes : text::kDumpFetchedNo);
+      put(text::kDumpSlabClass);
+      p = PutSigned(p, i.slab_class);
+      put(text::kDumpSize);
+      p += text::FormatUint64(p, i.size);
+      put(text::kDumpLineEnd);
     }
     out_.Commit(static_cast<size_t>(p - start));
   };
@@ -197,7 +230,7 @@ bool Connection::ContinueDump() {
     d.turn_bytes += out_.pending() - before;
     d.turn_slices += kDumpStepSlices;
     if (done) {
-      out_.Append(mg ? std::string_view("EN\r\n") : std::string_view("END\r\n"));
+      out_.Append(mg ? text::kMetaReplyMiss : text::kReplyEnd);
       dump_.reset();
       in_state_ = InState::kCommand;
       if (drain_after_dump_) {
@@ -211,35 +244,37 @@ bool Connection::ContinueDump() {
 }
 
 void Connection::LogConnEvent(bool open, CloseReason reason) {
-  static const char* const kReason[] = {"error", "normal", "idle_timeout", "shutdown"};
+  // Indexed by CloseReason.
+  static constexpr std::string_view kReason[] = {text::kWatchReasonError, text::kWatchReasonNormal,
+                                                 text::kWatchReasonIdleTimeout,
+                                                 text::kWatchReasonShutdown};
   // memcached's rip/rport/transport: the peer address without brackets; a unix socket peer is
   // transport=local with an empty address.
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   char rip[INET6_ADDRSTRLEN] = {0};
   unsigned rport = 0;
-  const char* transport = "local";
+  std::string_view transport = text::kWatchLocal;
   if (getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
     if (ss.ss_family == AF_INET) {
       auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
       inet_ntop(AF_INET, &sin->sin_addr, rip, sizeof(rip));
       rport = ntohs(sin->sin_port);
-      transport = "tcp";
+      transport = text::kWatchTcp;
     } else if (ss.ss_family == AF_INET6) {
       auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
       inet_ntop(AF_INET6, &sin6->sin6_addr, rip, sizeof(rip));
       rport = ntohs(sin6->sin6_port);
-      transport = "tcp";
+      transport = text::kWatchTcp;
     }
   }
-  char buf[192];
-  int n = open
-              ? std::snprintf(buf, sizeof(buf), "type=conn_new rip=%s rport=%u transport=%s cfd=%d",
-                              rip, rport, transport, fd_)
-              : std::snprintf(buf, sizeof(buf),
-                              "type=conn_close rip=%s rport=%u transport=%s reason=%s cfd=%d", rip,
-                              rport, transport, kReason[static_cast<int>(reason)], fd_);
-  server_->logger().Log(log_type::kConnEvents, std::string_view(buf, static_cast<size_t>(n)));
+  std::string line(open ? text::kWatchConnNew : text::kWatchConnClose);
+  AppendField(line, text::kWatchRemoteIp, std::string_view(rip));
+  AppendField(line, text::kWatchRemotePort, rport);
+  AppendField(line, text::kWatchTransport, transport);
+  if (!open) AppendField(line, text::kWatchReason, kReason[static_cast<int>(reason)]);
+  AppendField(line, text::kWatchClientFd, fd_);
+  server_->logger().Log(log_type::kConnEvents, line);
 }
 
 void Connection::ExecuteOperator(const text::Request& req) {
@@ -248,32 +283,32 @@ void Connection::ExecuteOperator(const text::Request& req) {
   const std::string_view cmd = req.tokens[0];
   const std::string_view sub = req.ntokens >= 2 ? req.tokens[1] : std::string_view();
   const Settings& settings = server_->settings();
-  if (cmd == "slabs") {
+  if (cmd == text::kCommandSlabs) {
     if (nt == 5 && sub == "reassign") {
       if (!settings.slab_reassign) {
-        Reply("CLIENT_ERROR slab reassignment disabled");
+        Reply(text::kErrorSlabReassignDisabled);
         return;
       }
       int32_t src = 0, dst = 0;
       if (!text::ParseInt32(req.tokens[2], &src) || !text::ParseInt32(req.tokens[3], &dst)) {
-        Reply("CLIENT_ERROR bad command line format");
+        Reply(text::kErrorBadFormat);
         return;
       }
       switch (engine_->Reassign(static_cast<int>(src), static_cast<int>(dst))) {
         case storage::ReassignResult::kOk:
-          Reply("OK");
+          ReplyLine(text::kReplyOk);
           return;
         case storage::ReassignResult::kRunning:
-          Reply("BUSY currently processing reassign request");
+          Reply(text::kAdminBusyReassign);
           return;
         case storage::ReassignResult::kBadClass:
-          Reply("BADCLASS invalid src or dst class id");
+          Reply(text::kAdminBadClassReassign);
           return;
         case storage::ReassignResult::kNoSpare:
-          Reply("NOSPARE source class has no spare pages");
+          Reply(text::kAdminNoSpare);
           return;
         case storage::ReassignResult::kSame:
-          Reply("SAME src and dst class are identical");
+          Reply(text::kAdminSameClass);
           return;
       }
     }
@@ -281,29 +316,29 @@ void Connection::ExecuteOperator(const text::Request& req) {
       if (req.tokens[2] == "ratio") {
         double ratio = 0;
         if (nt < 5 || !text::ParseDouble(req.tokens[3], &ratio)) {
-          Reply("ERROR");
+          ReplyLine(text::kReplyError);
           return;
         }
         engine_->SetAutomoveRatio(ratio);
       } else {
         uint32_t level = 0;
         if (!text::ParseUint32(req.tokens[2], &level)) {
-          Reply("CLIENT_ERROR bad command line format");
+          Reply(text::kErrorBadFormat);
           return;
         }
         if (level > 2) {
-          Reply("ERROR");
+          ReplyLine(text::kReplyError);
           return;
         }
         engine_->SetAutomove(static_cast<int>(level));
       }
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
-    ReplyAlways("ERROR");
+    ReplyLineAlways(text::kReplyError);
     return;
   }
-  if (cmd == "lru_crawler") {
+  if (cmd == text::kCommandLruCrawler) {
     if (nt == 4 && sub == "crawl") {
       Reply(CrawlReply(engine_->Crawl(req.tokens[2])));
       return;
@@ -315,50 +350,50 @@ void Connection::ExecuteOperator(const text::Request& req) {
     if (nt == 4 && sub == "tocrawl") {
       uint32_t v = 0;
       if (!text::ParseUint32(req.tokens[2], &v)) {
-        Reply("CLIENT_ERROR bad command line format");
+        Reply(text::kErrorBadFormat);
         return;
       }
       engine_->SetCrawlerToCrawl(v);
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
     if (nt == 4 && sub == "sleep") {
       uint32_t v = 0;
       if (!text::ParseUint32(req.tokens[2], &v)) {
-        Reply("CLIENT_ERROR bad command line format");
+        Reply(text::kErrorBadFormat);
         return;
       }
       if (v > 1000000) {
-        Reply("CLIENT_ERROR sleep must be one second or less");
+        Reply(text::kErrorCrawlerSleep);
         return;
       }
       engine_->SetCrawlerSleep(v);
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
     if (nt == 3 && sub == "enable") {
-      Reply(engine_->SetCrawlerEnabled(true) ? "OK" : "ERROR failed to start lru crawler thread");
+      Reply(engine_->SetCrawlerEnabled(true) ? kOkLine : text::kErrorCrawlerStartFailed);
       return;
     }
     if (nt == 3 && sub == "disable") {
-      Reply(engine_->SetCrawlerEnabled(false) ? "OK" : "ERROR failed to stop lru crawler thread");
+      Reply(engine_->SetCrawlerEnabled(false) ? kOkLine : text::kErrorCrawlerStopFailed);
       return;
     }
-    ReplyAlways("ERROR");
+    ReplyLineAlways(text::kReplyError);
     return;
   }
-  if (cmd == "lru") {
+  if (cmd == text::kCommandLru) {
     if (sub == "tune" && nt >= 7) {
       uint32_t hot = 0, warm = 0;
       double hot_factor = 0, warm_factor = 0;
       if (!text::ParseUint32(req.tokens[2], &hot) || !text::ParseUint32(req.tokens[3], &warm) ||
           !text::ParseDouble(req.tokens[4], &hot_factor) ||
           !text::ParseDouble(req.tokens[5], &warm_factor)) {
-        Reply("ERROR");
+        ReplyLine(text::kReplyError);
       } else if (hot + warm > 80) {
-        Reply("ERROR hot and warm pcts must not exceed 80");
+        Reply(text::kErrorLruPcts);
       } else if (warm_factor <= 0 || hot_factor <= 0) {
-        Reply("ERROR hot/warm age factors must be greater than 0");
+        Reply(text::kErrorLruAgeFactors);
       } else {
         storage::LruTuning t;
         t.hot_lru_pct = static_cast<int>(hot);
@@ -366,36 +401,36 @@ void Connection::ExecuteOperator(const text::Request& req) {
         t.hot_max_factor = hot_factor;
         t.warm_max_factor = warm_factor;
         engine_->TuneLru(t);
-        Reply("OK");
+        ReplyLine(text::kReplyOk);
       }
       return;
     }
     if (sub == "mode" && nt >= 4 && settings.lru_maintainer_thread) {
       if (req.tokens[2] == "flat") {
         engine_->SetLruSegmented(false);
-        Reply("OK");
+        ReplyLine(text::kReplyOk);
       } else if (req.tokens[2] == "segmented") {
         engine_->SetLruSegmented(true);
-        Reply("OK");
+        ReplyLine(text::kReplyOk);
       } else {
-        Reply("ERROR");
+        ReplyLine(text::kReplyError);
       }
       return;
     }
     if (sub == "temp_ttl" && nt >= 4 && settings.lru_maintainer_thread) {
       int32_t ttl = 0;
       if (!text::ParseInt32(req.tokens[2], &ttl)) {
-        Reply("ERROR");
+        ReplyLine(text::kReplyError);
         return;
       }
       engine_->SetTempTtl(static_cast<int>(ttl));
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
-    ReplyAlways("ERROR");
+    ReplyLineAlways(text::kReplyError);
     return;
   }
-  if (cmd == "watch" && settings.watch_enabled) {
+  if (cmd == text::kCommandWatch && settings.watch_enabled) {
     uint32_t mask = 0;
     for (size_t i = 1; i < req.ntokens; i++) {
       const std::string_view t = req.tokens[i];
@@ -410,7 +445,7 @@ void Connection::ExecuteOperator(const text::Request& req) {
       } else if (t == "deletions") {
         mask |= log_type::kDeletions;
       } else {
-        ReplyAlways("ERROR");
+        ReplyLineAlways(text::kReplyError);
         return;
       }
     }
@@ -420,15 +455,14 @@ void Connection::ExecuteOperator(const text::Request& req) {
       Clock* clock = &server_->clock();
       engine_->SetEvictionHook([&logger, clock](const storage::EvictionEvent& ev) {
         if (!logger.Wants(log_type::kEvictions)) return;
-        std::string line = "type=eviction key=";
+        std::string line(text::kWatchEviction);
         AppendUriEncoded(line, ev.key);
         const RelTime now = clock->Now();
-        char buf[128];
-        int n = std::snprintf(buf, sizeof(buf), " fetch=%s ttl=%lld la=%lld clsid=%d",
-                              ev.fetched ? "yes" : "no",
-                              ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now,
-                              static_cast<long long>(now) - ev.last_access, ev.slab_class);
-        line.append(buf, static_cast<size_t>(n));
+        AppendField(line, text::kWatchFetched, ev.fetched ? text::kWatchYes : text::kWatchNo);
+        AppendField(line, text::kWatchTtl,
+                    ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now);
+        AppendField(line, text::kWatchLastAccess, static_cast<long long>(now) - ev.last_access);
+        AppendField(line, text::kWatchSlabClass, ev.slab_class);
         logger.Log(log_type::kEvictions, line);
       });
     }
@@ -448,14 +482,14 @@ void Connection::ExecuteOperator(const text::Request& req) {
                        out_.Append(lines);
                        FlushOutput();
                      }));
-    ReplyAlways("OK");
+    ReplyLineAlways(text::kReplyOk);
     return;
   }
-  if (cmd == "watch") {
-    ReplyAlways("CLIENT_ERROR watch commands not allowed");
+  if (cmd == text::kCommandWatch) {
+    ReplyAlways(text::kErrorWatchNotAllowed);
     return;
   }
-  ReplyAlways("ERROR");
+  ReplyLineAlways(text::kReplyError);
 }
 
 }  // namespace memfleet::server

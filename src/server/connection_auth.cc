@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "protocol/text/number.h"
+#include "protocol/text/vocabulary.h"
 #include "server/connection.h"
 #include "server/server.h"
 #include "server/worker.h"
@@ -47,9 +48,10 @@ bool Connection::ProcessAsciiAuth() {
   std::string_view tokens[kMaxAuthTokens];
   size_t ntokens = Tokenize(std::string_view(start, line_len), tokens, kMaxAuthTokens);
   uint32_t size = 0;
-  if (ntokens < 5 || tokens[0] != "set" || !protocol::text::ParseUint32(tokens[4], &size)) {
+  if (ntokens < 5 || tokens[0] != protocol::text::kCommandSet ||
+      !protocol::text::ParseUint32(tokens[4], &size)) {
     rbuf_.Consume(line_len + 1);
-    ReplyAlways("CLIENT_ERROR unauthenticated");
+    ReplyAlways(protocol::text::kErrorUnauthenticated);
     return true;
   }
   size_t need = line_len + 1 + static_cast<size_t>(size) + 2;
@@ -57,13 +59,13 @@ bool Connection::ProcessAsciiAuth() {
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
   std::string_view data(start + line_len + 1, static_cast<size_t>(size) + 2);
   rbuf_.Consume(need);
-  if (data.substr(data.size() - 2) != "\r\n") {
-    ReplyAlways("CLIENT_ERROR bad command line termination");
+  if (data.substr(data.size() - 2) != protocol::text::kCrlf) {
+    ReplyAlways(protocol::text::kErrorBadAuthTermination);
     return true;
   }
   std::string_view creds[kMaxAuthTokens];
   if (Tokenize(data.substr(0, size), creds, kMaxAuthTokens) < 2) {
-    ReplyAlways("CLIENT_ERROR bad authentication token format");
+    ReplyAlways(protocol::text::kErrorBadAuthToken);
     return true;
   }
   WorkerStats& st = worker_->stats();
@@ -71,10 +73,10 @@ bool Connection::ProcessAsciiAuth() {
   const CredentialStore* store = server_->credentials();
   if (store != nullptr && store->Check(creds[0], creds[1])) {
     authenticated_ = true;
-    ReplyAlways("STORED");
+    ReplyLineAlways(protocol::text::kReplyStored);
   } else {
     st.auth_errors.Add();
-    ReplyAlways("CLIENT_ERROR authentication failure");
+    ReplyAlways(protocol::text::kErrorAuthFailure);
   }
   return true;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/binary/binary.h"
+#include "protocol/binary/response.h"
 #include "protocol/binary/sasl.h"
 #include "protocol/text/reply.h"
 #include "server/binary_state.h"
@@ -46,14 +47,20 @@ class BinaryCommands {
   void RejectKeyPastBody() { ErrorAndClose(Status::kUnknownCommand); }
 
  private:
-  // Queues a response packet for req_.
-  void Respond(Status st, std::string_view extras, std::string_view key, std::string_view value,
-               uint64_t cas);
+  // Each of these queues one response packet for req_, laid out by protocol/binary/response.h.
+  // A success without a body (whatever the request's quietness).
+  void Empty(uint64_t cas);
+  // A success whose body is `key` then `value` (a stats packet; version and SASL: no key).
+  void KeyValue(std::string_view key, std::string_view value);
   void Success(uint64_t cas = 0) {
-    if (!info_.quiet) Respond(Status::kSuccess, {}, {}, {}, cas);
+    if (!info_.quiet) Empty(cas);
   }
   // Errors are sent even for quiet requests, as memcached does.
-  void Error(Status st) { Respond(st, {}, {}, bin::StatusText(st), 0); }
+  void Error(Status st);
+  // getk/gatk miss: the key as the body, no text.
+  void KeyMiss();
+  // incr/decr success: the new value.
+  void DeltaValue(uint64_t value, uint64_t cas);
   void ErrorAndClose(Status st) {
     Error(st);
     c_.close_after_write_ = true;
@@ -78,20 +85,33 @@ class BinaryCommands {
   bin::OpcodeInfo info_;
 };
 
-void BinaryCommands::Respond(Status st, std::string_view extras, std::string_view key,
-                             std::string_view value, uint64_t cas) {
-  size_t body = extras.size() + key.size() + value.size();
-  char* p = c_.out_.Reserve(bin::kHeaderSize + body);
-  bin::EncodeResponseHeader(p, req_.header.opcode, st, static_cast<uint16_t>(key.size()),
-                            static_cast<uint8_t>(extras.size()), static_cast<uint32_t>(body),
-                            req_.header.opaque, cas);
-  char* q = p + bin::kHeaderSize;
-  if (!extras.empty()) memcpy(q, extras.data(), extras.size());
-  q += extras.size();
-  if (!key.empty()) memcpy(q, key.data(), key.size());
-  q += key.size();
-  if (!value.empty()) memcpy(q, value.data(), value.size());
-  c_.out_.Commit(bin::kHeaderSize + body);
+void BinaryCommands::Empty(uint64_t cas) {
+  char* p = c_.out_.Reserve(bin::kEmptyResponseSize);
+  c_.out_.Commit(bin::EncodeEmptyResponse(p, req_.header.opcode, req_.header.opaque, cas));
+}
+
+void BinaryCommands::KeyValue(std::string_view key, std::string_view value) {
+  char* p = c_.out_.Reserve(bin::kHeaderSize + key.size() + value.size());
+  size_t n = bin::EncodeKeyValueResponseHead(p, req_.header.opcode, req_.header.opaque, key,
+                                             static_cast<uint32_t>(value.size()));
+  if (!value.empty()) memcpy(p + n, value.data(), value.size());
+  c_.out_.Commit(n + value.size());
+}
+
+void BinaryCommands::Error(Status st) {
+  char* p = c_.out_.Reserve(bin::kMaxErrorResponseSize);
+  c_.out_.Commit(
+      bin::EncodeErrorResponse(p, req_.header.opcode, req_.header.opaque, st, bin::StatusText(st)));
+}
+
+void BinaryCommands::KeyMiss() {
+  char* p = c_.out_.Reserve(bin::kHeaderSize + req_.key.size());
+  c_.out_.Commit(bin::EncodeKeyMissResponse(p, req_.header.opcode, req_.header.opaque, req_.key));
+}
+
+void BinaryCommands::DeltaValue(uint64_t value, uint64_t cas) {
+  char* p = c_.out_.Reserve(bin::kDeltaResponseSize);
+  c_.out_.Commit(bin::EncodeDeltaResponse(p, req_.header.opcode, req_.header.opaque, cas, value));
 }
 
 bool BinaryCommands::Execute() {
@@ -127,10 +147,10 @@ bool BinaryCommands::Execute() {
   }
   switch (info_.base) {
     case Opcode::kVersion:
-      Respond(Status::kSuccess, {}, {}, kVersion, 0);
+      KeyValue({}, kVersion);
       return true;
     case Opcode::kNoop:
-      Respond(Status::kSuccess, {}, {}, {}, 0);
+      Empty(0);
       return true;
     case Opcode::kQuit:
       Success();
@@ -168,7 +188,7 @@ bool BinaryCommands::Execute() {
       if (!settings.sasl) {
         Error(Status::kUnknownCommand);
       } else {
-        Respond(Status::kSuccess, {}, {}, bin::kSaslMechList, 0);
+        KeyValue({}, bin::kSaslMechList);
       }
       return true;
     case Opcode::kSaslAuth:
@@ -184,15 +204,10 @@ bool BinaryCommands::Execute() {
 void BinaryCommands::SendItem(storage::ItemRef item, bool with_key, bool with_value) {
   uint32_t len = with_value ? item.value_length() : 0;
   std::string_view key = with_key ? req_.key : std::string_view();
-  uint32_t body = static_cast<uint32_t>(bin::kGetExtrasSize + key.size() + len);
   bool copy = len <= kCopyValueLimit && !item.chunked();
-  size_t head = bin::kHeaderSize + bin::kGetExtrasSize + key.size();
-  char* p = c_.out_.Reserve(head + (copy ? len : 0));
-  bin::EncodeResponseHeader(p, req_.header.opcode, Status::kSuccess,
-                            static_cast<uint16_t>(key.size()), bin::kGetExtrasSize, body,
-                            req_.header.opaque, item.cas());
-  bin::StoreBe32(p + bin::kHeaderSize, item.client_flags());
-  if (!key.empty()) memcpy(p + bin::kHeaderSize + bin::kGetExtrasSize, key.data(), key.size());
+  char* p = c_.out_.Reserve(bin::kHeaderSize + bin::kGetExtrasSize + key.size() + (copy ? len : 0));
+  const size_t head = bin::EncodeGetResponse(p, req_.header.opcode, req_.header.opaque, item.cas(),
+                                             item.client_flags(), key, len);
   if (len == 0) {
     c_.out_.Commit(head);
     return;
@@ -236,7 +251,7 @@ void BinaryCommands::Get() {
   }
   if (info_.quiet) return;
   if (with_key) {
-    Respond(Status::kKeyNotFound, {}, req_.key, {}, 0);
+    KeyMiss();
   } else {
     Error(Status::kKeyNotFound);
   }
@@ -353,12 +368,10 @@ void BinaryCommands::Delta() {
   dr.delta = ex.delta;
   dr.cas = req_.header.cas;
   storage::DeltaReply d = c_.engine_->Delta(session, dr);
-  char value[8];
   switch (d.result) {
     case storage::DeltaResult::kOk:
       if (info_.quiet) return;
-      bin::StoreBe64(value, d.value);
-      Respond(Status::kSuccess, {}, {}, std::string_view(value, 8), d.cas);
+      DeltaValue(d.value, d.cas);
       return;
     case storage::DeltaResult::kNonNumeric:
       Error(Status::kDeltaBadValue);
@@ -397,8 +410,7 @@ void BinaryCommands::Delta() {
     return;
   }
   if (info_.quiet) return;
-  bin::StoreBe64(value, ex.initial);
-  Respond(Status::kSuccess, {}, {}, std::string_view(value, 8), cas);
+  DeltaValue(ex.initial, cas);
 }
 
 void BinaryCommands::Flush() {
@@ -414,9 +426,7 @@ void BinaryCommands::Flush() {
 }
 
 void BinaryCommands::Stat() {
-  auto sink = [this](std::string_view name, std::string_view value) {
-    Respond(Status::kSuccess, {}, name, value, 0);
-  };
+  auto sink = [this](std::string_view name, std::string_view value) { KeyValue(name, value); };
   std::string_view sub = req_.key;
   // memcached matches reset, settings and detail by prefix, the others exactly.
   if (sub.empty()) {
@@ -451,7 +461,7 @@ void BinaryCommands::Stat() {
     Error(Status::kKeyNotFound);
     return;
   }
-  Respond(Status::kSuccess, {}, {}, {}, 0);  // the empty packet that ends a stats reply
+  Empty(0);  // the empty packet that ends a stats reply
 }
 
 bool BinaryCommands::Sasl() {
@@ -487,7 +497,7 @@ bool BinaryCommands::Sasl() {
     return true;
   }
   c_.authenticated_ = true;
-  Respond(Status::kSuccess, {}, {}, bin::kSaslAuthenticated, 0);
+  KeyValue({}, bin::kSaslAuthenticated);
   return true;
 }
 

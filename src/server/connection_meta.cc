@@ -5,6 +5,7 @@
 #include <span>
 
 #include "protocol/meta/meta.h"
+#include "protocol/meta/vocabulary.h"
 #include "protocol/text/reply.h"
 #include "server/connection.h"
 #include "server/meta_state.h"
@@ -43,7 +44,7 @@ void AppendLargeValue(net::OutBuffer& out, storage::ItemRef item) {
     std::span<const char> v = item.value();
     out.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
-  out.Append("\r\n", 2);
+  out.Append(meta::kCrlf);
 }
 
 }  // namespace
@@ -106,12 +107,12 @@ void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
   size_t t_index = tokens.size(), r_index = tokens.size();
   for (size_t i = 0; i < tokens.size(); ++i) {
     char c = tokens[i][0];
-    if (c == 'T') {
+    if (c == meta::kFlagTouch) {
       created_exp = touch_exp;
       t_index = i;
-    } else if (c == 'N') {
+    } else if (c == meta::kFlagVivify) {
       created_exp = viv_exp;
-    } else if (c == 'R') {
+    } else if (c == meta::kFlagRecache) {
       r_index = i;
     }
   }
@@ -130,10 +131,10 @@ void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
     if (flags.quiet) return;
     char* dst = out_.Reserve(meta::kMaxReplyLineSize);
     meta::MetaReplyWriter w(dst);
-    w.Code("EN");
+    w.Code(meta::kCodeMiss);
     for (std::string_view tok : tokens) {
-      if (tok[0] == 'O') w.Opaque(tok);
-      if (tok[0] == 'k') w.Key(flags.key, flags.key_binary);
+      if (tok[0] == meta::kFlagOpaque) w.Opaque(tok);
+      if (tok[0] == meta::kFlagReturnKey) w.Key(flags.key, flags.key_binary);
     }
     out_.Commit(w.End());
     return;
@@ -147,48 +148,48 @@ void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
   if (flags.value) {
     w.Value(len);
   } else {
-    w.Code("HD");
+    w.Code(meta::kCodeHit);
   }
   RelTime exp = rep.old_exptime;
   for (std::string_view tok : tokens) {
     switch (tok[0]) {
-      case 'T':
+      case meta::kFlagTouch:
         exp = touch_exp;
         break;
-      case 'N':
+      case meta::kFlagVivify:
         if (rep.created) exp = viv_exp;
         break;
-      case 's':
-        w.Flag('s', len);
+      case meta::kFlagReturnSize:
+        w.Flag(meta::kFlagReturnSize, len);
         break;
-      case 't':
+      case meta::kFlagReturnTtl:
         WriteTtl(w, exp, now);
         break;
-      case 'c':
-        w.Flag('c', item.cas());
+      case meta::kFlagReturnCas:
+        w.Flag(meta::kFlagReturnCas, item.cas());
         break;
-      case 'f':
-        w.Flag('f', item.client_flags());
+      case meta::kFlagReturnFlags:
+        w.Flag(meta::kFlagReturnFlags, item.client_flags());
         break;
-      case 'l':
-        w.Flag('l', now - rep.last_access);
+      case meta::kFlagReturnLastAccess:
+        w.Flag(meta::kFlagReturnLastAccess, now - rep.last_access);
         break;
-      case 'h':
-        w.Flag('h', rep.fetched ? 1 : 0);
+      case meta::kFlagReturnHit:
+        w.Flag(meta::kFlagReturnHit, rep.fetched ? 1 : 0);
         break;
-      case 'O':
+      case meta::kFlagOpaque:
         w.Opaque(tok);
         break;
-      case 'k':
+      case meta::kFlagReturnKey:
         w.Key(item.key(), rep.key_binary);
         break;
       default:
         break;
     }
   }
-  if (rep.token_sent) w.Char('Z');
-  if (rep.stale) w.Char('X');
-  if (rep.win) w.Char('W');
+  if (rep.token_sent) w.Char(meta::kFlagWinSent);
+  if (rep.stale) w.Char(meta::kFlagStale);
+  if (rep.win) w.Char(meta::kFlagWin);
   size_t n = w.End();
   if (!flags.value) {
     out_.Commit(n);
@@ -196,8 +197,7 @@ void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
   }
   if (copy) {
     if (len > 0) std::memcpy(dst + n, item.value().data(), len);
-    dst[n + len] = '\r';
-    dst[n + len + 1] = '\n';
+    std::memcpy(dst + n + len, meta::kCrlf.data(), meta::kCrlf.size());
     out_.Commit(n + len + 2);
     return;
   }
@@ -211,16 +211,16 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
   storage::Session& session = worker_->session();
   StoreOp op = StoreOp::kSet;
   switch (flags.mode) {
-    case 'E':
+    case meta::kModeAdd:
       op = StoreOp::kAdd;
       break;
-    case 'A':
+    case meta::kModeAppend:
       op = StoreOp::kAppend;
       break;
-    case 'P':
+    case meta::kModePrepend:
       op = StoreOp::kPrepend;
       break;
-    case 'R':
+    case meta::kModeReplace:
       op = StoreOp::kReplace;
       break;
     default:
@@ -234,10 +234,10 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
   if (ar != storage::AllocResult::kOk) {
     if (ar == storage::AllocResult::kTooLarge) {
       st.store_too_large.Add();
-      ReplyAlways("SERVER_ERROR object too large for cache");
+      ReplyAlways(meta::kErrTooLarge);
     } else {
       st.store_no_memory.Add();
-      ReplyAlways("SERVER_ERROR out of memory storing object");
+      ReplyAlways(meta::kErrOutOfMemoryStoring);
     }
     // memcached's ms drops the old value whatever the mode.
     engine_->Unlink(session, flags.key);
@@ -255,7 +255,9 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
   m.necho = 0;
   for (std::string_view tok : tokens) {
     char c = tok[0];
-    if (c == 'O' || c == 'k' || c == 'c') m.echo[m.necho++] = c;
+    if (c == meta::kFlagOpaque || c == meta::kFlagReturnKey || c == meta::kFlagReturnCas) {
+      m.echo[m.necho++] = c;
+    }
   }
   m.opaque_len = static_cast<uint8_t>(flags.opaque.size());
   if (!flags.opaque.empty()) std::memcpy(m.opaque, flags.opaque.data(), flags.opaque.size());
@@ -271,7 +273,7 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
 void Connection::FinishMetaStore(bool data_ok) {
   if (!data_ok) {
     pending_item_.Reset();
-    ReplyAlways("CLIENT_ERROR bad data chunk");
+    ReplyAlways(meta::kErrBadDataChunk);
     return;
   }
   MetaState& m = *meta_;
@@ -287,20 +289,20 @@ void Connection::FinishMetaStore(bool data_ok) {
   switch (r) {
     case storage::StoreResult::kStored:
       if (m.quiet) return;
-      code = "HD";
+      code = meta::kCodeHit;
       break;
     case storage::StoreResult::kNotStored:
-      code = "NS";
+      code = meta::kCodeNotStored;
       break;
     case storage::StoreResult::kExists:
-      code = "EX";
+      code = meta::kCodeExists;
       break;
     case storage::StoreResult::kNotFound:
-      code = "NF";
+      code = meta::kCodeNotFound;
       break;
     case storage::StoreResult::kNoMemory:
       worker_->stats().store_no_memory.Add();
-      ReplyAlways("SERVER_ERROR out of memory storing object");
+      ReplyAlways(meta::kErrOutOfMemoryStoring);
       return;
   }
   char* dst = out_.Reserve(meta::kMaxReplyLineSize);
@@ -308,14 +310,14 @@ void Connection::FinishMetaStore(bool data_ok) {
   w.Code(code);
   for (uint8_t i = 0; i < m.necho; ++i) {
     switch (m.echo[i]) {
-      case 'O':
+      case meta::kFlagOpaque:
         w.Opaque(m.opaque_view());
         break;
-      case 'k':
+      case meta::kFlagReturnKey:
         w.Key(m.key_view(), m.key_binary);
         break;
-      case 'c':
-        w.Flag('c', cas_out);
+      case meta::kFlagReturnCas:
+        w.Flag(meta::kFlagReturnCas, cas_out);
         break;
     }
   }
@@ -336,17 +338,17 @@ void Connection::ExecuteMetaDelete(const meta::MetaFlags& flags,
   if (log) mreq.removed = &removed;
   // memcached 1.6.18 counts no meta command in `stats detail`.
   storage::DeleteResult r = engine_->MetaDelete(worker_->session(), mreq);
-  if (log) LogDeletion("md", removed);
-  std::string_view code = r == storage::DeleteResult::kDeleted    ? "HD"
-                          : r == storage::DeleteResult::kNotFound ? "NF"
-                                                                  : "EX";
+  if (log) LogDeletion(meta::kCmdDelete, removed);
+  std::string_view code = r == storage::DeleteResult::kDeleted    ? meta::kCodeHit
+                          : r == storage::DeleteResult::kNotFound ? meta::kCodeNotFound
+                                                                  : meta::kCodeExists;
   if (r == storage::DeleteResult::kDeleted && flags.quiet) return;
   char* dst = out_.Reserve(meta::kMaxReplyLineSize);
   meta::MetaReplyWriter w(dst);
   w.Code(code);
   for (std::string_view tok : tokens) {
-    if (tok[0] == 'O') w.Opaque(tok);
-    if (tok[0] == 'k') w.Key(flags.key, flags.key_binary);
+    if (tok[0] == meta::kFlagOpaque) w.Opaque(tok);
+    if (tok[0] == meta::kFlagReturnKey) w.Key(flags.key, flags.key_binary);
   }
   out_.Commit(w.End());
 }
@@ -357,7 +359,7 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   RelTime now = clock.Now();
   storage::MetaDeltaRequest mreq;
   mreq.key = flags.key;
-  mreq.incr = !(flags.mode == 'D' || flags.mode == '-');
+  mreq.incr = !(flags.mode == meta::kModeDecr || flags.mode == meta::kModeDecrAlias);
   mreq.delta = flags.delta;
   mreq.cas = flags.has_cas ? flags.cas : 0;
   mreq.vivify = flags.vivify;
@@ -367,8 +369,8 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   RelTime viv_exp = flags.vivify ? clock.FromExptime(flags.vivify_ttl) : 0;
   RelTime created_exp = 0;
   for (std::string_view tok : tokens) {
-    if (tok[0] == 'T') created_exp = touch_exp;
-    if (tok[0] == 'N') created_exp = viv_exp;
+    if (tok[0] == meta::kFlagTouch) created_exp = touch_exp;
+    if (tok[0] == meta::kFlagVivify) created_exp = viv_exp;
   }
   mreq.vivify_exptime = created_exp;
   mreq.touch = flags.touch;
@@ -386,11 +388,10 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   }
   switch (rep.result) {
     case storage::DeltaResult::kNonNumeric:
-      ReplyAlways("CLIENT_ERROR cannot increment or decrement non-numeric value");
+      ReplyAlways(meta::kErrNonNumeric);
       return;
     case storage::DeltaResult::kNoMemory:
-      ReplyAlways(flags.vivify ? "SERVER_ERROR Out of memory allocating new item"
-                               : "SERVER_ERROR out of memory");
+      ReplyAlways(flags.vivify ? meta::kErrOutOfMemoryVivify : meta::kErrOutOfMemory);
       return;
     default:
       break;
@@ -398,10 +399,10 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   char* dst = out_.Reserve(meta::kMaxReplyLineSize + text::kUint64MaxDigits + 2);
   meta::MetaReplyWriter w(dst);
   if (rep.result != storage::DeltaResult::kOk) {
-    w.Code(rep.result == storage::DeltaResult::kExists ? "EX" : "NF");
+    w.Code(rep.result == storage::DeltaResult::kExists ? meta::kCodeExists : meta::kCodeNotFound);
     for (std::string_view tok : tokens) {
-      if (tok[0] == 'O') w.Opaque(tok);
-      if (tok[0] == 'k') w.Key(flags.key, flags.key_binary);
+      if (tok[0] == meta::kFlagOpaque) w.Opaque(tok);
+      if (tok[0] == meta::kFlagReturnKey) w.Key(flags.key, flags.key_binary);
     }
     out_.Commit(w.End());
     return;
@@ -412,27 +413,27 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   if (flags.value) {
     w.Value(static_cast<uint32_t>(ndigits));
   } else {
-    w.Code("HD");
+    w.Code(meta::kCodeHit);
   }
   RelTime exp = rep.old_exptime;
   for (std::string_view tok : tokens) {
     switch (tok[0]) {
-      case 'c':
-        w.Flag('c', rep.cas);
+      case meta::kFlagReturnCas:
+        w.Flag(meta::kFlagReturnCas, rep.cas);
         break;
-      case 't':
+      case meta::kFlagReturnTtl:
         WriteTtl(w, exp, now);
         break;
-      case 'T':
+      case meta::kFlagTouch:
         exp = touch_exp;
         break;
-      case 'N':
+      case meta::kFlagVivify:
         if (rep.created) exp = viv_exp;
         break;
-      case 'O':
+      case meta::kFlagOpaque:
         w.Opaque(tok);
         break;
-      case 'k':
+      case meta::kFlagReturnKey:
         w.Key(flags.key, flags.key_binary);
         break;
       default:
@@ -442,8 +443,7 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   size_t n = w.End();
   if (flags.value) {
     std::memcpy(dst + n, digits, ndigits);
-    dst[n + ndigits] = '\r';
-    dst[n + ndigits + 1] = '\n';
+    std::memcpy(dst + n + ndigits, meta::kCrlf.data(), meta::kCrlf.size());
     n += ndigits + 2;
   }
   out_.Commit(n);
@@ -456,7 +456,7 @@ void Connection::ExecuteMetaDebug(const text::Request& req) {
   if (req.ntokens >= 3 && req.tokens[2] == "b") {
     size_t n = meta::Base64Decode(key, key_buf, key.size());
     if (n == 0) {
-      ReplyAlways("CLIENT_ERROR bad command line format");
+      ReplyAlways(meta::kErrBadFormat);
       return;
     }
     key = std::string_view(key_buf, n);
@@ -467,15 +467,15 @@ void Connection::ExecuteMetaDebug(const text::Request& req) {
   mreq.bump = false;
   storage::MetaGetReply rep = engine_->MetaGet(worker_->session(), mreq);
   if (!rep.item) {
-    ReplyAlways("EN");
+    ReplyLineAlways(text::kMetaReplyMiss);
     return;
   }
   RelTime now = server_->clock().Now();
   RelTime exp = rep.item.exptime();
   char* dst = out_.Reserve(meta::kMaxReplyLineSize);
   char* p = dst;
-  std::memcpy(p, "ME ", 3);
-  p += 3;
+  std::memcpy(p, text::kMetaDebugPrefix.data(), text::kMetaDebugPrefix.size());
+  p += text::kMetaDebugPrefix.size();
   std::string_view ikey = rep.item.key();
   if (rep.key_binary) {
     p += meta::Base64Encode(ikey, p);
@@ -489,23 +489,23 @@ void Connection::ExecuteMetaDebug(const text::Request& req) {
     std::memcpy(p, s.data(), s.size());
     p += s.size();
   };
-  put(" exp=");
+  put(meta::kDebugExptime);
   if (e < 0) {
     *p++ = '-';
     p += text::FormatUint64(p, static_cast<uint64_t>(-e));
   } else {
     p += text::FormatUint64(p, static_cast<uint64_t>(e));
   }
-  put(" la=");
+  put(meta::kDebugLastAccess);
   p += text::FormatUint64(p, now - rep.last_access);
-  put(" cas=");
+  put(meta::kDebugCas);
   p += text::FormatUint64(p, rep.item.cas());
-  put(rep.fetched ? " fetch=yes" : " fetch=no");
-  put(" cls=");
+  put(rep.fetched ? meta::kDebugFetchedYes : meta::kDebugFetchedNo);
+  put(meta::kDebugSlabClass);
   p += text::FormatUint64(p, static_cast<uint64_t>(rep.slab_class));
-  put(" size=");
+  put(meta::kDebugSize);
   p += text::FormatUint64(p, rep.total_size);
-  put("\r\n");
+  put(meta::kCrlf);
   out_.Commit(static_cast<size_t>(p - dst));
 }
 

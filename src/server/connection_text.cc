@@ -102,8 +102,8 @@ void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool w
   if (len <= kCopyValueLimit && !item.chunked()) {
     memcpy(p, item.value().data(), len);
     p += len;
-    *p++ = '\r';
-    *p++ = '\n';
+    memcpy(p, text::kCrlf.data(), text::kCrlf.size());
+    p += text::kCrlf.size();
     out_.Commit(static_cast<size_t>(p - start));
     return;
   }
@@ -117,7 +117,7 @@ void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool w
     std::span<const char> v = item.value();
     out_.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
-  out_.Append("\r\n", 2);
+  out_.Append(text::kCrlf);
 }
 
 void Connection::ExecuteRetrieval(const text::Request& req) {
@@ -152,7 +152,7 @@ void Connection::ExecuteRetrieval(const text::Request& req) {
     }
     if (item) AppendValue(std::move(item), key, with_cas);
   }
-  out_.Append("END\r\n", 5);
+  out_.Append(text::kReplyEnd);
 }
 
 void Connection::BeginStore(const text::Request& req) {
@@ -167,10 +167,10 @@ void Connection::BeginStore(const text::Request& req) {
   if (ar != storage::AllocResult::kOk) {
     if (ar == storage::AllocResult::kTooLarge) {
       st.store_too_large.Add();
-      Reply("SERVER_ERROR object too large for cache");
+      ReplyLine(text::kReplyTooLarge);
     } else {
       st.store_no_memory.Add();
-      Reply("SERVER_ERROR out of memory storing object");
+      ReplyLine(text::kReplyOutOfMemoryStoring);
     }
     // A failed set must not leave the old value behind (memcached does the same).
     if (op == StoreOp::kSet) engine_->Unlink(session, req.key);
@@ -223,7 +223,7 @@ void Connection::FinishStore() {
   }
   if (!data_ok) {
     pending_item_.Reset();
-    Reply("CLIENT_ERROR bad data chunk");
+    ReplyLine(text::kReplyBadDataChunk);
     return;
   }
   storage::StoreResult r =
@@ -232,20 +232,20 @@ void Connection::FinishStore() {
   pending_item_.Reset();
   switch (r) {
     case storage::StoreResult::kStored:
-      Reply("STORED");
+      ReplyLine(text::kReplyStored);
       break;
     case storage::StoreResult::kNotStored:
-      Reply("NOT_STORED");
+      ReplyLine(text::kReplyNotStored);
       break;
     case storage::StoreResult::kExists:
-      Reply("EXISTS");
+      ReplyLine(text::kReplyExists);
       break;
     case storage::StoreResult::kNotFound:
-      Reply("NOT_FOUND");
+      ReplyLine(text::kReplyNotFound);
       break;
     case storage::StoreResult::kNoMemory:
       worker_->stats().store_no_memory.Add();
-      Reply("SERVER_ERROR out of memory storing object");
+      ReplyLine(text::kReplyOutOfMemoryStoring);
       break;
   }
 }
@@ -265,13 +265,13 @@ void Connection::ExecuteDelta(const text::Request& req) {
     }
     case storage::DeltaResult::kNotFound:
     case storage::DeltaResult::kExists:
-      Reply("NOT_FOUND");
+      ReplyLine(text::kReplyNotFound);
       break;
     case storage::DeltaResult::kNonNumeric:
-      Reply("CLIENT_ERROR cannot increment or decrement non-numeric value");
+      ReplyLine(text::kReplyNonNumeric);
       break;
     case storage::DeltaResult::kNoMemory:
-      Reply("SERVER_ERROR out of memory");
+      ReplyLine(text::kReplyOutOfMemory);
       break;
   }
 }
@@ -281,27 +281,28 @@ void Connection::ExecuteDelete(const text::Request& req) {
   const bool log = server_->logger().Wants(log_type::kDeletions);
   storage::DeleteResult r =
       engine_->Delete(worker_->session(), req.key, 0, log ? &removed : nullptr);
-  if (log) LogDeletion("delete", removed);
+  if (log) LogDeletion(text::kCommandDelete, removed);
   if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, false, true);
-  Reply(r == storage::DeleteResult::kDeleted ? "DELETED" : "NOT_FOUND");
+  ReplyLine(r == storage::DeleteResult::kDeleted ? text::kReplyDeleted : text::kReplyNotFound);
 }
 
 void Connection::ExecuteTouch(const text::Request& req) {
   worker_->stats().cmd_touch.Add();
   RelTime exptime = server_->clock().FromExptime(req.exptime);
-  Reply(engine_->Touch(worker_->session(), req.key, exptime) ? "TOUCHED" : "NOT_FOUND");
+  ReplyLine(engine_->Touch(worker_->session(), req.key, exptime) ? text::kReplyTouched
+                                                                 : text::kReplyNotFound);
 }
 
 void Connection::ExecuteFlushAll(const text::Request& req) {
   if (!server_->settings().flush_enabled) {
-    Reply("CLIENT_ERROR flush_all not allowed");
+    ReplyLine(text::kReplyFlushNotAllowed);
     return;
   }
   worker_->stats().cmd_flush.Add();
   Clock& clock = server_->clock();
   RelTime when = (req.has_number && req.number > 0) ? clock.FromExptime(req.number) : clock.Now();
   engine_->FlushAll(when);
-  Reply("OK");
+  ReplyLine(text::kReplyOk);
 }
 
 void Connection::ExecuteStats(const text::Request& req) {
@@ -311,7 +312,7 @@ void Connection::ExecuteStats(const text::Request& req) {
   };
   if (req.ntokens < 2) {
     server_->AppendGeneralStats(sink);
-    out_.Append("END\r\n", 5);
+    out_.Append(text::kReplyEnd);
     return;
   }
   std::string_view sub = req.tokens[1];
@@ -336,51 +337,51 @@ void Connection::ExecuteStats(const text::Request& req) {
     server_->AppendConnStats(sink);
   } else if (sub == "reset") {
     server_->ResetStats();
-    ReplyAlways("RESET");
+    ReplyLineAlways(text::kReplyReset);
     return;
   } else if (sub == "detail") {
     std::string_view arg = req.ntokens >= 3 ? req.tokens[2] : std::string_view();
     if (arg == "on") {
       server_->set_detail_enabled(true);
-      ReplyAlways("OK");
+      ReplyLineAlways(text::kReplyOk);
     } else if (arg == "off") {
       server_->set_detail_enabled(false);
-      ReplyAlways("OK");
+      ReplyLineAlways(text::kReplyOk);
     } else if (arg == "dump") {
       out_.Append(server_->DumpPrefixes());
     } else {
-      ReplyAlways("CLIENT_ERROR usage: stats detail on|off|dump");
+      ReplyLineAlways(text::kReplyStatsDetailUsage);
     }
     return;
   } else {
-    ReplyAlways("ERROR");
+    ReplyLineAlways(text::kReplyError);
     return;
   }
-  out_.Append("END\r\n", 5);
+  out_.Append(text::kReplyEnd);
 }
 
 void Connection::ExecuteAdmin(const text::Request& req) {
   switch (req.command) {
     case text::Command::kVersion:
-      out_.Append("VERSION ");
+      out_.Append(text::kReplyVersionPrefix);
       out_.Append(kVersion);
-      out_.Append("\r\n", 2);
+      out_.Append(text::kCrlf);
       return;
     case text::Command::kVerbosity:
       server_->set_verbosity(static_cast<int>(req.number));
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     case text::Command::kQuit:
       close_after_write_ = true;
       return;
     case text::Command::kShutdown: {
       if (!server_->settings().shutdown_command) {
-        ReplyAlways("ERROR: shutdown not enabled");
+        ReplyLineAlways(text::kReplyShutdownNotEnabled);
         return;
       }
       bool graceful = req.ntokens == 2 && req.tokens[1] == "graceful";
       if (req.ntokens >= 2 && !graceful) {
-        ReplyAlways("CLIENT_ERROR invalid shutdown mode");
+        ReplyLineAlways(text::kReplyInvalidShutdownMode);
         return;
       }
       server_->RequestShutdown(graceful);
@@ -389,20 +390,27 @@ void Connection::ExecuteAdmin(const text::Request& req) {
     }
     case text::Command::kCacheMemlimit: {
       if (req.number < 8) {
-        ReplyAlways("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
+        ReplyAlways(text::kErrorMemlimitTooSmall);
         return;
       }
       if (!engine_->SetMemoryLimit(static_cast<uint64_t>(req.number) * 1024 * 1024)) {
         out_.Append(text::kReplyMemlimitAdjustFailed);
         return;
       }
-      Reply("OK");
+      ReplyLine(text::kReplyOk);
       return;
     }
     default:
-      ReplyAlways("ERROR");
+      ReplyLineAlways(text::kReplyError);
       return;
   }
 }
+
+void Connection::ReplyLine(std::string_view line_with_crlf) {
+  if (noreply_) return;
+  out_.Append(line_with_crlf);
+}
+
+void Connection::ReplyLineAlways(std::string_view line_with_crlf) { out_.Append(line_with_crlf); }
 
 }  // namespace memfleet::server

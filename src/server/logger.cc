@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+
+#include "protocol/text/vocabulary.h"
 
 namespace memfleet::server {
 
@@ -60,10 +63,14 @@ uint64_t Logger::watchers() const {
 void Logger::Log(uint32_t type, std::string_view body) {
   timeval tv;
   gettimeofday(&tv, nullptr);
-  char head[64];
-  int n = std::snprintf(head, sizeof(head), "ts=%ld.%ld gid=%llu ", static_cast<long>(tv.tv_sec),
-                        static_cast<long>(tv.tv_usec),
-                        static_cast<unsigned long long>(gid_.fetch_add(1) + 1));
+  // "ts=<sec>.<usec> gid=<n> ": memcached prints the microseconds without leading zeros.
+  std::string head(protocol::text::kWatchTimestamp);
+  head.append(std::to_string(static_cast<long>(tv.tv_sec)));
+  head.push_back('.');
+  head.append(std::to_string(static_cast<long>(tv.tv_usec)));
+  head.append(protocol::text::kWatchGid);
+  head.append(std::to_string(static_cast<unsigned long long>(gid_.fetch_add(1) + 1)));
+  head.push_back(' ');
   std::vector<std::shared_ptr<Watcher>> targets;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -76,7 +83,7 @@ void Logger::Log(uint32_t type, std::string_view body) {
     return;
   }
   written_.fetch_add(1, std::memory_order_relaxed);
-  const size_t len = static_cast<size_t>(n) + body.size() + 1;
+  const size_t len = head.size() + body.size() + 1;
   for (const auto& w : targets) {
     bool post = false;
     {
@@ -85,7 +92,7 @@ void Logger::Log(uint32_t type, std::string_view body) {
         skipped_.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      w->pending.append(head, static_cast<size_t>(n));
+      w->pending.append(head);
       w->pending.append(body);
       w->pending.push_back('\n');
       if (!w->flush_posted) post = w->flush_posted = true;

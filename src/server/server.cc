@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "protocol/text/vocabulary.h"
 #include "server/command_line.h"
 
 namespace memfleet::server {
@@ -45,8 +46,6 @@ class SignalHandler : public net::EventLoop::Handler {
   Server* server_;
   int fd_;
 };
-
-constexpr char kTooManyConns[] = "ERROR Too many open connections\r\n";
 
 }  // namespace
 
@@ -183,7 +182,8 @@ void Server::Accept(const net::Listener& l) {
       return;  // EAGAIN, or out of descriptors: try again on the next event
     }
     if (curr_conns_.load(std::memory_order_relaxed) >= static_cast<uint64_t>(settings_.max_conns)) {
-      ssize_t n = write(fd, kTooManyConns, sizeof(kTooManyConns) - 1);
+      ssize_t n = write(fd, protocol::text::kReplyTooManyConnections.data(),
+                        protocol::text::kReplyTooManyConnections.size());
       (void)n;
       close(fd);
       rejected_conns_.fetch_add(1, std::memory_order_relaxed);
@@ -214,10 +214,15 @@ std::string Server::DumpPrefixes() {
   std::string out;
   std::lock_guard<std::mutex> lock(prefix_mu_);
   for (const auto& [prefix, c] : prefixes_) {
-    out += "PREFIX " + prefix + " get " + std::to_string(c.get) + " hit " + std::to_string(c.hit) +
-           " set " + std::to_string(c.set) + " del " + std::to_string(c.del) + "\r\n";
+    namespace text = protocol::text;
+    out.append(text::kReplyPrefixPrefix).append(prefix);
+    out.append(text::kDetailGet).append(std::to_string(c.get));
+    out.append(text::kDetailHit).append(std::to_string(c.hit));
+    out.append(text::kDetailSet).append(std::to_string(c.set));
+    out.append(text::kDetailDelete).append(std::to_string(c.del));
+    out.append(text::kCrlf);
   }
-  out += "END\r\n";
+  out.append(protocol::text::kReplyEnd);
   return out;
 }
 

@@ -30,6 +30,16 @@ inline constexpr std::string_view kCodeExists = "EX";  // cas mismatch
 inline constexpr std::string_view kCodeNoop = "MN";
 inline constexpr std::string_view kCodeDebug = "ME";  // "ME <key> <name>=<value>*"
 
+// The fields of an "me" reply line, in the order memcached prints them after
+// "ME <key>": " exp=<secs> la=<secs> cas=<cas> fetch=yes|no cls=<class> size=<bytes>".
+inline constexpr std::string_view kDebugExptime = " exp=";
+inline constexpr std::string_view kDebugLastAccess = " la=";
+inline constexpr std::string_view kDebugCas = " cas=";
+inline constexpr std::string_view kDebugFetchedYes = " fetch=yes";
+inline constexpr std::string_view kDebugFetchedNo = " fetch=no";
+inline constexpr std::string_view kDebugSlabClass = " cls=";
+inline constexpr std::string_view kDebugSize = " size=";
+
 // Error words (the first word of an error line).
 inline constexpr std::string_view kWordError = "ERROR";
 inline constexpr std::string_view kWordClientError = "CLIENT_ERROR";

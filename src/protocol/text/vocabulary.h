@@ -100,6 +100,13 @@ inline constexpr std::string_view kServerErrorPrefix = "SERVER_ERROR ";
 // "ERROR" followed by a space and a reason (admin commands, too many connections).
 inline constexpr std::string_view kErrorPrefix = "ERROR ";
 
+// The fields of a "stats detail dump" line after kReplyPrefixPrefix and the prefix:
+// "PREFIX <prefix> get <n> hit <n> set <n> del <n>\r\n".
+inline constexpr std::string_view kDetailGet = " get ";
+inline constexpr std::string_view kDetailHit = " hit ";
+inline constexpr std::string_view kDetailSet = " set ";
+inline constexpr std::string_view kDetailDelete = " del ";
+
 // Error lines without "\r\n" (ParseResult::error, Result::message). The first group are the
 // ones the kReply... lines above end with.
 inline constexpr std::string_view kErrorUnknownCommand = "ERROR";
@@ -166,6 +173,68 @@ inline constexpr std::string_view kAdminNoSpare = "NOSPARE source class has no s
 inline constexpr std::string_view kAdminSameClass = "SAME src and dst class are identical";
 inline constexpr std::string_view kAdminCrawlerNotStarted = "NOTSTARTED no items to crawl";
 inline constexpr std::string_view kAdminCrawlerFailed = "FAILED to start crawler";
+
+// The lines of "lru_crawler metadump": "key=<uriencoded key> exp=<unix time|-1> la=<unix time>
+// cas=<cas> fetch=yes|no cls=<class> size=<bytes>" ended by a bare "\n" (memcached's choice),
+// the whole dump by kReplyEnd; and of "lru_crawler mgdump": "mg <key>\r\n", or
+// "mg <base64 key> b\r\n" for a binary key, the whole dump by kMetaReplyMiss.
+inline constexpr std::string_view kDumpKey = "key=";
+inline constexpr std::string_view kDumpExptime = " exp=";
+inline constexpr std::string_view kDumpLastAccess = " la=";
+inline constexpr std::string_view kDumpCas = " cas=";
+inline constexpr std::string_view kDumpFetchedYes = " fetch=yes";
+inline constexpr std::string_view kDumpFetchedNo = " fetch=no";
+inline constexpr std::string_view kDumpSlabClass = " cls=";
+inline constexpr std::string_view kDumpSize = " size=";
+inline constexpr std::string_view kDumpLineEnd = "\n";
+inline constexpr std::string_view kMgdumpPrefix = "mg ";
+inline constexpr std::string_view kMgdumpBase64Flag = " b";
+
+// The lines of a "watch" log stream, as memcached's logger writes them: kWatchTimestamp
+// "<sec>.<usec>" kWatchGid "<n> ", one entry, then "\n". The entries:
+//   type=item_get key=<uriencoded> status=found|not_found clsid=<c> cfd=<fd> size=<bytes>
+//   type=item_store key=<k> status=<store status> cmd=<command> ttl=<secs> clsid=<c> cfd=<fd>
+//       size=<bytes>
+//   type=deleted key=<k> cmd=delete|md clsid=<c> size=<bytes>
+//   type=eviction key=<k> fetch=yes|no ttl=<secs|-1> la=<secs> clsid=<c>
+//   type=conn_new rip=<addr> rport=<port> transport=tcp|local cfd=<fd>
+//   type=conn_close rip=<addr> rport=<port> transport=tcp|local reason=<reason> cfd=<fd>
+inline constexpr std::string_view kWatchTimestamp = "ts=";
+inline constexpr std::string_view kWatchGid = " gid=";
+inline constexpr std::string_view kWatchItemGet = "type=item_get key=";
+inline constexpr std::string_view kWatchItemStore = "type=item_store key=";
+inline constexpr std::string_view kWatchDeleted = "type=deleted key=";
+inline constexpr std::string_view kWatchEviction = "type=eviction key=";
+inline constexpr std::string_view kWatchConnNew = "type=conn_new";
+inline constexpr std::string_view kWatchConnClose = "type=conn_close";
+inline constexpr std::string_view kWatchStatus = " status=";
+inline constexpr std::string_view kWatchCommand = " cmd=";
+inline constexpr std::string_view kWatchTtl = " ttl=";
+inline constexpr std::string_view kWatchSlabClass = " clsid=";
+inline constexpr std::string_view kWatchClientFd = " cfd=";
+inline constexpr std::string_view kWatchSize = " size=";
+inline constexpr std::string_view kWatchFetched = " fetch=";
+inline constexpr std::string_view kWatchLastAccess = " la=";
+inline constexpr std::string_view kWatchRemoteIp = " rip=";
+inline constexpr std::string_view kWatchRemotePort = " rport=";
+inline constexpr std::string_view kWatchTransport = " transport=";
+inline constexpr std::string_view kWatchReason = " reason=";
+inline constexpr std::string_view kWatchYes = "yes";
+inline constexpr std::string_view kWatchNo = "no";
+inline constexpr std::string_view kWatchFound = "found";
+inline constexpr std::string_view kWatchNotFound = "not_found";
+inline constexpr std::string_view kWatchTcp = "tcp";
+inline constexpr std::string_view kWatchLocal = "local";
+// Store statuses, in storage::StoreResult's order.
+inline constexpr std::string_view kWatchStored = "stored";
+inline constexpr std::string_view kWatchNotStored = "not_stored";
+inline constexpr std::string_view kWatchExists = "exists";
+inline constexpr std::string_view kWatchNoMemory = "no_memory";
+// Close reasons.
+inline constexpr std::string_view kWatchReasonError = "error";
+inline constexpr std::string_view kWatchReasonNormal = "normal";
+inline constexpr std::string_view kWatchReasonIdleTimeout = "idle_timeout";
+inline constexpr std::string_view kWatchReasonShutdown = "shutdown";
 
 // Meta replies a text connection sends for "mn" and a missing "me" key.
 inline constexpr std::string_view kMetaReplyNoop = "MN\r\n";
