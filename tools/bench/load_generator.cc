@@ -101,6 +101,7 @@ class Worker {
         o_(*shared->opts),
         index_(index),
         composer_(o_.protocol, shared->keys, shared->values),
+        reader_(o_.protocol),
         get_keys_(static_cast<size_t>(o_.multiget)) {}
   void Run();
   ThreadStats& stats() { return stats_; }
@@ -140,6 +141,7 @@ class Worker {
   const BenchOptions& o_;
   int index_;
   RequestComposer composer_;
+  ReplyReader reader_;
   std::vector<uint64_t> get_keys_;  // the keys of the get being composed
   int epfd_ = -1;
   std::vector<Conn> conns_;
@@ -359,7 +361,7 @@ void Worker::Consume(Conn& c, int phase, int64_t now) {
       return;
     }
     InFlight& f = c.queue->front();
-    const Reply r = ReadReply(o_.protocol, f.op, buf);
+    const Reply r = reader_.Read(f.op, buf);
     if (r.kind == ReplyKind::kIncomplete) break;
     if (r.kind == ReplyKind::kMalformed) {
       Fail(c, std::string(f.op == Op::kSet ? "unexpected reply to a set: " : "unexpected reply: ") +
@@ -393,7 +395,7 @@ void Worker::Consume(Conn& c, int phase, int64_t now) {
           c.values_seen = 0;
           break;
         }
-        default:  // kMiss: ReadReply gives no other kind for a get
+        default:  // kMiss: ReplyReader gives no other kind for a get
           if (measuring) {
             ++stats_.misses;
             ++stats_.get_keys;
@@ -403,7 +405,7 @@ void Worker::Consume(Conn& c, int phase, int64_t now) {
       }
     } else if (r.kind == ReplyKind::kStored) {
       if (measuring) ++stats_.sets;
-    } else if (measuring) {  // kNotStored: ReadReply gives no other kind for a set
+    } else if (measuring) {  // kNotStored: ReplyReader gives no other kind for a set
       ++stats_.set_failed;
     }
     if (!done) continue;

@@ -5,7 +5,7 @@
 // connections and keeps up to options.depth requests in flight on each. Requests are composed by
 // the protocol library (wire.h: RequestComposer) straight into a per-connection output string
 // whose room is reserved at connect (no allocation per request), and replies are parsed in place
-// by the protocol library's reply parsers (wire.h: ReadReply) for the operation of the request at
+// by the protocol library's reply parsers (wire.h: ReplyReader) for the operation of the request at
 // the front of the connection's in-flight queue. The calling thread sequences the phases (connect,
 // prefill, warm-up, measure, stop), samples the server's CPU time and RSS from /proc at the edges
 // of the measured window, and merges the per-thread statistics. Closed loop by default; with

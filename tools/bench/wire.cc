@@ -94,9 +94,9 @@ ReplyKind KindOf(Op op, const protocol::ReplyParse& parse, const protocol::Resul
 
 }  // namespace
 
-Reply ReadReply(Protocol protocol, protocol::Op op, std::string_view buf) {
-  protocol::Result r;
-  const protocol::ReplyParse parse = protocol == Protocol::kMeta
+Reply ReplyReader::Read(protocol::Op op, std::string_view buf) {
+  protocol::Result& r = result_;
+  const protocol::ReplyParse parse = protocol_ == Protocol::kMeta
                                          ? protocol::meta::ParseReply(buf, op, &r)
                                          : protocol::text::ParseReply(buf, op, &r);
   Reply out;

@@ -5,11 +5,12 @@
 // RequestComposer keeps one neutral protocol::Request (and, for a text multi-get, one string of
 // keys) that it refills for every request, and appends the request to the caller's output
 // string with text::ComposeRequest or meta::ComposeRequest: once the strings have reached their
-// working size, composing allocates nothing. ReadReply parses the reply element at the front of
-// a connection's input with text::ParseReply or meta::ParseReply for the Op of the request it
+// working size, composing allocates nothing. ReplyReader parses the reply element at the front
+// of a connection's input with text::ParseReply or meta::ParseReply for the Op of the request it
 // answers, and says what it means to the generator (a value, the end of a text get, a miss,
-// stored, not stored, an error). A RequestComposer belongs to one worker thread; the KeySpace and
-// ValuePattern it points to outlive it. ReadReply is a pure function: any thread may call it.
+// stored, not stored, an error). A RequestComposer and a ReplyReader belong to one worker
+// thread; the KeySpace and ValuePattern a composer points to outlive it. FirstLine is a pure
+// function: any thread may call it.
 #pragma once
 
 #include <cstddef>
@@ -70,9 +71,21 @@ struct Reply {
   std::string_view message;  // kError: the whole error line without "\r\n"
 };
 
-// Parses the reply element at the front of buf for a request of `op` (as AppendSet / AppendGet
-// returned it) sent in `protocol`. Views in the Reply point into buf.
-Reply ReadReply(Protocol protocol, protocol::Op op, std::string_view buf);
+// Parses reply elements with text::ParseReply or meta::ParseReply. It keeps the one
+// protocol::Result the parsers fill, so that a reply costs no fresh Result; the Reply it returns
+// views only the parsed buffer. One per worker thread.
+class ReplyReader {
+ public:
+  explicit ReplyReader(Protocol protocol) : protocol_(protocol) {}
+
+  // Parses the reply element at the front of buf for a request of `op` (as AppendSet /
+  // AppendGet returned it). Views in the Reply point into buf.
+  Reply Read(protocol::Op op, std::string_view buf);
+
+ private:
+  const Protocol protocol_;
+  protocol::Result result_;  // scratch: the parsers reset it for every element
+};
 
 // The first line of buf (without "\r\n"), at most 80 bytes: what an error report quotes.
 std::string_view FirstLine(std::string_view buf);

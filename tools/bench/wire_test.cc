@@ -12,6 +12,12 @@ namespace {
 
 using protocol::Op;
 
+// One element, as a worker's ReplyReader reads it.
+Reply ReadReply(Protocol protocol, Op op, std::string_view buf) {
+  ReplyReader reader(protocol);
+  return reader.Read(op, buf);
+}
+
 class ComposerTest : public ::testing::Test {
  protected:
   KeySpace keys_{1000, 8};
@@ -97,6 +103,27 @@ TEST(ReadReplyTest, TextValueThenEnd) {
   r = ReadReply(Protocol::kText, Op::kGet, rest);
   EXPECT_EQ(r.kind, ReplyKind::kEnd);
   EXPECT_EQ(r.consumed, rest.size());
+}
+
+// One reader follows a pipelined stream; a Reply stays valid after the reader reads on (it views
+// the buffer, not the reader).
+TEST(ReadReplyTest, OneReaderFollowsAPipelinedStream) {
+  const std::string buf =
+      "VA 2\r\nhi\r\nHD\r\nEN\r\nNS\r\nSERVER_ERROR out of memory\r\nVA 1\r\nx\r\n";
+  const Op ops[] = {Op::kGet, Op::kSet, Op::kGet, Op::kSet, Op::kGet, Op::kGet};
+  const ReplyKind want[] = {ReplyKind::kValue,     ReplyKind::kStored, ReplyKind::kMiss,
+                            ReplyKind::kNotStored, ReplyKind::kError,  ReplyKind::kValue};
+  ReplyReader reader(Protocol::kMeta);
+  std::string_view rest = buf;
+  Reply first;
+  for (size_t i = 0; i < std::size(ops); ++i) {
+    const Reply r = reader.Read(ops[i], rest);
+    ASSERT_EQ(r.kind, want[i]) << i;
+    if (i == 0) first = r;
+    rest.remove_prefix(r.consumed);
+  }
+  EXPECT_TRUE(rest.empty());
+  EXPECT_EQ(first.value, "hi");
 }
 
 TEST(ReadReplyTest, EveryPrefixIsIncomplete) {
