@@ -22,19 +22,14 @@
 #include <thread>
 #include <vector>
 
-#include "protocol/text/reply.h"
-#include "reply_scanner.h"
 #include "value_pattern.h"
+#include "wire.h"
 #include "zipf.h"
 
 namespace memfleet::bench {
 namespace {
 
-using protocol::text::FormatUint64;
-
 enum Phase : int { kConnect, kPrefill, kWarmup, kMeasure, kStop };
-
-enum class OpKind : uint8_t { kGet, kSet, kMetaGet, kMetaSet };
 
 int64_t NowNs() {
   timespec ts;
@@ -53,7 +48,7 @@ struct InFlight {
   int64_t start_ns = 0;  // actual send time (closed loop) or scheduled time (open loop)
   uint64_t key = 0;      // single-key requests
   uint32_t nkeys = 1;
-  OpKind kind = OpKind::kGet;
+  protocol::Op op = protocol::Op::kGet;  // what its reply is parsed for
 };
 
 // A fixed-capacity FIFO; capacity is a power of two.
@@ -101,7 +96,13 @@ struct Shared {
 
 class Worker {
  public:
-  Worker(Shared* shared, int index) : sh_(*shared), o_(*shared->opts), index_(index) {}
+  Worker(Shared* shared, int index)
+      : sh_(*shared),
+        o_(*shared->opts),
+        index_(index),
+        composer_(o_.protocol, shared->keys, shared->values),
+        reader_(o_.protocol),
+        get_keys_(static_cast<size_t>(o_.multiget)) {}
   void Run();
   ThreadStats& stats() { return stats_; }
   // Requests completed during warm-up (read by the main thread).
@@ -110,8 +111,8 @@ class Worker {
  private:
   struct Conn {
     int fd = -1;
-    std::vector<char> out;
-    size_t out_off = 0, out_len = 0;
+    std::string out;  // composed, not yet sent from out_off on; capacity reserved at connect
+    size_t out_off = 0;
     std::vector<char> in;
     size_t in_start = 0, in_end = 0;
     std::unique_ptr<Ring<InFlight>> queue;
@@ -131,12 +132,17 @@ class Worker {
   void Flush(Conn& c);
   void OnReadable(Conn& c, int phase);
   void Consume(Conn& c, int phase, int64_t now);
+  // Counts a hit on `f` (text: `key` is the VALUE's key) and verifies its value.
+  void OnHit(const InFlight& f, std::string_view key, std::string_view value, bool measuring);
   void Fail(Conn& c, const std::string& why);
   void NoteError(std::string_view line);
 
   Shared& sh_;
   const BenchOptions& o_;
   int index_;
+  RequestComposer composer_;
+  ReplyReader reader_;
+  std::vector<uint64_t> get_keys_;  // the keys of the get being composed
   int epfd_ = -1;
   std::vector<Conn> conns_;
   ThreadStats stats_;
@@ -177,7 +183,7 @@ bool Worker::Connect() {
     const int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
-    c.out.resize(static_cast<size_t>(depth + 1) * max_req + 4096);
+    c.out.reserve(static_cast<size_t>(depth + 1) * max_req + 4096);
     c.in.resize(std::max<size_t>(256 * 1024, 2 * static_cast<size_t>(depth) * max_reply));
     c.queue = std::make_unique<Ring<InFlight>>(static_cast<size_t>(depth));
     c.misses = std::make_unique<Ring<uint64_t>>(static_cast<size_t>(depth) * 2);
@@ -198,58 +204,17 @@ uint64_t Worker::NextKey() {
 void Worker::ComposeSet(Conn& c, uint64_t key, InFlight& f) {
   size_t len = o_.value_min;
   if (o_.value_max > o_.value_min) len += rng_->Below(o_.value_max - o_.value_min + 1);
-  char* p = c.out.data() + c.out_len;
-  const bool meta = o_.protocol == Protocol::kMeta;
-  std::memcpy(p, meta ? "ms " : "set ", meta ? 3 : 4);
-  p += meta ? 3 : 4;
-  char* key_at = p;
-  sh_.keys->Format(key, p);
-  p += o_.key_size;
-  if (meta) {
-    *p++ = ' ';
-  } else {
-    std::memcpy(p, " 0 0 ", 5);
-    p += 5;
-  }
-  p += FormatUint64(p, len);
-  *p++ = '\r';
-  *p++ = '\n';
-  const std::string_view value = sh_.values->ValueFor(std::string_view(key_at, o_.key_size), len);
-  std::memcpy(p, value.data(), len);
-  p += len;
-  *p++ = '\r';
-  *p++ = '\n';
-  c.out_len = static_cast<size_t>(p - c.out.data());
-  f.kind = meta ? OpKind::kMetaSet : OpKind::kSet;
+  f.op = composer_.AppendSet(key, len, &c.out);
   f.key = key;
   f.nkeys = 1;
 }
 
 void Worker::ComposeGet(Conn& c, uint64_t key, InFlight& f) {
-  char* p = c.out.data() + c.out_len;
-  if (o_.protocol == Protocol::kMeta) {
-    std::memcpy(p, "mg ", 3);
-    p += 3;
-    sh_.keys->Format(key, p);
-    p += o_.key_size;
-    std::memcpy(p, " v\r\n", 4);
-    p += 4;
-    f.kind = OpKind::kMetaGet;
-  } else {
-    std::memcpy(p, "get", 3);
-    p += 3;
-    for (int i = 0; i < o_.multiget; ++i) {
-      *p++ = ' ';
-      sh_.keys->Format(i == 0 ? key : NextKey(), p);
-      p += o_.key_size;
-    }
-    *p++ = '\r';
-    *p++ = '\n';
-    f.kind = OpKind::kGet;
-  }
-  c.out_len = static_cast<size_t>(p - c.out.data());
+  get_keys_[0] = key;
+  for (size_t i = 1; i < get_keys_.size(); ++i) get_keys_[i] = NextKey();
+  f.op = composer_.AppendGet(get_keys_, &c.out);
   f.key = key;
-  f.nkeys = static_cast<uint32_t>(o_.multiget);
+  f.nkeys = static_cast<uint32_t>(get_keys_.size());
 }
 
 void Worker::Fill(Conn& c, int phase, int64_t now) {
@@ -263,10 +228,10 @@ void Worker::Fill(Conn& c, int phase, int64_t now) {
   while (c.queue->size() < depth) {
     if (paced && now < c.next_send_ns) break;
     if (prefill && prefill_next_ >= prefill_end_) break;
-    if (c.out_len + max_req > c.out.size()) {
+    if (c.out.size() + max_req > c.out.capacity()) {
+      // Compose only into reserved room: the buffer never grows on the data path.
       if (c.out_off == 0) break;
-      std::memmove(c.out.data(), c.out.data() + c.out_off, c.out_len - c.out_off);
-      c.out_len -= c.out_off;
+      c.out.erase(0, c.out_off);
       c.out_off = 0;
     }
     InFlight& f = c.queue->push();
@@ -287,8 +252,9 @@ void Worker::Fill(Conn& c, int phase, int64_t now) {
 }
 
 void Worker::Flush(Conn& c) {
-  while (c.out_off < c.out_len) {
-    const ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out_len - c.out_off, MSG_NOSIGNAL);
+  while (c.out_off < c.out.size()) {
+    const ssize_t n =
+        ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
     if (n > 0) {
       c.out_off += static_cast<size_t>(n);
       continue;
@@ -307,7 +273,8 @@ void Worker::Flush(Conn& c) {
     Fail(c, std::string("send: ") + std::strerror(errno));
     return;
   }
-  c.out_off = c.out_len = 0;
+  c.out_off = 0;
+  c.out.clear();
   if (c.want_out) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -361,38 +328,64 @@ void Worker::OnReadable(Conn& c, int phase) {
   Consume(c, phase, NowNs());
 }
 
+void Worker::OnHit(const InFlight& f, std::string_view key, std::string_view value,
+                   bool measuring) {
+  if (measuring) ++stats_.hits;
+  if (!o_.verify) return;
+  ++stats_.verified;
+  sh_.keys->Format(f.key, keybuf_);
+  const std::string_view asked(keybuf_, o_.key_size);
+  // A meta hit names no key: it is the one asked. A text VALUE names its key, which must be the
+  // one asked when there was only one.
+  bool ok;
+  if (key.empty()) {
+    ok = sh_.values->Verify(asked, value);
+    key = asked;
+  } else {
+    ok = sh_.values->Verify(key, value) && (f.nkeys > 1 || key == asked);
+  }
+  if (!ok && ++stats_.verify_failures == 1 && stats_.first_error.empty()) {
+    stats_.first_error = "verification failed for key " + std::string(key);
+  }
+}
+
 void Worker::Consume(Conn& c, int phase, int64_t now) {
+  using protocol::Op;
   const bool measuring = phase == kMeasure && !done_;
+  const bool meta = o_.protocol == Protocol::kMeta;
   for (;;) {
     const std::string_view buf(c.in.data() + c.in_start, c.in_end - c.in_start);
     if (buf.empty()) break;
-    const ReplyScan s = ScanReplyElement(buf);
-    if (s.kind == ReplyElement::kIncomplete) break;
-    if (s.kind == ReplyElement::kMalformed || c.queue->empty()) {
-      Fail(c, "unexpected reply: " + std::string(s.line.substr(0, 80)));
+    if (c.queue->empty()) {
+      Fail(c, "unexpected reply: " + std::string(FirstLine(buf)));
       return;
     }
-    c.in_start += s.consumed;
     InFlight& f = c.queue->front();
+    const Reply r = reader_.Read(f.op, buf);
+    if (r.kind == ReplyKind::kIncomplete) break;
+    if (r.kind == ReplyKind::kMalformed) {
+      Fail(c, std::string(f.op == Op::kSet ? "unexpected reply to a set: " : "unexpected reply: ") +
+                  std::string(FirstLine(buf)));
+      return;
+    }
+    c.in_start += r.consumed;
     bool done = true;
-    switch (f.kind) {
-      case OpKind::kGet:
-        if (s.kind == ReplyElement::kValue) {
-          done = false;
-          ++c.values_seen;
-          if (measuring) ++stats_.hits;
-          if (o_.verify) {
-            ++stats_.verified;
-            bool ok = sh_.values->Verify(s.key, s.data);
-            if (ok && f.nkeys == 1) {
-              sh_.keys->Format(f.key, keybuf_);
-              ok = s.key == std::string_view(keybuf_, o_.key_size);
-            }
-            if (!ok && ++stats_.verify_failures == 1 && stats_.first_error.empty()) {
-              stats_.first_error = "verification failed for key " + std::string(s.key);
-            }
+    if (r.kind == ReplyKind::kError) {
+      NoteError(r.message);
+      if (f.op == Op::kGet && meta && measuring) ++stats_.get_keys;
+      c.values_seen = 0;
+    } else if (f.op == Op::kGet) {
+      switch (r.kind) {
+        case ReplyKind::kValue:
+          OnHit(f, r.key, r.value, measuring);
+          if (meta) {
+            if (measuring) ++stats_.get_keys;
+          } else {
+            done = false;  // a text get ends with END
+            ++c.values_seen;
           }
-        } else if (s.kind == ReplyElement::kEnd) {
+          break;
+        case ReplyKind::kEnd: {
           const uint32_t missed = f.nkeys > c.values_seen ? f.nkeys - c.values_seen : 0;
           if (measuring) {
             stats_.misses += missed;
@@ -400,44 +393,20 @@ void Worker::Consume(Conn& c, int phase, int64_t now) {
           }
           if (missed > 0 && o_.cache_aside && !c.misses->full()) c.misses->push() = f.key;
           c.values_seen = 0;
-        } else {
-          NoteError(s.line);
-          c.values_seen = 0;
+          break;
         }
-        break;
-      case OpKind::kMetaGet:
-        if (measuring) ++stats_.get_keys;
-        if (s.kind == ReplyElement::kValue) {
-          if (measuring) ++stats_.hits;
-          if (o_.verify) {
-            ++stats_.verified;
-            sh_.keys->Format(f.key, keybuf_);
-            if (!sh_.values->Verify(std::string_view(keybuf_, o_.key_size), s.data) &&
-                ++stats_.verify_failures == 1 && stats_.first_error.empty()) {
-              stats_.first_error =
-                  "verification failed for key " + std::string(keybuf_, o_.key_size);
-            }
+        default:  // kMiss: ReplyReader gives no other kind for a get
+          if (measuring) {
+            ++stats_.misses;
+            ++stats_.get_keys;
           }
-        } else if (s.kind == ReplyElement::kMiss) {
-          if (measuring) ++stats_.misses;
           if (o_.cache_aside && !c.misses->full()) c.misses->push() = f.key;
-        } else {
-          NoteError(s.line);
-        }
-        break;
-      case OpKind::kSet:
-      case OpKind::kMetaSet:
-        if (s.kind == ReplyElement::kStored) {
-          if (measuring) ++stats_.sets;
-        } else if (s.kind == ReplyElement::kNotStored) {
-          if (measuring) ++stats_.set_failed;
-        } else if (s.kind == ReplyElement::kError) {
-          NoteError(s.line);
-        } else {
-          Fail(c, "unexpected reply to a set: " + std::string(s.line.substr(0, 80)));
-          return;
-        }
-        break;
+          break;
+      }
+    } else if (r.kind == ReplyKind::kStored) {
+      if (measuring) ++stats_.sets;
+    } else if (measuring) {  // kNotStored: ReplyReader gives no other kind for a set
+      ++stats_.set_failed;
     }
     if (!done) continue;
     if (phase == kWarmup) {

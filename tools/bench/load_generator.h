@@ -2,9 +2,11 @@
 // and measures it.
 //
 // Run() starts options.threads threads; each owns an epoll instance and options.conns non-blocking
-// connections and keeps up to options.depth requests in flight on each. Requests are composed
-// straight into a per-connection output buffer (no allocation per request) and replies are
-// scanned in place with ScanReplyElement. The calling thread sequences the phases (connect,
+// connections and keeps up to options.depth requests in flight on each. Requests are composed by
+// the protocol library (wire.h: RequestComposer) straight into a per-connection output string
+// whose room is reserved at connect (no allocation per request), and replies are parsed in place
+// by the protocol library's reply parsers (wire.h: ReplyReader) for the operation of the request at
+// the front of the connection's in-flight queue. The calling thread sequences the phases (connect,
 // prefill, warm-up, measure, stop), samples the server's CPU time and RSS from /proc at the edges
 // of the measured window, and merges the per-thread statistics. Closed loop by default; with
 // options.rate each connection sends on a fixed schedule and latency counts from the scheduled
