@@ -9,9 +9,10 @@
 #include <iterator>
 
 #include "net/socket.h"
+#include "protocol/binary/binary.h"
 #include "protocol/text/key_scan.h"
 #include "protocol/text/vocabulary.h"
-#include "server/binary_state.h"
+#include "server/binary_handler.h"
 #include "server/meta_state.h"
 #include "server/server.h"
 #include "server/watch_state.h"
@@ -50,6 +51,16 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
       peer_(net::PeerName(fd)),
       tcp_(net::IsTcp(fd)),
       rbuf_(kReadBufferSize, kMaxLineBuffer) {
+  ctx_.engine = engine_;
+  ctx_.session = &worker->session();
+  ctx_.stats = &worker->stats();
+  ctx_.settings = &server_->settings();
+  ctx_.clock = &server_->clock();
+  ctx_.logger = &server_->logger();
+  ctx_.out = &out_;
+  ctx_.in = &rbuf_;
+  ctx_.server = server_;
+  ctx_.conn = this;
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
 }
 
@@ -303,6 +314,57 @@ void Connection::ProcessTextInput() {
     rbuf_.Consume(r.consumed);
     Execute(req);
   }
+}
+
+void Connection::ProcessBinaryInput() {
+  namespace bin = protocol::binary;
+  if (!binary_) binary_ = std::make_unique<BinaryHandler>(ctx_);
+  while (!closed_ && !close_after_write_) {
+    const InputStep step = ContinuePending();
+    if (step == InputStep::kStop) break;
+    if (step == InputStep::kAgain) continue;
+    bin::Request req;
+    bin::ParseResult r = bin::ParseRequest(rbuf_.view(), &req);
+    if (r.status == bin::ParseStatus::kIncomplete) break;
+    if (r.status == bin::ParseStatus::kBadMagic) {
+      Close();  // memcached closes without a reply
+      return;
+    }
+    last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+    if (r.status == bin::ParseStatus::kKeyPastBody) {
+      binary_->RejectKeyPastBody(req);
+      return;
+    }
+    // The request's views point into the read buffer, which is not moved until the next read.
+    rbuf_.Consume(r.consumed);
+    if (!binary_->Execute(req)) {
+      rbuf_.Unconsume(r.consumed);  // wait for the rest of the request
+      break;
+    }
+  }
+}
+
+void Connection::ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,
+                           bool crlf_terminated) {
+  pending_kind_ = owner;
+  pending_item_ = std::move(item);
+  writer_.emplace(pending_item_);
+  value_left_ = length;
+  if (crlf_terminated) {
+    crlf_got_ = 0;
+  } else {
+    // No terminator to read: mark it as already read and good.
+    crlf_[0] = '\r';
+    crlf_[1] = '\n';
+    crlf_got_ = 2;
+  }
+  in_state_ = InState::kValue;
+}
+
+void Connection::Swallow(size_t n) {
+  if (n == 0) return;
+  swallow_left_ = n;
+  in_state_ = InState::kSwallow;
 }
 
 void Connection::PrefetchAhead() {

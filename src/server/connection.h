@@ -24,6 +24,7 @@
 #include "net/read_buffer.h"
 #include "protocol/meta/meta.h"
 #include "protocol/text/request.h"
+#include "server/handler_context.h"
 #include "server/item_pin.h"
 #include "storage/engine.h"
 
@@ -33,14 +34,17 @@ class Worker;
 class Server;
 
 // Per-connection state of the protocol extensions, each defined in its own header and used only
-// by its own source file: meta_state.h (connection_meta.cc), binary_state.h
-// (connection_binary.cc), watch_state.h and dump_state.h (connection_admin.cc).
+// by its own source file: meta_state.h (connection_meta.cc), watch_state.h and dump_state.h
+// (connection_admin.cc). The binary protocol is a handler of its own (binary_handler.h) that
+// sees the connection only through a HandlerContext.
 struct MetaState;
-struct BinaryState;
+class BinaryHandler;
 struct WatchState;
 struct DumpState;
 
-class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
+class Connection : public net::EventLoop::Handler,
+                   public net::IoBatch::Client,
+                   private ConnectionControl {
  public:
   Connection(Worker* worker, int fd, std::string listen_addr);
   ~Connection() override;
@@ -85,8 +89,6 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   // Which protocol this connection speaks: decided by -B, or by the first byte under -B auto
   // (0x80 is a binary request magic; anything else is text).
   enum class Protocol : uint8_t { kUndecided, kText, kBinary };
-  // Who gets the data block of the store in progress, once it is read.
-  enum class PendingKind : uint8_t { kText, kMeta, kBinary };
 
   ssize_t ReadSome(bool* buffer_was_full);
   // ReadSome's first half: makes room in rbuf_ (compacts or grows the buffer) and returns how
@@ -151,12 +153,15 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   void ExecuteMetaArithmetic(const protocol::meta::MetaFlags& flags,
                              std::span<const std::string_view> tokens);
   void ExecuteMetaDebug(const protocol::text::Request& req);
-  // Binary protocol (connection_binary.cc): consumes requests from the read buffer. A binary
-  // store arms the pending store with PendingKind::kBinary; FinishBinaryStore completes it.
+  // Binary protocol: parses requests from the read buffer and has binary_ execute them.
   void ProcessBinaryInput();
-  void FinishBinaryStore(bool data_ok);
-  // The binary commands themselves, defined in connection_binary.cc.
-  friend class BinaryCommands;
+  // ConnectionControl, for the handlers (see handler_context.h).
+  void ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,
+                 bool crlf_terminated) override;
+  void Swallow(size_t n) override;
+  void CloseAfterWrite() override { close_after_write_ = true; }
+  bool authenticated() const override { return authenticated_; }
+  void set_authenticated(bool on) override { authenticated_ = on; }
   // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
   // when it needs more bytes.
   bool ProcessAsciiAuth();
@@ -180,7 +185,7 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   // ttl=0 whatever the item's exptime: memcached logs the item an `ma` with N creates before it
   // applies N's TTL.
   void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
-                bool ttl_zero = false);
+                bool ttl_zero = false) override;
   // type=conn_new / type=conn_close lines (`watch connevents`).
   void LogConnEvent(bool open, CloseReason reason);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
@@ -219,7 +224,7 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   net::OutBuffer out_;
   InState in_state_ = InState::kCommand;
   Protocol protocol_ = Protocol::kUndecided;
-  PendingKind pending_kind_ = PendingKind::kText;
+  ValueOwner pending_kind_ = ValueOwner::kText;
   bool noreply_ = false;        // the request being executed asked for noreply
   bool authenticated_ = false;  // -S / -Y: this connection has authenticated
 
@@ -234,11 +239,14 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   size_t swallow_left_ = 0;
 
   std::unique_ptr<MetaState> meta_;
-  std::unique_ptr<BinaryState> binary_;
+  std::unique_ptr<BinaryHandler> binary_;
   std::unique_ptr<WatchState> watch_;
   std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs
   // Graceful shutdown arrived during a dump: finish the dump, then close (see Drain).
   bool drain_after_dump_ = false;
+
+  // What the protocol handlers see of this connection; built once, after the buffers above.
+  HandlerContext ctx_;
 
   std::atomic<RelTime> last_cmd_time_{0};
   std::atomic<uint8_t> state_{0};

@@ -263,7 +263,7 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
   if (!flags.opaque.empty()) std::memcpy(m.opaque, flags.opaque.data(), flags.opaque.size());
   m.key_len = static_cast<uint8_t>(flags.key.size());
   std::memcpy(m.key, flags.key.data(), flags.key.size());
-  pending_kind_ = PendingKind::kMeta;
+  pending_kind_ = ValueOwner::kMeta;
   writer_.emplace(pending_item_);
   value_left_ = req.value_length;
   crlf_got_ = 0;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "protocol/text/reply.h"
+#include "server/binary_handler.h"
 #include "server/command_line.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -178,7 +179,7 @@ void Connection::BeginStore(const text::Request& req) {
     in_state_ = InState::kSwallow;
     return;
   }
-  pending_kind_ = PendingKind::kText;
+  pending_kind_ = ValueOwner::kText;
   pending_op_ = op;
   pending_cas_ = req.cas;
   writer_.emplace(pending_item_);
@@ -213,12 +214,12 @@ void Connection::FinishStore() {
   in_state_ = InState::kCommand;
   writer_.reset();
   bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
-  if (pending_kind_ == PendingKind::kMeta) {
+  if (pending_kind_ == ValueOwner::kMeta) {
     FinishMetaStore(data_ok);
     return;
   }
-  if (pending_kind_ == PendingKind::kBinary) {
-    FinishBinaryStore(data_ok);
+  if (pending_kind_ == ValueOwner::kBinary) {
+    binary_->FinishStore(std::move(pending_item_), data_ok);
     return;
   }
   if (!data_ok) {
