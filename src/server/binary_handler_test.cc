@@ -2,62 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <optional>
 #include <string>
 #include <string_view>
 
-#include "net/out_buffer.h"
-#include "net/read_buffer.h"
-#include "storage/engine_test_util.h"
+#include "server/handler_test_util.h"
 
 namespace memfleet::server {
 namespace {
 
-using storage::testing::TestEngine;
-
-// Records the state changes the handler asks of its connection.
-class FakeConnection : public ConnectionControl {
- public:
-  void ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,
-                 bool crlf_terminated) override {
-    owner_ = owner;
-    item_ = std::move(item);
-    length_ = length;
-    crlf_terminated_ = crlf_terminated;
-  }
-  void Swallow(size_t n) override { swallowed_ += n; }
-  void CloseAfterWrite() override { close_after_write_ = true; }
-  bool authenticated() const override { return authenticated_; }
-  void set_authenticated(bool on) override { authenticated_ = on; }
-  void LogStore(storage::StoreOp, const storage::ItemRef&, storage::StoreResult, bool) override {
-    ++logged_stores_;
-  }
-
-  std::optional<ValueOwner> owner_;
-  storage::ItemRef item_;
-  uint32_t length_ = 0;
-  bool crlf_terminated_ = true;
-  size_t swallowed_ = 0;
-  bool close_after_write_ = false;
-  bool authenticated_ = false;
-  int logged_stores_ = 0;
-};
-
-class FakeServer : public ServerControl {
- public:
-  bool detail_enabled() const override { return detail_; }
-  void set_detail_enabled(bool on) override { detail_ = on; }
-  void RecordPrefix(std::string_view, bool, bool, bool, bool) override { ++prefixes_recorded_; }
-  std::string DumpPrefixes() override { return {}; }
-  int verbosity() const override { return 0; }
-  void AppendGeneralStats(const storage::StatSink& sink) override { sink("pid", "1"); }
-  void ResetStats() override {}
-  const CredentialStore* credentials() const override { return nullptr; }
-
-  bool detail_ = false;
-  int prefixes_recorded_ = 0;
-};
+using testing::FakeWorld;
 
 // A request packet as a client sends it (built by hand, independently of the server's code).
 std::string Request(uint8_t opcode, std::string_view extras, std::string_view key,
@@ -105,89 +58,44 @@ constexpr uint16_t kKeyNotFound = 0x01, kInvalidArguments = 0x04;
 
 class BinaryHandlerTest : public ::testing::Test {
  protected:
-  // The context the handler copies at construction: the members declared before it.
-  HandlerContext MakeContext() {
-    HandlerContext ctx;
-    ctx.engine = t_.engine.get();
-    ctx.session = t_.session;
-    ctx.stats = &stats_;
-    ctx.settings = &settings_;
-    ctx.clock = &t_.clock;
-    ctx.logger = &logger_;
-    ctx.out = &out_;
-    ctx.in = &in_;
-    ctx.server = &server_;
-    ctx.conn = &conn_;
-    return ctx;
-  }
-
   // Feeds bytes to the handler as the connection does: parse a request, consume its prefix,
   // execute it, and read a store's value into its item; returns the replies queued meanwhile.
   std::string Send(std::string_view bytes) {
-    in_.MakeRoom();
-    EXPECT_GE(in_.room_size(), bytes.size());
-    memcpy(in_.room(), bytes.data(), bytes.size());
-    in_.Commit(bytes.size());
-    while (!in_.empty()) {
-      if (conn_.swallowed_ > 0) {
-        const size_t n = std::min(conn_.swallowed_, in_.size());
-        in_.Consume(n);
-        conn_.swallowed_ -= n;
+    w_.Receive(bytes);
+    while (!w_.in.empty()) {
+      if (w_.conn.swallowed_ > 0) {
+        w_.SwallowPending();
         continue;
       }
       protocol::binary::Request req;
-      protocol::binary::ParseResult r = protocol::binary::ParseRequest(in_.view(), &req);
+      protocol::binary::ParseResult r = protocol::binary::ParseRequest(w_.in.view(), &req);
       if (r.status != protocol::binary::ParseStatus::kOk) break;
-      in_.Consume(r.consumed);
+      w_.in.Consume(r.consumed);
       EXPECT_TRUE(handler_.Execute(req));
-      if (conn_.owner_.has_value()) {
-        EXPECT_EQ(*conn_.owner_, ValueOwner::kBinary);
-        EXPECT_FALSE(conn_.crlf_terminated_);  // binary values have no terminator
-        EXPECT_GE(in_.size(), conn_.length_);
-        storage::ValueWriter(conn_.item_).Write(in_.data(), conn_.length_);
-        in_.Consume(conn_.length_);
-        conn_.owner_.reset();
-        handler_.FinishStore(std::move(conn_.item_), true);
+      if (w_.conn.owner_.has_value()) {
+        EXPECT_EQ(*w_.conn.owner_, ValueOwner::kBinary);
+        EXPECT_FALSE(w_.conn.crlf_terminated_);  // binary values have no terminator
+        auto value = w_.TakeValue();
+        if (!value) break;
+        handler_.FinishStore(std::move(value->first), value->second);
       }
     }
-    return TakeOutput();
+    return w_.TakeOutput();
   }
 
-  std::string TakeOutput() {
-    const char* data = nullptr;
-    size_t len = 0;
-    if (out_.empty()) return {};
-    EXPECT_TRUE(out_.Contiguous(&data, &len));
-    std::string s(data, len);
-    out_.Consume(len);
-    return s;
-  }
-
-  uint64_t CasOf(std::string_view key) {
-    storage::ItemRef item = t_.engine->Get(*t_.session, key);
-    return item ? item.cas() : 0;
-  }
-
-  TestEngine t_;
-  WorkerStats stats_;
-  Settings settings_;
-  Logger logger_{4096};
-  net::OutBuffer out_;
-  net::ReadBuffer in_;
-  FakeServer server_;
-  FakeConnection conn_;
-  BinaryHandler handler_{MakeContext()};
+  FakeWorld w_;
+  BinaryHandler handler_{w_.context()};
 };
 
 TEST_F(BinaryHandlerTest, SetThenGetHitAndMiss) {
   const std::string set_extras = Be32(0xdeadbeef) + Be32(0);
-  const uint64_t before = CasOf("k");
+  const uint64_t before = w_.CasOf("k");
   EXPECT_EQ(before, 0u);
   std::string reply = Send(Request(kSet, set_extras, "k", "hello", 7));
-  const uint64_t cas = CasOf("k");
+  const uint64_t cas = w_.CasOf("k");
   ASSERT_NE(cas, 0u);
   EXPECT_EQ(reply, Response(kSet, 0, "", "", "", 7, cas));
-  EXPECT_EQ(t_.Get("k"), "hello");
+  EXPECT_EQ(w_.t.Get("k"), "hello");
 
   EXPECT_EQ(Send(Request(kGet, "", "k", "", 9)),
             Response(kGet, 0, Be32(0xdeadbeef), "", "hello", 9, cas));
@@ -197,12 +105,12 @@ TEST_F(BinaryHandlerTest, SetThenGetHitAndMiss) {
             Response(kGet, kKeyNotFound, "", "", "Not found", 11, 0));
   EXPECT_EQ(Send(Request(kGetK, "", "nope", "", 12)),
             Response(kGetK, kKeyNotFound, "", "nope", "", 12, 0));
-  EXPECT_EQ(stats_.cmd_get.Get(), 4u);
+  EXPECT_EQ(w_.stats.cmd_get.Get(), 4u);
 }
 
 TEST_F(BinaryHandlerTest, GetQIsSilentOnAMissAndNoopEndsTheBatch) {
-  ASSERT_EQ(t_.Set("a", "1", 3), storage::StoreResult::kStored);
-  const uint64_t cas = CasOf("a");
+  ASSERT_EQ(w_.t.Set("a", "1", 3), storage::StoreResult::kStored);
+  const uint64_t cas = w_.CasOf("a");
   std::string batch = Request(kGetQ, "", "missing", "", 1) + Request(kGetQ, "", "a", "", 2) +
                       Request(kNoop, "", "", "", 3);
   EXPECT_EQ(Send(batch),
@@ -212,10 +120,10 @@ TEST_F(BinaryHandlerTest, GetQIsSilentOnAMissAndNoopEndsTheBatch) {
 TEST_F(BinaryHandlerTest, IncrementCreatesWithTheInitialValueThenAdds) {
   const std::string extras = Be64(5) + Be64(100) + Be32(0);  // delta, initial, exptime
   std::string first = Send(Request(kIncrement, extras, "n", "", 1));
-  EXPECT_EQ(first, Response(kIncrement, 0, "", "", Be64(100), 1, CasOf("n")));
+  EXPECT_EQ(first, Response(kIncrement, 0, "", "", Be64(100), 1, w_.CasOf("n")));
   std::string second = Send(Request(kIncrement, extras, "n", "", 2));
-  EXPECT_EQ(second, Response(kIncrement, 0, "", "", Be64(105), 2, CasOf("n")));
-  EXPECT_EQ(t_.Get("n"), "105");
+  EXPECT_EQ(second, Response(kIncrement, 0, "", "", Be64(105), 2, w_.CasOf("n")));
+  EXPECT_EQ(w_.t.Get("n"), "105");
   // exptime 0xffffffff: do not create.
   const std::string no_create = Be64(1) + Be64(0) + Be32(0xffffffff);
   EXPECT_EQ(Send(Request(kIncrement, no_create, "absent", "", 3)),
@@ -223,9 +131,9 @@ TEST_F(BinaryHandlerTest, IncrementCreatesWithTheInitialValueThenAdds) {
 }
 
 TEST_F(BinaryHandlerTest, DeleteHitThenMiss) {
-  ASSERT_EQ(t_.Set("d", "x"), storage::StoreResult::kStored);
+  ASSERT_EQ(w_.t.Set("d", "x"), storage::StoreResult::kStored);
   EXPECT_EQ(Send(Request(kDelete, "", "d", "", 4)), Response(kDelete, 0, "", "", "", 4, 0));
-  EXPECT_FALSE(t_.Get("d").has_value());
+  EXPECT_FALSE(w_.t.Get("d").has_value());
   EXPECT_EQ(Send(Request(kDelete, "", "d", "", 5)),
             Response(kDelete, kKeyNotFound, "", "", "Not found", 5, 0));
 }
@@ -234,10 +142,10 @@ TEST_F(BinaryHandlerTest, QuitAndMalformedRequestsCloseAfterTheReply) {
   // A get with extras is malformed: memcached answers "Invalid arguments" and closes.
   EXPECT_EQ(Send(Request(kGet, Be32(1), "k", "", 6)),
             Response(kGet, kInvalidArguments, "", "", "Invalid arguments", 6, 0));
-  EXPECT_TRUE(conn_.close_after_write_);
-  conn_.close_after_write_ = false;
+  EXPECT_TRUE(w_.conn.close_after_write_);
+  w_.conn.close_after_write_ = false;
   EXPECT_EQ(Send(Request(kQuit, "", "", "", 8)), Response(kQuit, 0, "", "", "", 8, 0));
-  EXPECT_TRUE(conn_.close_after_write_);
+  EXPECT_TRUE(w_.conn.close_after_write_);
 }
 
 TEST_F(BinaryHandlerTest, UnknownOpcodeSwallowsItsBody) {
@@ -247,9 +155,9 @@ TEST_F(BinaryHandlerTest, UnknownOpcodeSwallowsItsBody) {
 }
 
 TEST_F(BinaryHandlerTest, DetailCountersGoThroughTheServer) {
-  server_.detail_ = true;
+  w_.server.detail_ = true;
   Send(Request(kGet, "", "x:1", "", 1));
-  EXPECT_EQ(server_.prefixes_recorded_, 1);
+  EXPECT_EQ(w_.server.prefixes_recorded_, 1);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include "protocol/text/key_scan.h"
 #include "protocol/text/vocabulary.h"
 #include "server/binary_handler.h"
-#include "server/meta_state.h"
+#include "server/meta_handler.h"
 #include "server/server.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
@@ -342,6 +342,11 @@ void Connection::ProcessBinaryInput() {
       break;
     }
   }
+}
+
+void Connection::ExecuteMeta(const protocol::text::Request& req) {
+  if (!meta_) meta_ = std::make_unique<MetaHandler>(ctx_);
+  meta_->Execute(req);
 }
 
 void Connection::ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,

@@ -34,11 +34,11 @@ class Worker;
 class Server;
 
 // Per-connection state of the protocol extensions, each defined in its own header and used only
-// by its own source file: meta_state.h (connection_meta.cc), watch_state.h and dump_state.h
-// (connection_admin.cc). The binary protocol is a handler of its own (binary_handler.h) that
-// sees the connection only through a HandlerContext.
-struct MetaState;
+// by its own source file: watch_state.h and dump_state.h (connection_admin.cc). The binary and
+// meta protocols are handlers of their own (binary_handler.h, meta_handler.h) that see the
+// connection only through a HandlerContext.
 class BinaryHandler;
+class MetaHandler;
 struct WatchState;
 struct DumpState;
 
@@ -140,19 +140,8 @@ class Connection : public net::EventLoop::Handler,
   void ExecuteFlushAll(const protocol::text::Request& req);
   void ExecuteStats(const protocol::text::Request& req);
   void ExecuteAdmin(const protocol::text::Request& req);
-  // Meta commands mg/ms/md/ma/mn/me (connection_meta.cc). An ms arms the pending store with
-  // PendingKind::kMeta; FinishMetaStore(data_ok) completes it once its data block is read.
+  // Meta commands mg/ms/md/ma/mn/me: handed to meta_, created on the first one.
   void ExecuteMeta(const protocol::text::Request& req);
-  void FinishMetaStore(bool data_ok);
-  void ExecuteMetaGet(const protocol::meta::MetaFlags& flags,
-                      std::span<const std::string_view> tokens);
-  void BeginMetaStore(const protocol::text::Request& req, const protocol::meta::MetaFlags& flags,
-                      std::span<const std::string_view> tokens);
-  void ExecuteMetaDelete(const protocol::meta::MetaFlags& flags,
-                         std::span<const std::string_view> tokens);
-  void ExecuteMetaArithmetic(const protocol::meta::MetaFlags& flags,
-                             std::span<const std::string_view> tokens);
-  void ExecuteMetaDebug(const protocol::text::Request& req);
   // Binary protocol: parses requests from the read buffer and has binary_ execute them.
   void ProcessBinaryInput();
   // ConnectionControl, for the handlers (see handler_context.h).
@@ -179,7 +168,7 @@ class Connection : public net::EventLoop::Handler,
   // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
   void LogFetch(std::string_view key, const storage::ItemRef& item);
   // `watch deletions`: cmd is "delete" or "md"; item is the removed item, pinned.
-  void LogDeletion(std::string_view cmd, const storage::ItemRef& item);
+  void LogDeletion(std::string_view cmd, const storage::ItemRef& item) override;
   void LogStore(storage::StoreResult r);
   // The same for a store made by any protocol (meta ms, binary set/add/...). ttl_zero logs
   // ttl=0 whatever the item's exptime: memcached logs the item an `ma` with N creates before it
@@ -238,7 +227,7 @@ class Connection : public net::EventLoop::Handler,
   size_t crlf_got_ = 0;
   size_t swallow_left_ = 0;
 
-  std::unique_ptr<MetaState> meta_;
+  std::unique_ptr<MetaHandler> meta_;
   std::unique_ptr<BinaryHandler> binary_;
   std::unique_ptr<WatchState> watch_;
   std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs

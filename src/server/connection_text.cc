@@ -7,6 +7,7 @@
 #include "server/binary_handler.h"
 #include "server/command_line.h"
 #include "server/connection.h"
+#include "server/meta_handler.h"
 #include "server/server.h"
 #include "server/settings_stats.h"
 #include "server/worker.h"
@@ -215,7 +216,7 @@ void Connection::FinishStore() {
   writer_.reset();
   bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
   if (pending_kind_ == ValueOwner::kMeta) {
-    FinishMetaStore(data_ok);
+    meta_->FinishStore(std::move(pending_item_), data_ok);
     return;
   }
   if (pending_kind_ == ValueOwner::kBinary) {

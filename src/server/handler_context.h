@@ -53,6 +53,9 @@ class ConnectionControl {
   // logs ttl=0 whatever the item's exptime.
   virtual void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                         bool ttl_zero) = 0;
+  // The `watch deletions` line of a delete (only called while a watcher wants it): cmd is the
+  // command's name, item the removed item (nothing is logged when it is empty).
+  virtual void LogDeletion(std::string_view cmd, const storage::ItemRef& item) = 0;
 
  protected:
   ~ConnectionControl() = default;
