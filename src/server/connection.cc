@@ -15,6 +15,7 @@
 #include "server/binary_handler.h"
 #include "server/meta_handler.h"
 #include "server/server.h"
+#include "server/text_handler.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
 
@@ -344,6 +345,71 @@ void Connection::ProcessBinaryInput() {
   }
 }
 
+void Connection::Execute(const protocol::text::Request& req) {
+  namespace text = protocol::text;
+  switch (req.command) {
+    case text::Command::kMetaGet:
+    case text::Command::kMetaSet:
+    case text::Command::kMetaDelete:
+    case text::Command::kMetaArithmetic:
+    case text::Command::kMetaNoop:
+    case text::Command::kMetaDebug:
+      ExecuteMeta(req);
+      return;
+    case text::Command::kSlabs:
+    case text::Command::kLruCrawler:
+    case text::Command::kLru:
+    case text::Command::kWatch:
+    case text::Command::kMisbehave:
+      noreply_ = req.noreply;
+      ExecuteOperator(req);
+      return;
+    default:
+      if (!text_) text_ = std::make_unique<TextHandler>(ctx_);
+      text_->Execute(req);
+      return;
+  }
+}
+
+bool Connection::ContinueValue() {
+  size_t avail = rbuf_.size();
+  if (value_left_ > 0) {
+    size_t n = std::min(avail, value_left_);
+    if (n > 0) {
+      writer_->Write(rbuf_.data(), n);
+      rbuf_.Consume(n);
+      value_left_ -= n;
+      avail -= n;
+    }
+    if (value_left_ > 0) return false;
+  }
+  while (crlf_got_ < 2 && avail > 0) {
+    crlf_[crlf_got_++] = rbuf_.data()[0];
+    rbuf_.Consume(1);
+    --avail;
+  }
+  if (crlf_got_ < 2) return false;
+  FinishStore();
+  return true;
+}
+
+void Connection::FinishStore() {
+  in_state_ = InState::kCommand;
+  writer_.reset();
+  const bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
+  switch (pending_kind_) {
+    case ValueOwner::kText:
+      text_->FinishStore(std::move(pending_item_), data_ok);
+      return;
+    case ValueOwner::kMeta:
+      meta_->FinishStore(std::move(pending_item_), data_ok);
+      return;
+    case ValueOwner::kBinary:
+      binary_->FinishStore(std::move(pending_item_), data_ok);
+      return;
+  }
+}
+
 void Connection::ExecuteMeta(const protocol::text::Request& req) {
   if (!meta_) meta_ = std::make_unique<MetaHandler>(ctx_);
   meta_->Execute(req);
@@ -439,5 +505,12 @@ void Connection::ReplyAlways(std::string_view line) {
   dst[line.size() + 1] = '\n';
   out_.Commit(line.size() + 2);
 }
+
+void Connection::ReplyLine(std::string_view line_with_crlf) {
+  if (noreply_) return;
+  out_.Append(line_with_crlf);
+}
+
+void Connection::ReplyLineAlways(std::string_view line_with_crlf) { out_.Append(line_with_crlf); }
 
 }  // namespace memfleet::server

@@ -34,11 +34,12 @@ class Worker;
 class Server;
 
 // Per-connection state of the protocol extensions, each defined in its own header and used only
-// by its own source file: watch_state.h and dump_state.h (connection_admin.cc). The binary and
-// meta protocols are handlers of their own (binary_handler.h, meta_handler.h) that see the
-// connection only through a HandlerContext.
+// by its own source file: watch_state.h and dump_state.h (connection_admin.cc). The text, meta
+// and binary protocols are handlers of their own (text_handler.h, meta_handler.h,
+// binary_handler.h) that see the connection only through a HandlerContext.
 class BinaryHandler;
 class MetaHandler;
+class TextHandler;
 struct WatchState;
 struct DumpState;
 
@@ -128,18 +129,13 @@ class Connection : public net::EventLoop::Handler,
   void FlushOutput();
   void UpdateInterest();
 
-  // Request execution (connection_text.cc).
+  // A text-protocol request: meta commands go to meta_, operator commands to ExecuteOperator,
+  // the rest to text_ (each handler created on its first request).
   void Execute(const protocol::text::Request& req);
-  void ExecuteRetrieval(const protocol::text::Request& req);
-  void BeginStore(const protocol::text::Request& req);
+  // Reads the pending data block from rbuf_ (InState::kValue); true once it and its
+  // terminator are in and FinishStore has handed the item to its owner.
   bool ContinueValue();
   void FinishStore();
-  void ExecuteDelta(const protocol::text::Request& req);
-  void ExecuteDelete(const protocol::text::Request& req);
-  void ExecuteTouch(const protocol::text::Request& req);
-  void ExecuteFlushAll(const protocol::text::Request& req);
-  void ExecuteStats(const protocol::text::Request& req);
-  void ExecuteAdmin(const protocol::text::Request& req);
   // Meta commands mg/ms/md/ma/mn/me: handed to meta_, created on the first one.
   void ExecuteMeta(const protocol::text::Request& req);
   // Binary protocol: parses requests from the read buffer and has binary_ execute them.
@@ -164,12 +160,10 @@ class Connection : public net::EventLoop::Handler,
   // dump is complete and the next request may run (false: wait for output to drain or a turn).
   void StartDump(const protocol::text::Request& req, bool mgdump);
   bool ContinueDump();
-  void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
   // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
-  void LogFetch(std::string_view key, const storage::ItemRef& item);
+  void LogFetch(std::string_view key, const storage::ItemRef& item) override;
   // `watch deletions`: cmd is "delete" or "md"; item is the removed item, pinned.
   void LogDeletion(std::string_view cmd, const storage::ItemRef& item) override;
-  void LogStore(storage::StoreResult r);
   // The same for a store made by any protocol (meta ms, binary set/add/...). ttl_zero logs
   // ttl=0 whatever the item's exptime: memcached logs the item an `ma` with N creates before it
   // applies N's TTL.
@@ -181,7 +175,7 @@ class Connection : public net::EventLoop::Handler,
   void Reply(std::string_view line);
   void ReplyAlways(std::string_view line);
   // The same for a whole line that already ends in "\r\n" (a vocabulary kReply... constant):
-  // one copy, nothing added. Defined in connection_text.cc.
+  // one copy, nothing added.
   void ReplyLine(std::string_view line_with_crlf);
   void ReplyLineAlways(std::string_view line_with_crlf);
 
@@ -220,13 +214,12 @@ class Connection : public net::EventLoop::Handler,
   // A storage command waiting for its data block.
   storage::ItemRef pending_item_;
   std::optional<storage::ValueWriter> writer_;
-  storage::StoreOp pending_op_ = storage::StoreOp::kSet;
-  uint64_t pending_cas_ = 0;
   size_t value_left_ = 0;  // data bytes still to copy
   char crlf_[2] = {0, 0};
   size_t crlf_got_ = 0;
   size_t swallow_left_ = 0;
 
+  std::unique_ptr<TextHandler> text_;
   std::unique_ptr<MetaHandler> meta_;
   std::unique_ptr<BinaryHandler> binary_;
   std::unique_ptr<WatchState> watch_;

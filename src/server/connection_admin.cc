@@ -107,8 +107,6 @@ void Connection::LogDeletion(std::string_view cmd, const storage::ItemRef& item)
   server_->logger().Log(log_type::kDeletions, line);
 }
 
-void Connection::LogStore(storage::StoreResult r) { LogStore(pending_op_, pending_item_, r); }
-
 void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                           bool ttl_zero) {
   // Indexed by StoreOp and StoreResult.

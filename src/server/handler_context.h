@@ -53,6 +53,9 @@ class ConnectionControl {
   // logs ttl=0 whatever the item's exptime.
   virtual void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                         bool ttl_zero) = 0;
+  // The `watch fetchers` line of a lookup of key (only called while a watcher wants it); item
+  // is what it found, or empty.
+  virtual void LogFetch(std::string_view key, const storage::ItemRef& item) = 0;
   // The `watch deletions` line of a delete (only called while a watcher wants it): cmd is the
   // command's name, item the removed item (nothing is logged when it is empty).
   virtual void LogDeletion(std::string_view cmd, const storage::ItemRef& item) = 0;
@@ -72,8 +75,12 @@ class ServerControl {
   virtual std::string DumpPrefixes() = 0;
   // The verbosity set at run time (`verbosity N`).
   virtual int verbosity() const = 0;
-  // `stats` (general) lines, one sink call each; `stats reset`.
+  virtual void set_verbosity(int v) = 0;
+  // `shutdown [graceful]`: asks the server to stop (graceful: finish in-flight requests).
+  virtual void RequestShutdown(bool graceful) = 0;
+  // `stats` (general) and `stats conns` lines, one sink call each; `stats reset`.
   virtual void AppendGeneralStats(const storage::StatSink& sink) = 0;
+  virtual void AppendConnStats(const storage::StatSink& sink) = 0;
   virtual void ResetStats() = 0;
   // The users of -S / -Y; null when neither is on.
   virtual const CredentialStore* credentials() const = 0;

@@ -34,6 +34,7 @@ class FakeConnection : public ConnectionControl {
   void LogStore(storage::StoreOp, const storage::ItemRef&, storage::StoreResult, bool) override {
     ++logged_stores_;
   }
+  void LogFetch(std::string_view, const storage::ItemRef&) override { ++logged_fetches_; }
   void LogDeletion(std::string_view, const storage::ItemRef&) override { ++logged_deletions_; }
 
   std::optional<ValueOwner> owner_;  // set by ReadValue until the test has fed the value
@@ -45,6 +46,7 @@ class FakeConnection : public ConnectionControl {
   bool authenticated_ = false;
   int logged_stores_ = 0;
   int logged_deletions_ = 0;
+  int logged_fetches_ = 0;
 };
 
 class FakeServer : public ServerControl {
@@ -53,13 +55,18 @@ class FakeServer : public ServerControl {
   void set_detail_enabled(bool on) override { detail_ = on; }
   void RecordPrefix(std::string_view, bool, bool, bool, bool) override { ++prefixes_recorded_; }
   std::string DumpPrefixes() override { return {}; }
-  int verbosity() const override { return 0; }
+  int verbosity() const override { return verbosity_; }
+  void set_verbosity(int v) override { verbosity_ = v; }
+  void RequestShutdown(bool graceful) override { shutdown_ = graceful ? 2 : 1; }
+  void AppendConnStats(const storage::StatSink&) override {}
   void AppendGeneralStats(const storage::StatSink& sink) override { sink("pid", "1"); }
   void ResetStats() override {}
   const CredentialStore* credentials() const override { return nullptr; }
 
   bool detail_ = false;
   int prefixes_recorded_ = 0;
+  int verbosity_ = 0;
+  int shutdown_ = 0;  // 1: RequestShutdown(false), 2: RequestShutdown(true)
 };
 
 // Everything a handler's context points at. Build the handler from context() after this.

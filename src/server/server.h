@@ -44,7 +44,7 @@ class Server final : public ServerControl {
   // Serves until a signal or a shutdown command stops it. Main thread.
   void Run();
   // Asks Run() to return (any thread). graceful: finish in-flight requests first.
-  void RequestShutdown(bool graceful);
+  void RequestShutdown(bool graceful) override;
 
   // The TCP port actually bound (useful with -p 0), or -1.
   int bound_port() const { return bound_port_; }
@@ -61,7 +61,7 @@ class Server final : public ServerControl {
 
   // Run-time adjustable settings (any thread).
   int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
-  void set_verbosity(int v) { verbosity_.store(v, std::memory_order_relaxed); }
+  void set_verbosity(int v) override { verbosity_.store(v, std::memory_order_relaxed); }
 
   // `stats detail`.
   // The `watch` log pipeline (any thread).
@@ -75,7 +75,7 @@ class Server final : public ServerControl {
 
   // Stats replies (any thread). Each line goes to sink.
   void AppendGeneralStats(const storage::StatSink& sink) override;
-  void AppendConnStats(const storage::StatSink& sink);
+  void AppendConnStats(const storage::StatSink& sink) override;
   void ResetStats() override;
 
  private:
