@@ -14,6 +14,7 @@
 #include "protocol/text/vocabulary.h"
 #include "server/binary_handler.h"
 #include "server/meta_handler.h"
+#include "server/operator_handler.h"
 #include "server/server.h"
 #include "server/text_handler.h"
 #include "server/watch_state.h"
@@ -361,8 +362,8 @@ void Connection::Execute(const protocol::text::Request& req) {
     case text::Command::kLru:
     case text::Command::kWatch:
     case text::Command::kMisbehave:
-      noreply_ = req.noreply;
-      ExecuteOperator(req);
+      if (!operator_) operator_ = std::make_unique<OperatorHandler>(ctx_);
+      operator_->Execute(req);
       return;
     default:
       if (!text_) text_ = std::make_unique<TextHandler>(ctx_);

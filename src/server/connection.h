@@ -40,6 +40,7 @@ class Server;
 class BinaryHandler;
 class MetaHandler;
 class TextHandler;
+class OperatorHandler;
 struct WatchState;
 struct DumpState;
 
@@ -129,8 +130,8 @@ class Connection : public net::EventLoop::Handler,
   void FlushOutput();
   void UpdateInterest();
 
-  // A text-protocol request: meta commands go to meta_, operator commands to ExecuteOperator,
-  // the rest to text_ (each handler created on its first request).
+  // A text-protocol request: meta commands go to meta_, operator commands to operator_, the
+  // rest to text_ (each handler created on its first request).
   void Execute(const protocol::text::Request& req);
   // Reads the pending data block from rbuf_ (InState::kValue); true once it and its
   // terminator are in and FinishStore has handed the item to its owner.
@@ -150,15 +151,15 @@ class Connection : public net::EventLoop::Handler,
   // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
   // when it needs more bytes.
   bool ProcessAsciiAuth();
-  // Operator commands: slabs, lru_crawler, lru, watch, misbehave (connection_admin.cc).
-  void ExecuteOperator(const protocol::text::Request& req);
   // lru_crawler metadump|mgdump (connection_admin.cc): StartDump replies at once on an error,
   // else arms the dump; ContinueDump produces it in bounded steps. The connection does not
   // produce more while its unsent output is above a small bound (FlushOutput calls back once the
   // socket has taken it all) and, after a bounded amount of work, yields to the other
   // connections of its worker with a posted task. Runs in InState::kDump; returns true when the
   // dump is complete and the next request may run (false: wait for output to drain or a turn).
-  void StartDump(const protocol::text::Request& req, bool mgdump);
+  void StartDump(const protocol::text::Request& req, bool mgdump) override;
+  // ConnectionControl::Watch (connection_admin.cc).
+  void Watch(uint32_t mask) override;
   bool ContinueDump();
   // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
   void LogFetch(std::string_view key, const storage::ItemRef& item) override;
@@ -220,6 +221,7 @@ class Connection : public net::EventLoop::Handler,
   size_t swallow_left_ = 0;
 
   std::unique_ptr<TextHandler> text_;
+  std::unique_ptr<OperatorHandler> operator_;
   std::unique_ptr<MetaHandler> meta_;
   std::unique_ptr<BinaryHandler> binary_;
   std::unique_ptr<WatchState> watch_;

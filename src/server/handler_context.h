@@ -24,6 +24,7 @@
 #include "common/settings.h"
 #include "net/out_buffer.h"
 #include "net/read_buffer.h"
+#include "protocol/text/request.h"
 #include "server/auth.h"
 #include "server/logger.h"
 #include "server/worker_stats.h"
@@ -46,6 +47,12 @@ class ConnectionControl {
   virtual void Swallow(size_t n) = 0;
   // Closes the connection once the queued replies are sent; no further request is executed.
   virtual void CloseAfterWrite() = 0;
+  // `lru_crawler metadump|mgdump <classes>` (req.tokens[2]): replies at once when refused,
+  // else the connection streams the dump before it executes further requests.
+  virtual void StartDump(const protocol::text::Request& req, bool mgdump) = 0;
+  // `watch`: the connection becomes a stream of the log lines in mask (log_type bits) and
+  // executes nothing more. The caller queues the OK reply.
+  virtual void Watch(uint32_t mask) = 0;
   // -S / -Y: whether the connection has authenticated.
   virtual bool authenticated() const = 0;
   virtual void set_authenticated(bool on) = 0;

@@ -29,6 +29,11 @@ class FakeConnection : public ConnectionControl {
   }
   void Swallow(size_t n) override { swallowed_ += n; }
   void CloseAfterWrite() override { close_after_write_ = true; }
+  void StartDump(const protocol::text::Request& req, bool mgdump) override {
+    dump_classes_ = std::string(req.tokens[2]);
+    dump_mgdump_ = mgdump;
+  }
+  void Watch(uint32_t mask) override { watch_mask_ = mask; }
   bool authenticated() const override { return authenticated_; }
   void set_authenticated(bool on) override { authenticated_ = on; }
   void LogStore(storage::StoreOp, const storage::ItemRef&, storage::StoreResult, bool) override {
@@ -47,6 +52,9 @@ class FakeConnection : public ConnectionControl {
   int logged_stores_ = 0;
   int logged_deletions_ = 0;
   int logged_fetches_ = 0;
+  std::string dump_classes_;  // the argument of the last StartDump
+  bool dump_mgdump_ = false;
+  uint32_t watch_mask_ = 0;  // the mask of the last Watch
 };
 
 class FakeServer : public ServerControl {
