@@ -9,11 +9,14 @@
 #include <iterator>
 
 #include "net/socket.h"
+#include "protocol/binary/binary.h"
 #include "protocol/text/key_scan.h"
 #include "protocol/text/vocabulary.h"
-#include "server/binary_state.h"
-#include "server/meta_state.h"
+#include "server/binary_handler.h"
+#include "server/meta_handler.h"
+#include "server/operator_handler.h"
 #include "server/server.h"
+#include "server/text_handler.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
 
@@ -50,6 +53,16 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
       peer_(net::PeerName(fd)),
       tcp_(net::IsTcp(fd)),
       rbuf_(kReadBufferSize, kMaxLineBuffer) {
+  ctx_.engine = engine_;
+  ctx_.session = &worker->session();
+  ctx_.stats = &worker->stats();
+  ctx_.settings = &server_->settings();
+  ctx_.clock = &server_->clock();
+  ctx_.logger = &server_->logger();
+  ctx_.out = &out_;
+  ctx_.in = &rbuf_;
+  ctx_.server = server_;
+  ctx_.conn = this;
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
 }
 
@@ -305,6 +318,127 @@ void Connection::ProcessTextInput() {
   }
 }
 
+void Connection::ProcessBinaryInput() {
+  namespace bin = protocol::binary;
+  if (!binary_) binary_ = std::make_unique<BinaryHandler>(ctx_);
+  while (!closed_ && !close_after_write_) {
+    const InputStep step = ContinuePending();
+    if (step == InputStep::kStop) break;
+    if (step == InputStep::kAgain) continue;
+    bin::Request req;
+    bin::ParseResult r = bin::ParseRequest(rbuf_.view(), &req);
+    if (r.status == bin::ParseStatus::kIncomplete) break;
+    if (r.status == bin::ParseStatus::kBadMagic) {
+      Close();  // memcached closes without a reply
+      return;
+    }
+    last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+    if (r.status == bin::ParseStatus::kKeyPastBody) {
+      binary_->RejectKeyPastBody(req);
+      return;
+    }
+    // The request's views point into the read buffer, which is not moved until the next read.
+    rbuf_.Consume(r.consumed);
+    if (!binary_->Execute(req)) {
+      rbuf_.Unconsume(r.consumed);  // wait for the rest of the request
+      break;
+    }
+  }
+}
+
+void Connection::Execute(const protocol::text::Request& req) {
+  namespace text = protocol::text;
+  switch (req.command) {
+    case text::Command::kMetaGet:
+    case text::Command::kMetaSet:
+    case text::Command::kMetaDelete:
+    case text::Command::kMetaArithmetic:
+    case text::Command::kMetaNoop:
+    case text::Command::kMetaDebug:
+      ExecuteMeta(req);
+      return;
+    case text::Command::kSlabs:
+    case text::Command::kLruCrawler:
+    case text::Command::kLru:
+    case text::Command::kWatch:
+    case text::Command::kMisbehave:
+      if (!operator_) operator_ = std::make_unique<OperatorHandler>(ctx_);
+      operator_->Execute(req);
+      return;
+    default:
+      if (!text_) text_ = std::make_unique<TextHandler>(ctx_);
+      text_->Execute(req);
+      return;
+  }
+}
+
+bool Connection::ContinueValue() {
+  size_t avail = rbuf_.size();
+  if (value_left_ > 0) {
+    size_t n = std::min(avail, value_left_);
+    if (n > 0) {
+      writer_->Write(rbuf_.data(), n);
+      rbuf_.Consume(n);
+      value_left_ -= n;
+      avail -= n;
+    }
+    if (value_left_ > 0) return false;
+  }
+  while (crlf_got_ < 2 && avail > 0) {
+    crlf_[crlf_got_++] = rbuf_.data()[0];
+    rbuf_.Consume(1);
+    --avail;
+  }
+  if (crlf_got_ < 2) return false;
+  FinishStore();
+  return true;
+}
+
+void Connection::FinishStore() {
+  in_state_ = InState::kCommand;
+  writer_.reset();
+  const bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
+  switch (pending_kind_) {
+    case ValueOwner::kText:
+      text_->FinishStore(std::move(pending_item_), data_ok);
+      return;
+    case ValueOwner::kMeta:
+      meta_->FinishStore(std::move(pending_item_), data_ok);
+      return;
+    case ValueOwner::kBinary:
+      binary_->FinishStore(std::move(pending_item_), data_ok);
+      return;
+  }
+}
+
+void Connection::ExecuteMeta(const protocol::text::Request& req) {
+  if (!meta_) meta_ = std::make_unique<MetaHandler>(ctx_);
+  meta_->Execute(req);
+}
+
+void Connection::ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,
+                           bool crlf_terminated) {
+  pending_kind_ = owner;
+  pending_item_ = std::move(item);
+  writer_.emplace(pending_item_);
+  value_left_ = length;
+  if (crlf_terminated) {
+    crlf_got_ = 0;
+  } else {
+    // No terminator to read: mark it as already read and good.
+    crlf_[0] = '\r';
+    crlf_[1] = '\n';
+    crlf_got_ = 2;
+  }
+  in_state_ = InState::kValue;
+}
+
+void Connection::Swallow(size_t n) {
+  if (n == 0) return;
+  swallow_left_ = n;
+  in_state_ = InState::kSwallow;
+}
+
 void Connection::PrefetchAhead() {
   uint32_t hv[storage::Engine::kMaxPrefetch];
   const size_t n = ScanAndStartPrefetch(hv);
@@ -372,5 +506,12 @@ void Connection::ReplyAlways(std::string_view line) {
   dst[line.size() + 1] = '\n';
   out_.Commit(line.size() + 2);
 }
+
+void Connection::ReplyLine(std::string_view line_with_crlf) {
+  if (noreply_) return;
+  out_.Append(line_with_crlf);
+}
+
+void Connection::ReplyLineAlways(std::string_view line_with_crlf) { out_.Append(line_with_crlf); }
 
 }  // namespace memfleet::server

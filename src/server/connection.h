@@ -24,6 +24,7 @@
 #include "net/read_buffer.h"
 #include "protocol/meta/meta.h"
 #include "protocol/text/request.h"
+#include "server/handler_context.h"
 #include "server/item_pin.h"
 #include "storage/engine.h"
 
@@ -33,14 +34,19 @@ class Worker;
 class Server;
 
 // Per-connection state of the protocol extensions, each defined in its own header and used only
-// by its own source file: meta_state.h (connection_meta.cc), binary_state.h
-// (connection_binary.cc), watch_state.h and dump_state.h (connection_admin.cc).
-struct MetaState;
-struct BinaryState;
+// by its own source file: watch_state.h and dump_state.h (connection_admin.cc). The text, meta
+// and binary protocols are handlers of their own (text_handler.h, meta_handler.h,
+// binary_handler.h) that see the connection only through a HandlerContext.
+class BinaryHandler;
+class MetaHandler;
+class TextHandler;
+class OperatorHandler;
 struct WatchState;
 struct DumpState;
 
-class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
+class Connection : public net::EventLoop::Handler,
+                   public net::IoBatch::Client,
+                   private ConnectionControl {
  public:
   Connection(Worker* worker, int fd, std::string listen_addr);
   ~Connection() override;
@@ -85,8 +91,6 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   // Which protocol this connection speaks: decided by -B, or by the first byte under -B auto
   // (0x80 is a binary request magic; anything else is text).
   enum class Protocol : uint8_t { kUndecided, kText, kBinary };
-  // Who gets the data block of the store in progress, once it is read.
-  enum class PendingKind : uint8_t { kText, kMeta, kBinary };
 
   ssize_t ReadSome(bool* buffer_was_full);
   // ReadSome's first half: makes room in rbuf_ (compacts or grows the buffer) and returns how
@@ -126,68 +130,53 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   void FlushOutput();
   void UpdateInterest();
 
-  // Request execution (connection_text.cc).
+  // A text-protocol request: meta commands go to meta_, operator commands to operator_, the
+  // rest to text_ (each handler created on its first request).
   void Execute(const protocol::text::Request& req);
-  void ExecuteRetrieval(const protocol::text::Request& req);
-  void BeginStore(const protocol::text::Request& req);
+  // Reads the pending data block from rbuf_ (InState::kValue); true once it and its
+  // terminator are in and FinishStore has handed the item to its owner.
   bool ContinueValue();
   void FinishStore();
-  void ExecuteDelta(const protocol::text::Request& req);
-  void ExecuteDelete(const protocol::text::Request& req);
-  void ExecuteTouch(const protocol::text::Request& req);
-  void ExecuteFlushAll(const protocol::text::Request& req);
-  void ExecuteStats(const protocol::text::Request& req);
-  void ExecuteAdmin(const protocol::text::Request& req);
-  // Meta commands mg/ms/md/ma/mn/me (connection_meta.cc). An ms arms the pending store with
-  // PendingKind::kMeta; FinishMetaStore(data_ok) completes it once its data block is read.
+  // Meta commands mg/ms/md/ma/mn/me: handed to meta_, created on the first one.
   void ExecuteMeta(const protocol::text::Request& req);
-  void FinishMetaStore(bool data_ok);
-  void ExecuteMetaGet(const protocol::meta::MetaFlags& flags,
-                      std::span<const std::string_view> tokens);
-  void BeginMetaStore(const protocol::text::Request& req, const protocol::meta::MetaFlags& flags,
-                      std::span<const std::string_view> tokens);
-  void ExecuteMetaDelete(const protocol::meta::MetaFlags& flags,
-                         std::span<const std::string_view> tokens);
-  void ExecuteMetaArithmetic(const protocol::meta::MetaFlags& flags,
-                             std::span<const std::string_view> tokens);
-  void ExecuteMetaDebug(const protocol::text::Request& req);
-  // Binary protocol (connection_binary.cc): consumes requests from the read buffer. A binary
-  // store arms the pending store with PendingKind::kBinary; FinishBinaryStore completes it.
+  // Binary protocol: parses requests from the read buffer and has binary_ execute them.
   void ProcessBinaryInput();
-  void FinishBinaryStore(bool data_ok);
-  // The binary commands themselves, defined in connection_binary.cc.
-  friend class BinaryCommands;
+  // ConnectionControl, for the handlers (see handler_context.h).
+  void ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,
+                 bool crlf_terminated) override;
+  void Swallow(size_t n) override;
+  void CloseAfterWrite() override { close_after_write_ = true; }
+  bool authenticated() const override { return authenticated_; }
+  void set_authenticated(bool on) override { authenticated_ = on; }
   // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
   // when it needs more bytes.
   bool ProcessAsciiAuth();
-  // Operator commands: slabs, lru_crawler, lru, watch, misbehave (connection_admin.cc).
-  void ExecuteOperator(const protocol::text::Request& req);
   // lru_crawler metadump|mgdump (connection_admin.cc): StartDump replies at once on an error,
   // else arms the dump; ContinueDump produces it in bounded steps. The connection does not
   // produce more while its unsent output is above a small bound (FlushOutput calls back once the
   // socket has taken it all) and, after a bounded amount of work, yields to the other
   // connections of its worker with a posted task. Runs in InState::kDump; returns true when the
   // dump is complete and the next request may run (false: wait for output to drain or a turn).
-  void StartDump(const protocol::text::Request& req, bool mgdump);
+  void StartDump(const protocol::text::Request& req, bool mgdump) override;
+  // ConnectionControl::Watch (connection_admin.cc).
+  void Watch(uint32_t mask) override;
   bool ContinueDump();
-  void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
   // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
-  void LogFetch(std::string_view key, const storage::ItemRef& item);
+  void LogFetch(std::string_view key, const storage::ItemRef& item) override;
   // `watch deletions`: cmd is "delete" or "md"; item is the removed item, pinned.
-  void LogDeletion(std::string_view cmd, const storage::ItemRef& item);
-  void LogStore(storage::StoreResult r);
+  void LogDeletion(std::string_view cmd, const storage::ItemRef& item) override;
   // The same for a store made by any protocol (meta ms, binary set/add/...). ttl_zero logs
   // ttl=0 whatever the item's exptime: memcached logs the item an `ma` with N creates before it
   // applies N's TTL.
   void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
-                bool ttl_zero = false);
+                bool ttl_zero = false) override;
   // type=conn_new / type=conn_close lines (`watch connevents`).
   void LogConnEvent(bool open, CloseReason reason);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
   void Reply(std::string_view line);
   void ReplyAlways(std::string_view line);
   // The same for a whole line that already ends in "\r\n" (a vocabulary kReply... constant):
-  // one copy, nothing added. Defined in connection_text.cc.
+  // one copy, nothing added.
   void ReplyLine(std::string_view line_with_crlf);
   void ReplyLineAlways(std::string_view line_with_crlf);
 
@@ -219,26 +208,29 @@ class Connection : public net::EventLoop::Handler, public net::IoBatch::Client {
   net::OutBuffer out_;
   InState in_state_ = InState::kCommand;
   Protocol protocol_ = Protocol::kUndecided;
-  PendingKind pending_kind_ = PendingKind::kText;
+  ValueOwner pending_kind_ = ValueOwner::kText;
   bool noreply_ = false;        // the request being executed asked for noreply
   bool authenticated_ = false;  // -S / -Y: this connection has authenticated
 
   // A storage command waiting for its data block.
   storage::ItemRef pending_item_;
   std::optional<storage::ValueWriter> writer_;
-  storage::StoreOp pending_op_ = storage::StoreOp::kSet;
-  uint64_t pending_cas_ = 0;
   size_t value_left_ = 0;  // data bytes still to copy
   char crlf_[2] = {0, 0};
   size_t crlf_got_ = 0;
   size_t swallow_left_ = 0;
 
-  std::unique_ptr<MetaState> meta_;
-  std::unique_ptr<BinaryState> binary_;
+  std::unique_ptr<TextHandler> text_;
+  std::unique_ptr<OperatorHandler> operator_;
+  std::unique_ptr<MetaHandler> meta_;
+  std::unique_ptr<BinaryHandler> binary_;
   std::unique_ptr<WatchState> watch_;
   std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs
   // Graceful shutdown arrived during a dump: finish the dump, then close (see Drain).
   bool drain_after_dump_ = false;
+
+  // What the protocol handlers see of this connection; built once, after the buffers above.
+  HandlerContext ctx_;
 
   std::atomic<RelTime> last_cmd_time_{0};
   std::atomic<uint8_t> state_{0};

@@ -1,10 +1,10 @@
-// Operator commands for Connection: slabs (reassign, automove), lru_crawler (enable, disable,
-// sleep, tocrawl, crawl, metadump, mgdump), lru (tune, mode, temp_ttl). Replies are memcached
-// 1.6.18's, byte for byte, including its quirks (e.g. `lru tune` with a bad number answers
-// "ERROR"); `lru_crawler mgdump`, which arrived after 1.6.18, replies as memcached 1.6.19+.
-// metadump and mgdump stream their output in bounded steps (see Connection::ContinueDump).
-// `watch [fetchers mutations evictions connevents deletions]` turns the connection into a log
-// stream (see logger.h); a watching connection executes nothing more. `misbehave` answers ERROR.
+// The operator side of Connection that changes what the connection is (see operator_handler.h,
+// which parses and answers the operator commands): `lru_crawler metadump|mgdump` streams its
+// output in bounded steps (StartDump, ContinueDump), and `watch` turns the connection into a
+// log stream (Watch; see logger.h) that executes nothing more. Also the `watch` log lines of
+// this connection's fetches, stores, deletions and connection events. Replies are memcached
+// 1.6.18's, byte for byte; `lru_crawler mgdump`, which arrived after 1.6.18, replies as
+// memcached 1.6.19+.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -22,6 +22,7 @@
 #include "protocol/text/vocabulary.h"
 #include "server/connection.h"
 #include "server/dump_state.h"
+#include "server/operator_handler.h"
 #include "server/server.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
@@ -30,29 +31,6 @@ namespace memfleet::server {
 namespace {
 
 namespace text = protocol::text;
-
-// "OK" without its "\r\n", to sit beside the other crawl replies (which have none).
-constexpr std::string_view kOkLine =
-    text::kReplyOk.substr(0, text::kReplyOk.size() - text::kCrlf.size());
-
-// The reply line (without "\r\n") to `lru_crawler crawl` and to a refused metadump.
-std::string_view CrawlReply(storage::CrawlResult r) {
-  switch (r) {
-    case storage::CrawlResult::kOk:
-      return kOkLine;
-    case storage::CrawlResult::kRunning:
-      return text::kAdminBusyCrawler;
-    case storage::CrawlResult::kBadClass:
-      return text::kAdminBadClassCrawler;
-    case storage::CrawlResult::kNotStarted:
-      return text::kAdminCrawlerNotStarted;
-    case storage::CrawlResult::kDisabled:
-      return text::kErrorCrawlerDisabled;
-    case storage::CrawlResult::kError:
-      break;
-  }
-  return text::kAdminCrawlerFailed;
-}
 
 // Streaming bounds for metadump/mgdump (see ContinueDump). A step visits kDumpStepSlices hash
 // slices (about 1.5 items each at most); the connection stops producing while more than
@@ -107,8 +85,6 @@ void Connection::LogDeletion(std::string_view cmd, const storage::ItemRef& item)
   server_->logger().Log(log_type::kDeletions, line);
 }
 
-void Connection::LogStore(storage::StoreResult r) { LogStore(pending_op_, pending_item_, r); }
-
 void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                           bool ttl_zero) {
   // Indexed by StoreOp and StoreResult.
@@ -150,13 +126,13 @@ void Connection::StartDump(const text::Request& req, bool mgdump) {
   // memcached's checks, in its order. It cannot interleave a dump with replies still waiting to
   // be sent, so it refuses a dump pipelined behind other requests; so do we, to answer alike.
   if (r == storage::CrawlResult::kDisabled) {
-    ReplyAlways(CrawlReply(r));
+    ReplyAlways(CrawlReplyLine(r));
   } else if (!server_->settings().dump_enabled) {
     ReplyAlways(mgdump ? text::kErrorKeyDumpNotAllowed : text::kErrorMetadumpNotAllowed);
   } else if (!out_.empty()) {
     ReplyAlways(mgdump ? text::kErrorMgdumpPipelined : text::kErrorMetadumpPipelined);
   } else if (r != storage::CrawlResult::kOk) {
-    ReplyAlways(CrawlReply(r));
+    ReplyAlways(CrawlReplyLine(r));
   } else {
     dump_ = std::move(state);
     in_state_ = InState::kDump;
@@ -277,219 +253,40 @@ void Connection::LogConnEvent(bool open, CloseReason reason) {
   server_->logger().Log(log_type::kConnEvents, line);
 }
 
-void Connection::ExecuteOperator(const text::Request& req) {
-  // memcached counts the terminating empty token: its ntokens is ours + 1.
-  const size_t nt = req.ntokens + 1;
-  const std::string_view cmd = req.tokens[0];
-  const std::string_view sub = req.ntokens >= 2 ? req.tokens[1] : std::string_view();
+void Connection::Watch(uint32_t mask) {
   const Settings& settings = server_->settings();
-  if (cmd == text::kCommandSlabs) {
-    if (nt == 5 && sub == "reassign") {
-      if (!settings.slab_reassign) {
-        Reply(text::kErrorSlabReassignDisabled);
-        return;
-      }
-      int32_t src = 0, dst = 0;
-      if (!text::ParseInt32(req.tokens[2], &src) || !text::ParseInt32(req.tokens[3], &dst)) {
-        Reply(text::kErrorBadFormat);
-        return;
-      }
-      switch (engine_->Reassign(static_cast<int>(src), static_cast<int>(dst))) {
-        case storage::ReassignResult::kOk:
-          ReplyLine(text::kReplyOk);
-          return;
-        case storage::ReassignResult::kRunning:
-          Reply(text::kAdminBusyReassign);
-          return;
-        case storage::ReassignResult::kBadClass:
-          Reply(text::kAdminBadClassReassign);
-          return;
-        case storage::ReassignResult::kNoSpare:
-          Reply(text::kAdminNoSpare);
-          return;
-        case storage::ReassignResult::kSame:
-          Reply(text::kAdminSameClass);
-          return;
-      }
-    }
-    if (nt >= 4 && sub == "automove") {
-      if (req.tokens[2] == "ratio") {
-        double ratio = 0;
-        if (nt < 5 || !text::ParseDouble(req.tokens[3], &ratio)) {
-          ReplyLine(text::kReplyError);
-          return;
-        }
-        engine_->SetAutomoveRatio(ratio);
-      } else {
-        uint32_t level = 0;
-        if (!text::ParseUint32(req.tokens[2], &level)) {
-          Reply(text::kErrorBadFormat);
-          return;
-        }
-        if (level > 2) {
-          ReplyLine(text::kReplyError);
-          return;
-        }
-        engine_->SetAutomove(static_cast<int>(level));
-      }
-      ReplyLine(text::kReplyOk);
-      return;
-    }
-    ReplyLineAlways(text::kReplyError);
-    return;
+  Logger& logger = server_->logger();
+  if (mask & log_type::kEvictions) {
+    Clock* clock = &server_->clock();
+    engine_->SetEvictionHook([&logger, clock](const storage::EvictionEvent& ev) {
+      if (!logger.Wants(log_type::kEvictions)) return;
+      std::string line(text::kWatchEviction);
+      AppendUriEncoded(line, ev.key);
+      const RelTime now = clock->Now();
+      AppendField(line, text::kWatchFetched, ev.fetched ? text::kWatchYes : text::kWatchNo);
+      AppendField(line, text::kWatchTtl,
+                  ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now);
+      AppendField(line, text::kWatchLastAccess, static_cast<long long>(now) - ev.last_access);
+      AppendField(line, text::kWatchSlabClass, ev.slab_class);
+      logger.Log(log_type::kEvictions, line);
+    });
   }
-  if (cmd == text::kCommandLruCrawler) {
-    if (nt == 4 && sub == "crawl") {
-      Reply(CrawlReply(engine_->Crawl(req.tokens[2])));
-      return;
-    }
-    if (nt == 4 && (sub == "metadump" || sub == "mgdump")) {
-      StartDump(req, sub == "mgdump");
-      return;
-    }
-    if (nt == 4 && sub == "tocrawl") {
-      uint32_t v = 0;
-      if (!text::ParseUint32(req.tokens[2], &v)) {
-        Reply(text::kErrorBadFormat);
-        return;
-      }
-      engine_->SetCrawlerToCrawl(v);
-      ReplyLine(text::kReplyOk);
-      return;
-    }
-    if (nt == 4 && sub == "sleep") {
-      uint32_t v = 0;
-      if (!text::ParseUint32(req.tokens[2], &v)) {
-        Reply(text::kErrorBadFormat);
-        return;
-      }
-      if (v > 1000000) {
-        Reply(text::kErrorCrawlerSleep);
-        return;
-      }
-      engine_->SetCrawlerSleep(v);
-      ReplyLine(text::kReplyOk);
-      return;
-    }
-    if (nt == 3 && sub == "enable") {
-      Reply(engine_->SetCrawlerEnabled(true) ? kOkLine : text::kErrorCrawlerStartFailed);
-      return;
-    }
-    if (nt == 3 && sub == "disable") {
-      Reply(engine_->SetCrawlerEnabled(false) ? kOkLine : text::kErrorCrawlerStopFailed);
-      return;
-    }
-    ReplyLineAlways(text::kReplyError);
-    return;
-  }
-  if (cmd == text::kCommandLru) {
-    if (sub == "tune" && nt >= 7) {
-      uint32_t hot = 0, warm = 0;
-      double hot_factor = 0, warm_factor = 0;
-      if (!text::ParseUint32(req.tokens[2], &hot) || !text::ParseUint32(req.tokens[3], &warm) ||
-          !text::ParseDouble(req.tokens[4], &hot_factor) ||
-          !text::ParseDouble(req.tokens[5], &warm_factor)) {
-        ReplyLine(text::kReplyError);
-      } else if (hot + warm > 80) {
-        Reply(text::kErrorLruPcts);
-      } else if (warm_factor <= 0 || hot_factor <= 0) {
-        Reply(text::kErrorLruAgeFactors);
-      } else {
-        storage::LruTuning t;
-        t.hot_lru_pct = static_cast<int>(hot);
-        t.warm_lru_pct = static_cast<int>(warm);
-        t.hot_max_factor = hot_factor;
-        t.warm_max_factor = warm_factor;
-        engine_->TuneLru(t);
-        ReplyLine(text::kReplyOk);
-      }
-      return;
-    }
-    if (sub == "mode" && nt >= 4 && settings.lru_maintainer_thread) {
-      if (req.tokens[2] == "flat") {
-        engine_->SetLruSegmented(false);
-        ReplyLine(text::kReplyOk);
-      } else if (req.tokens[2] == "segmented") {
-        engine_->SetLruSegmented(true);
-        ReplyLine(text::kReplyOk);
-      } else {
-        ReplyLine(text::kReplyError);
-      }
-      return;
-    }
-    if (sub == "temp_ttl" && nt >= 4 && settings.lru_maintainer_thread) {
-      int32_t ttl = 0;
-      if (!text::ParseInt32(req.tokens[2], &ttl)) {
-        ReplyLine(text::kReplyError);
-        return;
-      }
-      engine_->SetTempTtl(static_cast<int>(ttl));
-      ReplyLine(text::kReplyOk);
-      return;
-    }
-    ReplyLineAlways(text::kReplyError);
-    return;
-  }
-  if (cmd == text::kCommandWatch && settings.watch_enabled) {
-    uint32_t mask = 0;
-    for (size_t i = 1; i < req.ntokens; i++) {
-      const std::string_view t = req.tokens[i];
-      if (t == "fetchers") {
-        mask |= log_type::kFetchers;
-      } else if (t == "mutations") {
-        mask |= log_type::kMutations;
-      } else if (t == "evictions") {
-        mask |= log_type::kEvictions;
-      } else if (t == "connevents") {
-        mask |= log_type::kConnEvents;
-      } else if (t == "deletions") {
-        mask |= log_type::kDeletions;
-      } else {
-        ReplyLineAlways(text::kReplyError);
-        return;
-      }
-    }
-    if (mask == 0) mask = log_type::kFetchers | log_type::kMutations | log_type::kEvictions;
-    Logger& logger = server_->logger();
-    if (mask & log_type::kEvictions) {
-      Clock* clock = &server_->clock();
-      engine_->SetEvictionHook([&logger, clock](const storage::EvictionEvent& ev) {
-        if (!logger.Wants(log_type::kEvictions)) return;
-        std::string line(text::kWatchEviction);
-        AppendUriEncoded(line, ev.key);
-        const RelTime now = clock->Now();
-        AppendField(line, text::kWatchFetched, ev.fetched ? text::kWatchYes : text::kWatchNo);
-        AppendField(line, text::kWatchTtl,
-                    ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now);
-        AppendField(line, text::kWatchLastAccess, static_cast<long long>(now) - ev.last_access);
-        AppendField(line, text::kWatchSlabClass, ev.slab_class);
-        logger.Log(log_type::kEvictions, line);
-      });
-    }
-    net::EventLoop* loop = &worker_->loop();
-    const size_t cap = static_cast<size_t>(settings.watcher_logbuf_size);
-    watch_.reset();
-    watch_ = std::make_unique<WatchState>(
-        &logger, logger.Add(
-                     mask, [loop](std::function<void()> fn) { loop->Post(std::move(fn)); },
-                     [this, &logger, cap](std::string&& lines) {
-                       // A watcher that does not read: drop rather than buffer without bound.
-                       if (closed_ || out_.pending() > cap) {
-                         logger.CountSkipped(
-                             static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')));
-                         return;
-                       }
-                       out_.Append(lines);
-                       FlushOutput();
-                     }));
-    ReplyLineAlways(text::kReplyOk);
-    return;
-  }
-  if (cmd == text::kCommandWatch) {
-    ReplyAlways(text::kErrorWatchNotAllowed);
-    return;
-  }
-  ReplyLineAlways(text::kReplyError);
+  net::EventLoop* loop = &worker_->loop();
+  const size_t cap = static_cast<size_t>(settings.watcher_logbuf_size);
+  watch_.reset();
+  watch_ = std::make_unique<WatchState>(
+      &logger, logger.Add(
+                   mask, [loop](std::function<void()> fn) { loop->Post(std::move(fn)); },
+                   [this, &logger, cap](std::string&& lines) {
+                     // A watcher that does not read: drop rather than buffer without bound.
+                     if (closed_ || out_.pending() > cap) {
+                       logger.CountSkipped(
+                           static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')));
+                       return;
+                     }
+                     out_.Append(lines);
+                     FlushOutput();
+                   }));
 }
 
 }  // namespace memfleet::server

@@ -1,7 +1,7 @@
-// MetaState: the per-connection state of the meta protocol (see connection.h): what an ms
+// MetaState: the per-connection state of the meta protocol (see meta_handler.h): what an ms
 // waiting for its data block needs to compose its reply once the data has been read (the
-// request line's bytes may be gone from the read buffer by then). Owned by one Connection,
-// created on its first ms and reused; used only on the connection's worker thread.
+// request line's bytes may be gone from the read buffer by then). Owned by one MetaHandler and
+// reused by each ms; used only on the connection's worker thread.
 #pragma once
 
 #include <cstdint>

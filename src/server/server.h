@@ -5,6 +5,7 @@
 // clock once a second and handles signals (SIGINT/SIGTERM: stop; SIGUSR1: graceful shutdown).
 // Workers call the accessors below from their own threads; everything reachable from them is
 // thread-safe (the engine) or read-only after startup (settings).
+// The protocol handlers reach the server only through its ServerControl side (handler_context.h).
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include "net/event_loop.h"
 #include "net/socket.h"
 #include "server/auth.h"
+#include "server/handler_context.h"
 #include "server/logger.h"
 #include "server/worker.h"
 #include "server/worker_stats.h"
@@ -32,7 +34,7 @@ struct PrefixCounters {
   uint64_t get = 0, hit = 0, set = 0, del = 0;
 };
 
-class Server {
+class Server final : public ServerControl {
  public:
   explicit Server(Settings settings);
   ~Server();
@@ -42,14 +44,14 @@ class Server {
   // Serves until a signal or a shutdown command stops it. Main thread.
   void Run();
   // Asks Run() to return (any thread). graceful: finish in-flight requests first.
-  void RequestShutdown(bool graceful);
+  void RequestShutdown(bool graceful) override;
 
   // The TCP port actually bound (useful with -p 0), or -1.
   int bound_port() const { return bound_port_; }
 
   const Settings& settings() const { return settings_; }
   // The users of -S (SASL) or -Y (ASCII auth); null when neither is on. Read-only after Start().
-  const CredentialStore* credentials() const { return credentials_.get(); }
+  const CredentialStore* credentials() const override { return credentials_.get(); }
   storage::Engine& engine() { return *engine_; }
   Clock& clock() { return clock_; }
   time_t start_time() const { return clock_.ProcessStarted(); }
@@ -58,21 +60,23 @@ class Server {
   void OnConnectionClosed() { curr_conns_.fetch_sub(1, std::memory_order_relaxed); }
 
   // Run-time adjustable settings (any thread).
-  int verbosity() const { return verbosity_.load(std::memory_order_relaxed); }
-  void set_verbosity(int v) { verbosity_.store(v, std::memory_order_relaxed); }
+  int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
+  void set_verbosity(int v) override { verbosity_.store(v, std::memory_order_relaxed); }
 
   // `stats detail`.
   // The `watch` log pipeline (any thread).
   Logger& logger() { return logger_; }
-  bool detail_enabled() const { return detail_enabled_.load(std::memory_order_relaxed); }
-  void set_detail_enabled(bool on) { detail_enabled_.store(on, std::memory_order_relaxed); }
-  void RecordPrefix(std::string_view key, bool is_get, bool hit, bool is_set, bool is_del);
-  std::string DumpPrefixes();
+  bool detail_enabled() const override { return detail_enabled_.load(std::memory_order_relaxed); }
+  void set_detail_enabled(bool on) override {
+    detail_enabled_.store(on, std::memory_order_relaxed);
+  }
+  void RecordPrefix(std::string_view key, bool is_get, bool hit, bool is_set, bool is_del) override;
+  std::string DumpPrefixes() override;
 
   // Stats replies (any thread). Each line goes to sink.
-  void AppendGeneralStats(const storage::StatSink& sink);
-  void AppendConnStats(const storage::StatSink& sink);
-  void ResetStats();
+  void AppendGeneralStats(const storage::StatSink& sink) override;
+  void AppendConnStats(const storage::StatSink& sink) override;
+  void ResetStats() override;
 
  private:
   void Accept(const net::Listener& l);

@@ -1,14 +1,16 @@
-// Execution of text-protocol requests for Connection (see connection.h).
+// TextHandler (see text_handler.h): the text commands, executed through a HandlerContext.
+#include "server/text_handler.h"
+
 #include <cstring>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "protocol/text/reply.h"
+#include "protocol/text/vocabulary.h"
 #include "server/command_line.h"
-#include "server/connection.h"
-#include "server/server.h"
+#include "server/item_pin.h"
 #include "server/settings_stats.h"
-#include "server/worker.h"
 
 namespace memfleet::server {
 
@@ -39,7 +41,7 @@ StoreOp StoreOpFor(text::Command c) {
 
 }  // namespace
 
-void Connection::Execute(const text::Request& req) {
+void TextHandler::Execute(const text::Request& req) {
   noreply_ = req.noreply;
   switch (req.command) {
     case text::Command::kGet:
@@ -72,30 +74,15 @@ void Connection::Execute(const text::Request& req) {
     case text::Command::kStats:
       ExecuteStats(req);
       return;
-    case text::Command::kMetaGet:
-    case text::Command::kMetaSet:
-    case text::Command::kMetaDelete:
-    case text::Command::kMetaArithmetic:
-    case text::Command::kMetaNoop:
-    case text::Command::kMetaDebug:
-      ExecuteMeta(req);
-      return;
-    case text::Command::kSlabs:
-    case text::Command::kLruCrawler:
-    case text::Command::kLru:
-    case text::Command::kWatch:
-    case text::Command::kMisbehave:
-      ExecuteOperator(req);
-      return;
     default:
       ExecuteAdmin(req);
       return;
   }
 }
 
-void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool with_cas) {
+void TextHandler::AppendValue(storage::ItemRef item, std::string_view key, bool with_cas) {
   uint32_t len = item.value_length();
-  char* p = out_.Reserve(text::kValueHeaderMaxSize + 2 + (len <= kCopyValueLimit ? len : 0));
+  char* p = ctx_.out->Reserve(text::kValueHeaderMaxSize + 2 + (len <= kCopyValueLimit ? len : 0));
   char* start = p;
   p += text::FormatValueHeader(p, key, item.client_flags(), len, with_cas,
                                with_cas ? item.cas() : 0);
@@ -104,29 +91,29 @@ void Connection::AppendValue(storage::ItemRef item, std::string_view key, bool w
     p += len;
     memcpy(p, text::kCrlf.data(), text::kCrlf.size());
     p += text::kCrlf.size();
-    out_.Commit(static_cast<size_t>(p - start));
+    ctx_.out->Commit(static_cast<size_t>(p - start));
     return;
   }
-  out_.Commit(static_cast<size_t>(p - start));
+  ctx_.out->Commit(static_cast<size_t>(p - start));
   if (item.chunked()) {
     std::vector<std::span<const char>> pieces;
     item.ForEachSegment([&](std::span<const char> s) { pieces.push_back(s); });
-    for (std::span<const char> s : pieces) out_.AppendExternal(s.data(), s.size());
-    out_.AppendPinned(nullptr, 0, PinItem(std::move(item)));
+    for (std::span<const char> s : pieces) ctx_.out->AppendExternal(s.data(), s.size());
+    ctx_.out->AppendPinned(nullptr, 0, PinItem(std::move(item)));
   } else {
     std::span<const char> v = item.value();
-    out_.AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
+    ctx_.out->AppendPinned(v.data(), v.size(), PinItem(std::move(item)));
   }
-  out_.Append(text::kCrlf);
+  ctx_.out->Append(text::kCrlf);
 }
 
-void Connection::ExecuteRetrieval(const text::Request& req) {
+void TextHandler::ExecuteRetrieval(const text::Request& req) {
   bool with_cas = req.command == text::Command::kGets || req.command == text::Command::kGats;
   bool touch = req.command == text::Command::kGat || req.command == text::Command::kGats;
-  RelTime exptime = touch ? server_->clock().FromExptime(req.exptime) : 0;
-  WorkerStats& st = worker_->stats();
-  storage::Session& session = worker_->session();
-  bool detail = server_->detail_enabled();
+  RelTime exptime = touch ? ctx_.clock->FromExptime(req.exptime) : 0;
+  WorkerStats& st = *ctx_.stats;
+  storage::Session& session = *ctx_.session;
+  bool detail = ctx_.server->detail_enabled();
   text::KeyIterator keys(req.keys);
   // A multi-get prefetches its keys a batch ahead (the pipeline look-ahead took its first).
   const bool multi = req.keys.find(' ') != std::string_view::npos;
@@ -138,32 +125,33 @@ void Connection::ExecuteRetrieval(const text::Request& req) {
     if (multi && left_in_batch == 0) {
       size_t n = 0;
       while (n < std::size(batch) && ahead.Next(&batch[n])) n++;
-      engine_->Prefetch(batch, n);
+      ctx_.engine->Prefetch(batch, n);
       left_in_batch = n;
     }
     if (left_in_batch > 0) left_in_batch--;
     storage::ItemRef item =
-        touch ? engine_->GetAndTouch(session, key, exptime) : engine_->Get(session, key);
+        touch ? ctx_.engine->GetAndTouch(session, key, exptime) : ctx_.engine->Get(session, key);
     // memcached counts gat/gats as touches, not as gets.
     (touch ? st.cmd_touch : st.cmd_get).Add();
-    if (detail) server_->RecordPrefix(key, true, static_cast<bool>(item), false, false);
-    if (server_->logger().Wants(log_type::kFetchers)) {
-      LogFetch(key, item);
+    if (detail) ctx_.server->RecordPrefix(key, true, static_cast<bool>(item), false, false);
+    if (ctx_.logger->Wants(log_type::kFetchers)) {
+      ctx_.conn->LogFetch(key, item);
     }
     if (item) AppendValue(std::move(item), key, with_cas);
   }
-  out_.Append(text::kReplyEnd);
+  ctx_.out->Append(text::kReplyEnd);
 }
 
-void Connection::BeginStore(const text::Request& req) {
-  WorkerStats& st = worker_->stats();
-  storage::Session& session = worker_->session();
+void TextHandler::BeginStore(const text::Request& req) {
+  WorkerStats& st = *ctx_.stats;
+  storage::Session& session = *ctx_.session;
   StoreOp op = StoreOpFor(req.command);
-  RelTime exptime = server_->clock().FromExptime(req.exptime);
+  RelTime exptime = ctx_.clock->FromExptime(req.exptime);
   // memcached counts the set before it allocates: a set too large for the cache counts too.
-  if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, true, false);
-  storage::AllocResult ar = engine_->Allocate(session, req.key, req.client_flags, exptime,
-                                              req.value_length, &pending_item_);
+  if (ctx_.server->detail_enabled()) ctx_.server->RecordPrefix(req.key, false, false, true, false);
+  storage::ItemRef item;
+  storage::AllocResult ar =
+      ctx_.engine->Allocate(session, req.key, req.client_flags, exptime, req.value_length, &item);
   if (ar != storage::AllocResult::kOk) {
     if (ar == storage::AllocResult::kTooLarge) {
       st.store_too_large.Add();
@@ -173,63 +161,28 @@ void Connection::BeginStore(const text::Request& req) {
       ReplyLine(text::kReplyOutOfMemoryStoring);
     }
     // A failed set must not leave the old value behind (memcached does the same).
-    if (op == StoreOp::kSet) engine_->Unlink(session, req.key);
-    swallow_left_ = static_cast<size_t>(req.value_length) + 2;
-    in_state_ = InState::kSwallow;
+    if (op == StoreOp::kSet) ctx_.engine->Unlink(session, req.key);
+    ctx_.conn->Swallow(static_cast<size_t>(req.value_length) + 2);
     return;
   }
-  pending_kind_ = PendingKind::kText;
   pending_op_ = op;
   pending_cas_ = req.cas;
-  writer_.emplace(pending_item_);
-  value_left_ = req.value_length;
-  crlf_got_ = 0;
-  in_state_ = InState::kValue;
+  ctx_.conn->ReadValue(ValueOwner::kText, std::move(item), req.value_length,
+                       /*crlf_terminated=*/true);
 }
 
-bool Connection::ContinueValue() {
-  size_t avail = rbuf_.size();
-  if (value_left_ > 0) {
-    size_t n = std::min(avail, value_left_);
-    if (n > 0) {
-      writer_->Write(rbuf_.data(), n);
-      rbuf_.Consume(n);
-      value_left_ -= n;
-      avail -= n;
-    }
-    if (value_left_ > 0) return false;
-  }
-  while (crlf_got_ < 2 && avail > 0) {
-    crlf_[crlf_got_++] = rbuf_.data()[0];
-    rbuf_.Consume(1);
-    --avail;
-  }
-  if (crlf_got_ < 2) return false;
-  FinishStore();
-  return true;
-}
-
-void Connection::FinishStore() {
-  in_state_ = InState::kCommand;
-  writer_.reset();
-  bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
-  if (pending_kind_ == PendingKind::kMeta) {
-    FinishMetaStore(data_ok);
-    return;
-  }
-  if (pending_kind_ == PendingKind::kBinary) {
-    FinishBinaryStore(data_ok);
-    return;
-  }
+void TextHandler::FinishStore(storage::ItemRef item, bool data_ok) {
   if (!data_ok) {
-    pending_item_.Reset();
+    item.Reset();
     ReplyLine(text::kReplyBadDataChunk);
     return;
   }
   storage::StoreResult r =
-      engine_->Store(worker_->session(), pending_op_, pending_item_, pending_cas_, nullptr);
-  if (server_->logger().Wants(log_type::kMutations)) LogStore(r);
-  pending_item_.Reset();
+      ctx_.engine->Store(*ctx_.session, pending_op_, item, pending_cas_, nullptr);
+  if (ctx_.logger->Wants(log_type::kMutations)) {
+    ctx_.conn->LogStore(pending_op_, item, r, /*ttl_zero=*/false);
+  }
+  item.Reset();
   switch (r) {
     case storage::StoreResult::kStored:
       ReplyLine(text::kReplyStored);
@@ -244,19 +197,19 @@ void Connection::FinishStore() {
       ReplyLine(text::kReplyNotFound);
       break;
     case storage::StoreResult::kNoMemory:
-      worker_->stats().store_no_memory.Add();
+      ctx_.stats->store_no_memory.Add();
       ReplyLine(text::kReplyOutOfMemoryStoring);
       break;
   }
 }
 
-void Connection::ExecuteDelta(const text::Request& req) {
+void TextHandler::ExecuteDelta(const text::Request& req) {
   bool incr = req.command == text::Command::kIncr;
   storage::DeltaRequest dr;
   dr.key = req.key;
   dr.incr = incr;
   dr.delta = req.delta;
-  storage::DeltaReply d = engine_->Delta(worker_->session(), dr);
+  storage::DeltaReply d = ctx_.engine->Delta(*ctx_.session, dr);
   switch (d.result) {
     case storage::DeltaResult::kOk: {
       char buf[text::kUint64MaxDigits];
@@ -276,79 +229,79 @@ void Connection::ExecuteDelta(const text::Request& req) {
   }
 }
 
-void Connection::ExecuteDelete(const text::Request& req) {
+void TextHandler::ExecuteDelete(const text::Request& req) {
   storage::ItemRef removed;
-  const bool log = server_->logger().Wants(log_type::kDeletions);
+  const bool log = ctx_.logger->Wants(log_type::kDeletions);
   storage::DeleteResult r =
-      engine_->Delete(worker_->session(), req.key, 0, log ? &removed : nullptr);
-  if (log) LogDeletion(text::kCommandDelete, removed);
-  if (server_->detail_enabled()) server_->RecordPrefix(req.key, false, false, false, true);
+      ctx_.engine->Delete(*ctx_.session, req.key, 0, log ? &removed : nullptr);
+  if (log) ctx_.conn->LogDeletion(text::kCommandDelete, removed);
+  if (ctx_.server->detail_enabled()) ctx_.server->RecordPrefix(req.key, false, false, false, true);
   ReplyLine(r == storage::DeleteResult::kDeleted ? text::kReplyDeleted : text::kReplyNotFound);
 }
 
-void Connection::ExecuteTouch(const text::Request& req) {
-  worker_->stats().cmd_touch.Add();
-  RelTime exptime = server_->clock().FromExptime(req.exptime);
-  ReplyLine(engine_->Touch(worker_->session(), req.key, exptime) ? text::kReplyTouched
-                                                                 : text::kReplyNotFound);
+void TextHandler::ExecuteTouch(const text::Request& req) {
+  ctx_.stats->cmd_touch.Add();
+  RelTime exptime = ctx_.clock->FromExptime(req.exptime);
+  ReplyLine(ctx_.engine->Touch(*ctx_.session, req.key, exptime) ? text::kReplyTouched
+                                                                : text::kReplyNotFound);
 }
 
-void Connection::ExecuteFlushAll(const text::Request& req) {
-  if (!server_->settings().flush_enabled) {
+void TextHandler::ExecuteFlushAll(const text::Request& req) {
+  if (!ctx_.settings->flush_enabled) {
     ReplyLine(text::kReplyFlushNotAllowed);
     return;
   }
-  worker_->stats().cmd_flush.Add();
-  Clock& clock = server_->clock();
+  ctx_.stats->cmd_flush.Add();
+  Clock& clock = *ctx_.clock;
   RelTime when = (req.has_number && req.number > 0) ? clock.FromExptime(req.number) : clock.Now();
-  engine_->FlushAll(when);
+  ctx_.engine->FlushAll(when);
   ReplyLine(text::kReplyOk);
 }
 
-void Connection::ExecuteStats(const text::Request& req) {
+void TextHandler::ExecuteStats(const text::Request& req) {
   auto sink = [this](std::string_view name, std::string_view value) {
-    char* p = out_.Reserve(text::StatLineSize(name, value));
-    out_.Commit(text::FormatStatLine(p, name, value));
+    char* p = ctx_.out->Reserve(text::StatLineSize(name, value));
+    ctx_.out->Commit(text::FormatStatLine(p, name, value));
   };
   if (req.ntokens < 2) {
-    server_->AppendGeneralStats(sink);
-    out_.Append(text::kReplyEnd);
+    ctx_.server->AppendGeneralStats(sink);
+    ctx_.out->Append(text::kReplyEnd);
     return;
   }
   std::string_view sub = req.tokens[1];
   if (sub == "settings") {
     // Show the values operators may have changed at run time.
-    Settings current = server_->settings();
-    current.verbose = server_->verbosity();
-    current.detail_enabled = server_->detail_enabled();
-    engine_->CurrentRuntimeSettings(&current);
+    Settings current = *ctx_.settings;
+    current.verbose = ctx_.server->verbosity();
+    current.detail_enabled = ctx_.server->detail_enabled();
+    ctx_.engine->CurrentRuntimeSettings(&current);
     AppendSettingsStats(current, sink);
   } else if (sub == "items") {
-    engine_->AppendItemsStats(sink);
+    ctx_.engine->AppendItemsStats(sink);
   } else if (sub == "slabs") {
-    engine_->AppendSlabsStats(sink);
+    ctx_.engine->AppendSlabsStats(sink);
   } else if (sub == "sizes") {
-    engine_->AppendSizesStats(sink);
+    ctx_.engine->AppendSizesStats(sink);
   } else if (sub == "sizes_enable" || sub == "sizes_disable") {
     // memcached 1.6.18 answers these with the status line(s) alone, without END.
-    engine_->SetSizesTracking(sub == "sizes_enable", sink);
+    ctx_.engine->SetSizesTracking(sub == "sizes_enable", sink);
     return;
   } else if (sub == "conns") {
-    server_->AppendConnStats(sink);
+    ctx_.server->AppendConnStats(sink);
   } else if (sub == "reset") {
-    server_->ResetStats();
+    ctx_.server->ResetStats();
     ReplyLineAlways(text::kReplyReset);
     return;
   } else if (sub == "detail") {
     std::string_view arg = req.ntokens >= 3 ? req.tokens[2] : std::string_view();
     if (arg == "on") {
-      server_->set_detail_enabled(true);
+      ctx_.server->set_detail_enabled(true);
       ReplyLineAlways(text::kReplyOk);
     } else if (arg == "off") {
-      server_->set_detail_enabled(false);
+      ctx_.server->set_detail_enabled(false);
       ReplyLineAlways(text::kReplyOk);
     } else if (arg == "dump") {
-      out_.Append(server_->DumpPrefixes());
+      ctx_.out->Append(ctx_.server->DumpPrefixes());
     } else {
       ReplyLineAlways(text::kReplyStatsDetailUsage);
     }
@@ -357,25 +310,25 @@ void Connection::ExecuteStats(const text::Request& req) {
     ReplyLineAlways(text::kReplyError);
     return;
   }
-  out_.Append(text::kReplyEnd);
+  ctx_.out->Append(text::kReplyEnd);
 }
 
-void Connection::ExecuteAdmin(const text::Request& req) {
+void TextHandler::ExecuteAdmin(const text::Request& req) {
   switch (req.command) {
     case text::Command::kVersion:
-      out_.Append(text::kReplyVersionPrefix);
-      out_.Append(kVersion);
-      out_.Append(text::kCrlf);
+      ctx_.out->Append(text::kReplyVersionPrefix);
+      ctx_.out->Append(kVersion);
+      ctx_.out->Append(text::kCrlf);
       return;
     case text::Command::kVerbosity:
-      server_->set_verbosity(static_cast<int>(req.number));
+      ctx_.server->set_verbosity(static_cast<int>(req.number));
       ReplyLine(text::kReplyOk);
       return;
     case text::Command::kQuit:
-      close_after_write_ = true;
+      ctx_.conn->CloseAfterWrite();
       return;
     case text::Command::kShutdown: {
-      if (!server_->settings().shutdown_command) {
+      if (!ctx_.settings->shutdown_command) {
         ReplyLineAlways(text::kReplyShutdownNotEnabled);
         return;
       }
@@ -384,8 +337,8 @@ void Connection::ExecuteAdmin(const text::Request& req) {
         ReplyLineAlways(text::kReplyInvalidShutdownMode);
         return;
       }
-      server_->RequestShutdown(graceful);
-      close_after_write_ = true;
+      ctx_.server->RequestShutdown(graceful);
+      ctx_.conn->CloseAfterWrite();
       return;
     }
     case text::Command::kCacheMemlimit: {
@@ -393,8 +346,8 @@ void Connection::ExecuteAdmin(const text::Request& req) {
         ReplyAlways(text::kErrorMemlimitTooSmall);
         return;
       }
-      if (!engine_->SetMemoryLimit(static_cast<uint64_t>(req.number) * 1024 * 1024)) {
-        out_.Append(text::kReplyMemlimitAdjustFailed);
+      if (!ctx_.engine->SetMemoryLimit(static_cast<uint64_t>(req.number) * 1024 * 1024)) {
+        ctx_.out->Append(text::kReplyMemlimitAdjustFailed);
         return;
       }
       ReplyLine(text::kReplyOk);
@@ -406,11 +359,25 @@ void Connection::ExecuteAdmin(const text::Request& req) {
   }
 }
 
-void Connection::ReplyLine(std::string_view line_with_crlf) {
+void TextHandler::Reply(std::string_view line) {
   if (noreply_) return;
-  out_.Append(line_with_crlf);
+  ReplyAlways(line);
 }
 
-void Connection::ReplyLineAlways(std::string_view line_with_crlf) { out_.Append(line_with_crlf); }
+void TextHandler::ReplyAlways(std::string_view line) {
+  char* dst = ctx_.out->Reserve(line.size() + text::kCrlf.size());
+  memcpy(dst, line.data(), line.size());
+  memcpy(dst + line.size(), text::kCrlf.data(), text::kCrlf.size());
+  ctx_.out->Commit(line.size() + text::kCrlf.size());
+}
+
+void TextHandler::ReplyLine(std::string_view line_with_crlf) {
+  if (noreply_) return;
+  ctx_.out->Append(line_with_crlf);
+}
+
+void TextHandler::ReplyLineAlways(std::string_view line_with_crlf) {
+  ctx_.out->Append(line_with_crlf);
+}
 
 }  // namespace memfleet::server

@@ -1,16 +1,13 @@
-// Meta protocol commands (mg ms md ma mn me) for Connection (see connection.h), byte for byte
-// as memcached 1.6.18 answers them. Flags are parsed and replies composed by protocol/meta;
-// the engine decides hits, wins and staleness under its stripe locks (storage/engine.h).
+// MetaHandler (see meta_handler.h): the meta commands, executed through a HandlerContext.
+#include "server/meta_handler.h"
+
 #include <cstring>
 #include <span>
 
 #include "protocol/meta/meta.h"
 #include "protocol/meta/vocabulary.h"
 #include "protocol/text/reply.h"
-#include "server/connection.h"
-#include "server/meta_state.h"
-#include "server/server.h"
-#include "server/worker.h"
+#include "server/item_pin.h"
 
 namespace memfleet::server {
 
@@ -49,13 +46,20 @@ void AppendLargeValue(net::OutBuffer& out, storage::ItemRef item) {
 
 }  // namespace
 
-void Connection::ExecuteMeta(const text::Request& req) {
+void MetaHandler::ReplyAlways(std::string_view line) {
+  char* dst = ctx_.out->Reserve(line.size() + meta::kCrlf.size());
+  std::memcpy(dst, line.data(), line.size());
+  std::memcpy(dst + line.size(), meta::kCrlf.data(), meta::kCrlf.size());
+  ctx_.out->Commit(line.size() + meta::kCrlf.size());
+}
+
+void MetaHandler::Execute(const text::Request& req) {
   if (req.command == text::Command::kMetaNoop) {
-    out_.Append(text::kMetaReplyNoop);
+    ctx_.out->Append(text::kMetaReplyNoop);
     return;
   }
   if (req.command == text::Command::kMetaDebug) {
-    ExecuteMetaDebug(req);
+    Debug(req);
     return;
   }
   meta::MetaCommand cmd = req.command == text::Command::kMetaGet   ? meta::MetaCommand::kGet
@@ -71,30 +75,28 @@ void Connection::ExecuteMeta(const text::Request& req) {
   if (!err.empty()) {
     ReplyAlways(err);
     if (cmd == meta::MetaCommand::kSet) {
-      swallow_left_ = static_cast<size_t>(req.value_length) + 2;
-      in_state_ = InState::kSwallow;
+      ctx_.conn->Swallow(static_cast<size_t>(req.value_length) + 2);
     }
     return;
   }
   switch (cmd) {
     case meta::MetaCommand::kGet:
-      ExecuteMetaGet(flags, tokens);
+      Get(flags, tokens);
       return;
     case meta::MetaCommand::kSet:
-      BeginMetaStore(req, flags, tokens);
+      BeginStore(req, flags, tokens);
       return;
     case meta::MetaCommand::kDelete:
-      ExecuteMetaDelete(flags, tokens);
+      Delete(flags, tokens);
       return;
     case meta::MetaCommand::kArithmetic:
-      ExecuteMetaArithmetic(flags, tokens);
+      Arithmetic(flags, tokens);
       return;
   }
 }
 
-void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
-                                std::span<const std::string_view> tokens) {
-  Clock& clock = server_->clock();
+void MetaHandler::Get(const meta::MetaFlags& flags, std::span<const std::string_view> tokens) {
+  Clock& clock = *ctx_.clock;
   RelTime now = clock.Now();
   storage::MetaGetRequest mreq;
   mreq.key = flags.key;
@@ -123,27 +125,27 @@ void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
   mreq.recache = flags.recache;
   mreq.recache_time = flags.recache ? clock.FromExptime(flags.recache_ttl) : 0;
   mreq.recache_sees_touch = t_index < r_index;
-  storage::MetaGetReply rep = engine_->MetaGet(worker_->session(), mreq);
-  WorkerStats& st = worker_->stats();
+  storage::MetaGetReply rep = ctx_.engine->MetaGet(*ctx_.session, mreq);
+  WorkerStats& st = *ctx_.stats;
 
   if (!rep.item) {
     st.cmd_get.Add();
     if (flags.quiet) return;
-    char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+    char* dst = ctx_.out->Reserve(meta::kMaxReplyLineSize);
     meta::MetaReplyWriter w(dst);
     w.Code(meta::kCodeMiss);
     for (std::string_view tok : tokens) {
       if (tok[0] == meta::kFlagOpaque) w.Opaque(tok);
       if (tok[0] == meta::kFlagReturnKey) w.Key(flags.key, flags.key_binary);
     }
-    out_.Commit(w.End());
+    ctx_.out->Commit(w.End());
     return;
   }
   (flags.touch && !rep.created ? st.cmd_touch : st.cmd_get).Add();
   storage::ItemRef& item = rep.item;
   uint32_t len = item.value_length();
   bool copy = flags.value && len <= kCopyValueLimit && !item.chunked();
-  char* dst = out_.Reserve(meta::kMaxReplyLineSize + (copy ? len + 2 : 0));
+  char* dst = ctx_.out->Reserve(meta::kMaxReplyLineSize + (copy ? len + 2 : 0));
   meta::MetaReplyWriter w(dst);
   if (flags.value) {
     w.Value(len);
@@ -192,23 +194,23 @@ void Connection::ExecuteMetaGet(const meta::MetaFlags& flags,
   if (rep.win) w.Char(meta::kFlagWin);
   size_t n = w.End();
   if (!flags.value) {
-    out_.Commit(n);
+    ctx_.out->Commit(n);
     return;
   }
   if (copy) {
     if (len > 0) std::memcpy(dst + n, item.value().data(), len);
     std::memcpy(dst + n + len, meta::kCrlf.data(), meta::kCrlf.size());
-    out_.Commit(n + len + 2);
+    ctx_.out->Commit(n + len + 2);
     return;
   }
-  out_.Commit(n);
-  AppendLargeValue(out_, std::move(rep.item));
+  ctx_.out->Commit(n);
+  AppendLargeValue(*ctx_.out, std::move(rep.item));
 }
 
-void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags& flags,
-                                std::span<const std::string_view> tokens) {
-  WorkerStats& st = worker_->stats();
-  storage::Session& session = worker_->session();
+void MetaHandler::BeginStore(const text::Request& req, const meta::MetaFlags& flags,
+                             std::span<const std::string_view> tokens) {
+  WorkerStats& st = *ctx_.stats;
+  storage::Session& session = *ctx_.session;
   StoreOp op = StoreOp::kSet;
   switch (flags.mode) {
     case meta::kModeAdd:
@@ -228,9 +230,10 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
   }
   // A cas turns set and replace into cas, as memcached does.
   if (flags.has_cas && (op == StoreOp::kSet || op == StoreOp::kReplace)) op = StoreOp::kCas;
-  RelTime exptime = flags.touch ? server_->clock().FromExptime(flags.ttl) : 0;
-  storage::AllocResult ar = engine_->Allocate(session, flags.key, flags.client_flags, exptime,
-                                              req.value_length, &pending_item_);
+  RelTime exptime = flags.touch ? ctx_.clock->FromExptime(flags.ttl) : 0;
+  storage::ItemRef item;
+  storage::AllocResult ar = ctx_.engine->Allocate(session, flags.key, flags.client_flags, exptime,
+                                                  req.value_length, &item);
   if (ar != storage::AllocResult::kOk) {
     if (ar == storage::AllocResult::kTooLarge) {
       st.store_too_large.Add();
@@ -240,13 +243,11 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
       ReplyAlways(meta::kErrOutOfMemoryStoring);
     }
     // memcached's ms drops the old value whatever the mode.
-    engine_->Unlink(session, flags.key);
-    swallow_left_ = static_cast<size_t>(req.value_length) + 2;
-    in_state_ = InState::kSwallow;
+    ctx_.engine->Unlink(session, flags.key);
+    ctx_.conn->Swallow(static_cast<size_t>(req.value_length) + 2);
     return;
   }
-  if (!meta_) meta_ = std::make_unique<MetaState>();
-  MetaState& m = *meta_;
+  MetaState& m = store_;
   m.quiet = flags.quiet;
   m.key_binary = flags.key_binary;
   m.set_stale = flags.set_stale;
@@ -263,28 +264,26 @@ void Connection::BeginMetaStore(const text::Request& req, const meta::MetaFlags&
   if (!flags.opaque.empty()) std::memcpy(m.opaque, flags.opaque.data(), flags.opaque.size());
   m.key_len = static_cast<uint8_t>(flags.key.size());
   std::memcpy(m.key, flags.key.data(), flags.key.size());
-  pending_kind_ = PendingKind::kMeta;
-  writer_.emplace(pending_item_);
-  value_left_ = req.value_length;
-  crlf_got_ = 0;
-  in_state_ = InState::kValue;
+  ctx_.conn->ReadValue(ValueOwner::kMeta, std::move(item), req.value_length,
+                       /*crlf_terminated=*/true);
 }
 
-void Connection::FinishMetaStore(bool data_ok) {
+void MetaHandler::FinishStore(storage::ItemRef item, bool data_ok) {
   if (!data_ok) {
-    pending_item_.Reset();
+    item.Reset();
     ReplyAlways(meta::kErrBadDataChunk);
     return;
   }
-  MetaState& m = *meta_;
+  const MetaState& m = store_;
   storage::MetaStoreOptions opt;
   opt.set_stale = m.set_stale;
   opt.key_binary = m.key_binary;
   uint64_t cas_out = 0;
-  storage::StoreResult r =
-      engine_->MetaStore(worker_->session(), m.op, pending_item_, m.cas, opt, &cas_out);
-  if (server_->logger().Wants(log_type::kMutations)) LogStore(m.op, pending_item_, r);
-  pending_item_.Reset();
+  storage::StoreResult r = ctx_.engine->MetaStore(*ctx_.session, m.op, item, m.cas, opt, &cas_out);
+  if (ctx_.logger->Wants(log_type::kMutations)) {
+    ctx_.conn->LogStore(m.op, item, r, /*ttl_zero=*/false);
+  }
+  item.Reset();
   std::string_view code;
   switch (r) {
     case storage::StoreResult::kStored:
@@ -301,11 +300,11 @@ void Connection::FinishMetaStore(bool data_ok) {
       code = meta::kCodeNotFound;
       break;
     case storage::StoreResult::kNoMemory:
-      worker_->stats().store_no_memory.Add();
+      ctx_.stats->store_no_memory.Add();
       ReplyAlways(meta::kErrOutOfMemoryStoring);
       return;
   }
-  char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+  char* dst = ctx_.out->Reserve(meta::kMaxReplyLineSize);
   meta::MetaReplyWriter w(dst);
   w.Code(code);
   for (uint8_t i = 0; i < m.necho; ++i) {
@@ -321,41 +320,40 @@ void Connection::FinishMetaStore(bool data_ok) {
         break;
     }
   }
-  out_.Commit(w.End());
+  ctx_.out->Commit(w.End());
 }
 
-void Connection::ExecuteMetaDelete(const meta::MetaFlags& flags,
-                                   std::span<const std::string_view> tokens) {
+void MetaHandler::Delete(const meta::MetaFlags& flags, std::span<const std::string_view> tokens) {
   storage::MetaDeleteRequest mreq;
   mreq.key = flags.key;
   mreq.has_cas = flags.has_cas;
   mreq.cas = flags.cas;
   mreq.invalidate = flags.set_stale;
   mreq.touch = flags.touch;
-  mreq.exptime = flags.touch ? server_->clock().FromExptime(flags.ttl) : 0;
+  mreq.exptime = flags.touch ? ctx_.clock->FromExptime(flags.ttl) : 0;
   storage::ItemRef removed;
-  const bool log = server_->logger().Wants(log_type::kDeletions);
+  const bool log = ctx_.logger->Wants(log_type::kDeletions);
   if (log) mreq.removed = &removed;
   // memcached 1.6.18 counts no meta command in `stats detail`.
-  storage::DeleteResult r = engine_->MetaDelete(worker_->session(), mreq);
-  if (log) LogDeletion(meta::kCmdDelete, removed);
+  storage::DeleteResult r = ctx_.engine->MetaDelete(*ctx_.session, mreq);
+  if (log) ctx_.conn->LogDeletion(meta::kCmdDelete, removed);
   std::string_view code = r == storage::DeleteResult::kDeleted    ? meta::kCodeHit
                           : r == storage::DeleteResult::kNotFound ? meta::kCodeNotFound
                                                                   : meta::kCodeExists;
   if (r == storage::DeleteResult::kDeleted && flags.quiet) return;
-  char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+  char* dst = ctx_.out->Reserve(meta::kMaxReplyLineSize);
   meta::MetaReplyWriter w(dst);
   w.Code(code);
   for (std::string_view tok : tokens) {
     if (tok[0] == meta::kFlagOpaque) w.Opaque(tok);
     if (tok[0] == meta::kFlagReturnKey) w.Key(flags.key, flags.key_binary);
   }
-  out_.Commit(w.End());
+  ctx_.out->Commit(w.End());
 }
 
-void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
-                                       std::span<const std::string_view> tokens) {
-  Clock& clock = server_->clock();
+void MetaHandler::Arithmetic(const meta::MetaFlags& flags,
+                             std::span<const std::string_view> tokens) {
+  Clock& clock = *ctx_.clock;
   RelTime now = clock.Now();
   storage::MetaDeltaRequest mreq;
   mreq.key = flags.key;
@@ -375,16 +373,19 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
   mreq.vivify_exptime = created_exp;
   mreq.touch = flags.touch;
   mreq.exptime = touch_exp;
-  storage::MetaDeltaReply rep = engine_->MetaDelta(worker_->session(), mreq);
-  if (rep.created && server_->logger().Wants(log_type::kMutations)) {
+  storage::MetaDeltaReply rep = ctx_.engine->MetaDelta(*ctx_.session, mreq);
+  if (rep.created && ctx_.logger->Wants(log_type::kMutations)) {
     // memcached stores the item N creates as an `add`, and logs it like one (an existing
     // item's incr/decr logs nothing). Look it up without counting a fetch, only while watched.
     storage::MetaGetRequest q;
     q.key = flags.key;
     q.bump = false;
     q.peek = true;
-    storage::ItemRef created = engine_->MetaGet(worker_->session(), q).item;
-    if (created) LogStore(storage::StoreOp::kAdd, created, storage::StoreResult::kStored, true);
+    storage::ItemRef created = ctx_.engine->MetaGet(*ctx_.session, q).item;
+    if (created) {
+      ctx_.conn->LogStore(storage::StoreOp::kAdd, created, storage::StoreResult::kStored,
+                          /*ttl_zero=*/true);
+    }
   }
   switch (rep.result) {
     case storage::DeltaResult::kNonNumeric:
@@ -396,7 +397,7 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
     default:
       break;
   }
-  char* dst = out_.Reserve(meta::kMaxReplyLineSize + text::kUint64MaxDigits + 2);
+  char* dst = ctx_.out->Reserve(meta::kMaxReplyLineSize + text::kUint64MaxDigits + 2);
   meta::MetaReplyWriter w(dst);
   if (rep.result != storage::DeltaResult::kOk) {
     w.Code(rep.result == storage::DeltaResult::kExists ? meta::kCodeExists : meta::kCodeNotFound);
@@ -404,7 +405,7 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
       if (tok[0] == meta::kFlagOpaque) w.Opaque(tok);
       if (tok[0] == meta::kFlagReturnKey) w.Key(flags.key, flags.key_binary);
     }
-    out_.Commit(w.End());
+    ctx_.out->Commit(w.End());
     return;
   }
   if (flags.quiet && !rep.created) return;
@@ -446,11 +447,11 @@ void Connection::ExecuteMetaArithmetic(const meta::MetaFlags& flags,
     std::memcpy(dst + n + ndigits, meta::kCrlf.data(), meta::kCrlf.size());
     n += ndigits + 2;
   }
-  out_.Commit(n);
+  ctx_.out->Commit(n);
 }
 
-void Connection::ExecuteMetaDebug(const text::Request& req) {
-  worker_->stats().cmd_meta.Add();
+void MetaHandler::Debug(const text::Request& req) {
+  ctx_.stats->cmd_meta.Add();
   std::string_view key = req.key;
   char key_buf[meta::kKeyMaxLength];
   if (req.ntokens >= 3 && req.tokens[2] == "b") {
@@ -465,14 +466,14 @@ void Connection::ExecuteMetaDebug(const text::Request& req) {
   mreq.key = key;
   mreq.peek = true;
   mreq.bump = false;
-  storage::MetaGetReply rep = engine_->MetaGet(worker_->session(), mreq);
+  storage::MetaGetReply rep = ctx_.engine->MetaGet(*ctx_.session, mreq);
   if (!rep.item) {
-    ReplyLineAlways(text::kMetaReplyMiss);
+    ctx_.out->Append(text::kMetaReplyMiss);
     return;
   }
-  RelTime now = server_->clock().Now();
+  RelTime now = ctx_.clock->Now();
   RelTime exp = rep.item.exptime();
-  char* dst = out_.Reserve(meta::kMaxReplyLineSize);
+  char* dst = ctx_.out->Reserve(meta::kMaxReplyLineSize);
   char* p = dst;
   std::memcpy(p, text::kMetaDebugPrefix.data(), text::kMetaDebugPrefix.size());
   p += text::kMetaDebugPrefix.size();
@@ -506,7 +507,7 @@ void Connection::ExecuteMetaDebug(const text::Request& req) {
   put(meta::kDebugSize);
   p += text::FormatUint64(p, rep.total_size);
   put(meta::kCrlf);
-  out_.Commit(static_cast<size_t>(p - dst));
+  ctx_.out->Commit(static_cast<size_t>(p - dst));
 }
 
 }  // namespace memfleet::server
