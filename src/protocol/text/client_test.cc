@@ -525,8 +525,8 @@ constexpr ErrorCase kErrorCases[] = {
      ResultCode::kRemoteError, ErrorDetail::kOther},
     {ResultCode::kConnectError, ErrorDetail::kNone, "", "SERVER_ERROR connection error",
      ResultCode::kRemoteError, ErrorDetail::kOther},
-    {ResultCode::kTko, ErrorDetail::kNone, "", "SERVER_ERROR server marked down (TKO)", ResultCode::kRemoteError,
-     ErrorDetail::kOther},
+    {ResultCode::kTko, ErrorDetail::kNone, "", "SERVER_ERROR server marked down (TKO)",
+     ResultCode::kRemoteError, ErrorDetail::kOther},
 };
 
 TEST(TextClientReply, EveryOpsRepliesAndErrorsRoundTripAtEverySplit) {
