@@ -167,6 +167,10 @@ struct Result {
   uint64_t last_access = 0;
   bool has_hit_before = false;
   bool hit_before = false;
+  // ma with N under q: the item was created by this request, which memcached answers even under
+  // q (an existing item's success stays quiet). Only the translation layer can know it (see
+  // translate.h); a reply parser leaves it false.
+  bool created = false;
   bool win = false;         // W
   bool stale = false;       // X
   bool win_sent = false;    // Z

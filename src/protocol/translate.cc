@@ -16,7 +16,51 @@ Request Loud(const Request& req) {
   return up;
 }
 
+constexpr std::string_view kBarrier = "mn\r\n";
+constexpr std::string_view kBarrierReply = "MN\r\n";
+
+// A barrier request's reply: the barrier's MN alone (the upstream stayed quiet: an existing
+// item's success), or the ma's own reply followed by it.
+ReplyParse ParseWithBarrier(std::string_view buf, const Request& req, Result* r) {
+  if (buf.size() < kBarrierReply.size() && kBarrierReply.starts_with(buf)) return {};
+  if (buf.starts_with(kBarrierReply)) {
+    *r = Result{};
+    r->code = ResultCode::kFound;
+    ReplyParse done;
+    done.status = ReplyStatus::kOk;
+    done.consumed = kBarrierReply.size();
+    return done;
+  }
+  ReplyParse pr = meta::ParseReply(buf, req.op, r);
+  if (pr.status != ReplyStatus::kOk) return pr;
+  std::string_view rest = buf.substr(pr.consumed);
+  if (rest.size() < kBarrierReply.size()) {
+    if (!kBarrierReply.starts_with(rest))
+      pr.status = ReplyStatus::kMalformed;
+    else
+      pr.status = ReplyStatus::kIncomplete;
+    pr.consumed = 0;
+    return pr;
+  }
+  if (!rest.starts_with(kBarrierReply)) {
+    pr.status = ReplyStatus::kMalformed;
+    return pr;
+  }
+  // Under q memcached answers a success only for an item N created.
+  r->created = IsHit(r->code);
+  pr.consumed += kBarrierReply.size();
+  pr.has_value = false;
+  pr.value_length = 0;
+  pr.trailer = {};
+  return pr;
+}
+
 }  // namespace
+
+bool UpstreamHasBarrier(const Request& req) {
+  return req.protocol == Protocol::kMeta && (req.op == Op::kIncr || req.op == Op::kDecr) &&
+         req.noreply && req.create;
+}
 
 Protocol UpstreamProtocol(const Request& req) {
   switch (req.op) {
@@ -42,6 +86,11 @@ void ComposeUpstreamRequest(const Request& req, std::string* out) {
     text::ComposeRequest(Loud(req), out);
     return;
   }
+  if (UpstreamHasBarrier(req)) {
+    meta::ComposeMetaRequest(req, meta::ComposeOptions{}, out);
+    out->append(kBarrier);
+    return;
+  }
   meta::ComposeOptions opt;
   opt.drop_quiet = true;
   meta::ComposeMetaRequest(Loud(req), opt, out);
@@ -52,6 +101,10 @@ void ComposeUpstreamRequestHead(const Request& req, std::string* out) {
     text::ComposeRequestHead(Loud(req), out);
     return;
   }
+  if (UpstreamHasBarrier(req)) {  // ma has no data block: the head is the whole request
+    ComposeUpstreamRequest(req, out);
+    return;
+  }
   meta::ComposeOptions opt;
   opt.drop_quiet = true;
   meta::ComposeMetaRequestHead(Loud(req), opt, out);
@@ -59,11 +112,13 @@ void ComposeUpstreamRequestHead(const Request& req, std::string* out) {
 
 ReplyParse ParseUpstreamReplyHead(std::string_view buf, const Request& req, Result* r) {
   if (UpstreamProtocol(req) == Protocol::kText) return text::ParseReplyHead(buf, req.op, r);
+  if (UpstreamHasBarrier(req)) return ParseWithBarrier(buf, req, r);
   return meta::ParseReplyHead(buf, req.op, r);
 }
 
 ReplyParse ParseUpstreamReply(std::string_view buf, const Request& req, Result* r) {
   if (UpstreamProtocol(req) == Protocol::kText) return text::ParseReply(buf, req.op, r);
+  if (UpstreamHasBarrier(req)) return ParseWithBarrier(buf, req, r);
   return meta::ParseReply(buf, req.op, r);
 }
 

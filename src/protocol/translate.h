@@ -10,6 +10,11 @@
 // is split into one upstream request per key (SingleKey), and its reply is composed value by
 // value (ComposeClientValue) and closed with ComposeClientEnd.
 //
+// One request is the exception to "never quiet": a meta `ma` with both q and N, which memcached
+// answers under q only when N created the item — something no reply says. It goes upstream with
+// its q and a trailing "mn", so the upstream's own silence or answer decides, and its reply is
+// parsed together with that barrier's "MN" (UpstreamHasBarrier).
+//
 // The rule this layer keeps: for every request, ComposeClientReply of the parsed upstream reply
 // is byte for byte what memcached would have answered the client directly
 // (tests/translation checks it live against memcached and memfleetd). Pure functions over the
@@ -30,6 +35,9 @@ Protocol UpstreamProtocol(const Request& req);
 // The request for one key of a text multi-key retrieval (or req itself when it has one key).
 Request SingleKey(const Request& req, std::string_view key);
 
+// True when req goes upstream quiet with a trailing "mn" (meta ma with q and N; see above).
+bool UpstreamHasBarrier(const Request& req);
+
 // Appends the upstream request for req (one key), data block included.
 void ComposeUpstreamRequest(const Request& req, std::string* out);
 // Appends the upstream request up to its data block; the caller then sends req.value_length
@@ -37,7 +45,9 @@ void ComposeUpstreamRequest(const Request& req, std::string* out);
 void ComposeUpstreamRequestHead(const Request& req, std::string* out);
 inline constexpr std::string_view UpstreamValueTrailer() { return "\r\n"; }
 
-// Parses one upstream reply head (see stream.h) to req; a value is streamed by the caller.
+// Parses one upstream reply head (see stream.h) to req; a value is streamed by the caller. With a
+// barrier (UpstreamHasBarrier) the whole reply and the barrier's "MN" are parsed at once (an ma
+// reply is at most a number), and has_value is false.
 ReplyParse ParseUpstreamReplyHead(std::string_view buf, const Request& req, Result* r);
 // The same, value included when buf holds it (r->value points into buf).
 ReplyParse ParseUpstreamReply(std::string_view buf, const Request& req, Result* r);

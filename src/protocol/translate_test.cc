@@ -131,6 +131,22 @@ TEST_F(TranslateTest, MetaRequestsKeepTheirFlagsButNeverGoQuiet) {
   EXPECT_EQ(Answer(ms, "NS\r\n"), "NS\r\n");
 }
 
+// memcached answers a quiet ma with N only when N created the item: the upstream decides, with
+// the request's own q and a barrier.
+TEST_F(TranslateTest, QuietArithmeticThatMayCreateGoesUpstreamQuietWithABarrier) {
+  Request ma = Text("ma k q N0 J5 v\r\n");
+  ASSERT_TRUE(UpstreamHasBarrier(ma));
+  EXPECT_EQ(Upstream(ma), "ma k q N0 J5 v\r\nmn\r\n");
+  EXPECT_EQ(Answer(ma, "VA 1\r\n5\r\nMN\r\n"), "VA 1\r\n5\r\n");  // created: answered
+  EXPECT_EQ(Answer(ma, "MN\r\n"), "");                            // existed: quiet
+  EXPECT_EQ(Answer(ma, "NF\r\nMN\r\n"), "NF\r\n");
+  Result r;
+  EXPECT_EQ(ParseUpstreamReply("VA 1\r\n5\r\n", ma, &r).status, ReplyStatus::kIncomplete);
+  EXPECT_EQ(ParseUpstreamReply("VA 1\r\n5\r\nXX\r\n", ma, &r).status, ReplyStatus::kMalformed);
+  EXPECT_FALSE(UpstreamHasBarrier(Text("ma k q v\r\n")));
+  EXPECT_FALSE(UpstreamHasBarrier(Text("ma k N0 v\r\n")));
+}
+
 TEST_F(TranslateTest, BinaryRequestsAndQuietOpcodes) {
   Request spec;
   spec.protocol = Protocol::kBinary;

@@ -360,7 +360,11 @@ std::optional<std::string> Translate(Conn& up, const p::Request& req, std::strin
     *why = "send to translated server failed";
     return std::nullopt;
   }
-  std::optional<std::string> reply = up.ReadUntilTail(kTextBarrierReply);
+  // A request with its own barrier (UpstreamHasBarrier) ends in that barrier's MN, then ours.
+  std::string tail(kTextBarrierReply);
+  if (p::UpstreamHasBarrier(req)) tail += kTextBarrierReply;
+  std::optional<std::string> reply = up.ReadUntilTail(tail);
+  if (reply && p::UpstreamHasBarrier(req)) *reply += kTextBarrierReply;
   if (!reply) {
     *why = "no reply from translated server";
     return std::nullopt;

@@ -83,8 +83,9 @@ protocol::ReplyParse ParseReply(std::string_view buf, protocol::Op op, protocol:
 // (O/k echoed, Z X W last), the value and "\r\n" after VA; nothing when q suppresses the code
 // (mg EN, ms HD, md HD, ma HD/VA); errors as lines (r.message when set, else the words for
 // r.code and r.detail). For version/stats/flush_all/verbosity, the text reply ("VERSION <text>",
-// "STAT <text>" when r.text is set else "END", "OK"). Known gap: ma with q and N answers a
-// created item even under q in memcached; the Result does not say "created", so it is suppressed.
+// "STAT <text>" when r.text is set else "END", "OK"). ma with q and N: memcached answers a
+// created item even under q; ComposeReply does when r.created says so (a reply parser cannot
+// know it; the translation layer does, see translate.h).
 void ComposeReply(const protocol::Request& req, const protocol::Result& r, std::string* out);
 // ComposeReply without the value and its "\r\n" after a VA line (a router streams the value).
 void ComposeReplyHead(const protocol::Request& req, const protocol::Result& r, std::string* out);

@@ -227,7 +227,7 @@ void ComposeArithmetic(const protocol::Request& req, const protocol::Result& r, 
     line.Finish();
     return;
   }
-  if (req.noreply) return;
+  if (req.noreply && !r.created) return;
   char digits_buf[text::kUint64MaxDigits];
   std::string_view digits =
       r.has_number ? std::string_view(digits_buf, text::FormatUint64(digits_buf, r.number))
