@@ -40,12 +40,21 @@ bool HashTable::NeedsExpansion() const {
 }
 
 uint32_t* HashTable::BucketFor(uint32_t hv) const {
-  const TableState* s = state_.load(std::memory_order_acquire);
-  if (s->old != nullptr) {
-    uint32_t ob = hv & s->old_mask;
-    if (ob >= expand_bucket_.load(std::memory_order_acquire)) return &s->old[ob];
+  for (;;) {
+    const TableState* s = state_.load(std::memory_order_acquire);
+    if (s->old == nullptr) return &s->primary[hv & s->primary_mask];
+    const uint32_t moved = expand_bucket_.load(std::memory_order_acquire);
+    // expand_bucket_ is shared by every expansion. A thread stalled between the two loads could
+    // pair the state of a finished expansion (whose old array is freed) with the progress of the
+    // next one and return a bucket of freed memory (a use-after-free ThreadSanitizer caught in
+    // HashTableTest.ConcurrentExpansionWithReadersAndWriters). States are never reused, so an
+    // unchanged state_ means `moved` belongs to this expansion. Once it does, the old bucket
+    // cannot be freed under us: moving it needs the stripe lock our caller holds.
+    if (state_.load(std::memory_order_acquire) != s) continue;
+    const uint32_t ob = hv & s->old_mask;
+    if (ob >= moved) return &s->old[ob];
+    return &s->primary[hv & s->primary_mask];
   }
-  return &s->primary[hv & s->primary_mask];
 }
 
 ItemHeader* HashTable::Find(uint32_t hv, std::string_view key, ItemId* id_out) const {
