@@ -22,6 +22,11 @@ packages=(
   libmemcached-tools          # memccapable
   php-cli php-memcached       # tests/integration/test_binary.py: PHP memcached, binary protocol
   sasl2-bin                   # saslpasswd2: SASL users for the reference memcached (test_auth.py)
+  nlohmann-json3-dev          # router config (mcrouter's JSON dialect)
+  libyaml-cpp-dev             # router config (twemproxy's nutcracker.yml)
+  nutcracker                  # twemproxy: the router's placement and benchmark reference
+  prometheus                  # promtool: checks the router's /metrics
+  libcache-memcached-fast-perl  # Perl Cache::Memcached::Fast, a real client through the router
 )
 
 check_only=0
