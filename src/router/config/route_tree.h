@@ -1,0 +1,101 @@
+// RouteTree: one loaded router configuration — the route trees, the upstream servers they send
+// to, and where clients are listened for — built from a config file's text.
+//
+// A RouteTree is what a config reload swaps: it is immutable once built and shared (through a
+// shared_ptr) by every worker; requests in flight keep the tree they started with. Its server
+// table (servers()) numbers every distinct upstream; routes refer to upstreams by that index
+// (DestinationId), and each worker maps the index to its own connections, reusing the
+// connections of servers that an older tree had too (matched by UpstreamSpec::key()).
+//
+// Two dialects load into it:
+// - mcrouter's JSON (comments allowed): `pools`, `route` or `routes` (with `aliases`, chosen by a
+//   key's routing prefix "/region/cluster/"), `named_handles`. One listener set, from the command
+//   line (listeners() is empty).
+// - twemproxy's nutcracker.yml (chosen by a .yml/.yaml file name): one pool per YAML section, each
+//   with its own `listen` address (listeners()), hash, distribution and servers.
+// Loading never throws and never crashes on bad input: it returns InvalidArgument with the JSON
+// path of the problem ("config error at $.pools.A.servers[1]: ...").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "router/route.h"
+
+namespace memfleet::router {
+
+// One upstream server as the config describes it.
+struct UpstreamSpec {
+  std::string address;             // "host:port", "[v6]:port" or a unix path (net::Connector forms)
+  std::string pool;                // the pool that named it first
+  int64_t server_timeout_ms = 0;   // 0: the router's --server-timeout
+  int64_t connect_timeout_ms = 0;  // 0: the router's --connect-timeout
+  int connections = 0;             // connections per worker; 0: the router's default
+  // twemproxy failure options, kept for the health tracker (0 / false: not given).
+  bool auto_eject_hosts = false;
+  int server_failure_limit = 0;
+  int64_t server_retry_timeout_ms = 0;
+  // Identity for connection reuse across reloads: the same key means the same connections.
+  std::string key() const;
+};
+
+// Where clients are listened for, with the route their requests take (nutcracker.yml pools).
+struct ListenerSpec {
+  std::string address;  // "host:port" or a unix path
+  std::string pool;     // the YAML section name
+  RoutePtr route;
+};
+
+struct LoadOptions {
+  // mcrouter's --route-prefix: the alias of `routes` that keys without a routing prefix take.
+  // Empty: the first alias of the first route.
+  std::string route_prefix;
+};
+
+class RouteTree {
+ public:
+  // The route for a key: a key starting with a routing prefix that names one of `routes`'
+  // aliases ("/region/cluster/key") takes that route and *key_out is the key after the prefix;
+  // any other key takes the default route and *key_out is the key itself.
+  const Route* Select(std::string_view key, std::string_view* key_out) const;
+  const Route& default_route() const { return *default_route_; }
+
+  const std::vector<UpstreamSpec>& servers() const { return servers_; }
+  const std::vector<ListenerSpec>& listeners() const { return listeners_; }
+  // Every pool name, with the DestinationIds of its servers in config order.
+  struct Pool {
+    std::string name;
+    std::vector<DestinationId> servers;
+  };
+  const std::vector<Pool>& pools() const { return pools_; }
+  // MD5 (hex) of the config text it was built from (stats, __memfleet__.config_md5).
+  const std::string& md5() const { return md5_; }
+  // Non-fatal remarks (an option this version reads but ignores...), one line each.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  friend class RouteTreeBuilder;
+  struct Alias {
+    std::string prefix;
+    RoutePtr route;
+  };
+  std::vector<Alias> aliases_;
+  RoutePtr default_route_holder_;
+  const Route* default_route_ = nullptr;
+  std::vector<UpstreamSpec> servers_;
+  std::vector<ListenerSpec> listeners_;
+  std::vector<Pool> pools_;
+  std::string md5_;
+  std::vector<std::string> warnings_;
+};
+
+// Loads a config. `name` is the file name (a .yml/.yaml name selects the twemproxy dialect;
+// anything else, mcrouter's JSON); text is its content.
+Result<std::shared_ptr<const RouteTree>> LoadRouteTree(std::string_view name, std::string_view text,
+                                                       const LoadOptions& options);
+
+}  // namespace memfleet::router
