@@ -24,7 +24,7 @@ class Modula final : public HashFunction {
 
 }  // namespace
 
-Result<std::unique_ptr<HashFunction>> MakeHashFunction(const HashSpec& spec) {
+memfleet::Result<std::unique_ptr<HashFunction>> MakeHashFunction(const HashSpec& spec) {
   if (spec.servers.empty()) return Status::InvalidArgument("a pool needs at least one server");
   return std::unique_ptr<HashFunction>(std::make_unique<Modula>(spec.servers.size()));
 }

@@ -51,6 +51,6 @@ class HashFunction {
 
 // Builds the function a spec names. InvalidArgument (a message naming the problem: unknown
 // function, no servers, a bad weight...) when it cannot be built.
-Result<std::unique_ptr<HashFunction>> MakeHashFunction(const HashSpec& spec);
+memfleet::Result<std::unique_ptr<HashFunction>> MakeHashFunction(const HashSpec& spec);
 
 }  // namespace memfleet::router::hash

@@ -1,0 +1,81 @@
+// ClientConnection: one client of the router, speaking text, meta or binary (told apart by the
+// first byte, as memcached does).
+//
+// It reads into a ReadBuffer, parses every complete request with the protocol library
+// (ParseClientRequest: the server's own parsers), and gives each a ProxyRequest. Replies leave in
+// request order: each is written as soon as it and every request before it are done, not when a
+// whole pipeline is. Storage values are read whole (refused with memcached's error above the item
+// size limit, and then skipped without being buffered). Bad input gets memcached's error reply
+// and parsing goes on; what memcached closes a connection for closes it here too.
+//
+// Backpressure: the connection stops reading while too many of its requests are in flight or
+// too many reply bytes wait for the client; it resumes as they drain. Owned by its worker; loop
+// thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "net/event_loop.h"
+#include "net/read_buffer.h"
+#include "protocol/client_request.h"
+#include "router/proxy/worker.h"
+
+namespace memfleet::router {
+
+class ProxyRequest;
+
+class ClientConnection : public net::EventLoop::Handler {
+ public:
+  ClientConnection(ProxyWorker* worker, int fd, int listener);
+  ~ClientConnection() override;
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
+
+  bool Start();
+  void OnEvent(uint32_t events) override;
+
+  // A request's reply is complete (composed in place when it was at the head).
+  void RequestDone(ProxyRequest* r);
+  bool IsHead(const ProxyRequest* r) const { return !pending_.empty() && pending_.front() == r; }
+  std::string* out() { return &out_; }
+  // Writes what is pending (the worker calls it once per batch).
+  void Flush();
+  bool closed() const { return fd_ < 0; }
+  int fd() const { return fd_; }
+
+ private:
+  void ReadInput();
+  void ProcessInput();
+  // One request at the front of in_; false when it needs more bytes or reading must pause.
+  bool ProcessOne();
+  void Execute(ProxyRequest* pr);
+  void AnswerStats(ProxyRequest* pr);
+  // Replies an error the parser found, in the connection's protocol.
+  void ReplyParseError(const protocol::ClientParse& p);
+  void ReplyResult(const protocol::Request& req, const Result& r);
+  void Close();
+  void UpdateInterest();
+  bool Paused() const;
+  void QueueFlush();
+
+  ProxyWorker* worker_;
+  int fd_;
+  int listener_;
+  bool protocol_known_ = false;
+  protocol::Protocol protocol_ = protocol::Protocol::kText;
+  net::ReadBuffer in_;
+  std::string out_;
+  size_t out_sent_ = 0;
+  std::deque<ProxyRequest*> pending_;
+  size_t swallow_ = 0;  // bytes of input to skip (a refused value)
+  bool close_after_write_ = false;
+  bool processing_ = false;
+  bool flush_queued_ = false;
+  uint32_t interest_ = 0;
+  protocol::ClientRequest parsed_;
+};
+
+}  // namespace memfleet::router

@@ -1,0 +1,363 @@
+#include "router/proxy/proxy_request.h"
+
+#include <cstring>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "protocol/text/request.h"
+#include "protocol/translate.h"
+#include "router/proxy/client_connection.h"
+
+namespace memfleet::router {
+namespace {
+
+// Admin keys: `get __memfleet__.route(OP,KEY)`, `get __memfleet__.config_md5` (mcrouter users'
+// `__mcrouter__.` spelling works too).
+constexpr std::string_view kAdminPrefix = "__memfleet__.";
+constexpr std::string_view kAdminPrefixMcrouter = "__mcrouter__.";
+
+// Counts one send toward the request's life and passes its reply on.
+struct SendTracker final : public ReplyReceiver {
+  SendTracker(ProxyRequest* o, ReplyReceiver* i) : owner(o), inner(i) {}
+  void OnReply(const Result& r) override {
+    ProxyRequest* o = owner;
+    inner->OnReply(r);
+    o->Release();  // last: may free the arena this tracker lives in
+  }
+  ProxyRequest* owner;
+  ReplyReceiver* inner;
+};
+
+// One server's reply to a fanned-out flush_all.
+struct FanPart final : public ReplyReceiver {
+  explicit FanPart(ReplyReceiver* o) : owner(o) {}
+  void OnReply(const Result& r) override { owner->OnReply(r); }
+  ReplyReceiver* owner;
+};
+
+std::optional<protocol::Op> OpByName(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(Op::kMetaDebug); ++i) {
+    auto op = static_cast<Op>(i);
+    if (protocol::OpName(op) == name) return op;
+  }
+  return std::nullopt;
+}
+
+class DestinationCollector final : public RouteTraverser {
+ public:
+  explicit DestinationCollector(std::vector<DestinationId>* out) : out_(out) {}
+  void Destination(DestinationId d) override { out_->push_back(d); }
+
+ private:
+  std::vector<DestinationId>* out_;
+};
+
+}  // namespace
+
+struct KeyPart final : public ReplyReceiver {
+  KeyPart(ProxyRequest* o, std::string_view k) : owner(o), key(k) {}
+  void OnReply(const Result& r) override {
+    result.Assign(r, owner->arena());
+    owner->KeyDone();
+  }
+  ProxyRequest* owner;
+  std::string_view key;
+  StoredResult result;
+};
+
+void ProxyRequest::Begin(ClientConnection* conn, TreeRef* tree, int listener) {
+  conn_ = conn;
+  tree_ = tree;
+  listener_ = listener;
+  done_ = false;
+  refs_ = 1;  // the client's reply
+  out_.clear();
+  parts_ = nullptr;
+  keys_total_ = keys_done_ = 0;
+  fan_left_ = 0;
+  fan_worst_ = StoredResult{};
+  WorkerStats::Add(worker_->stats().requests_in_flight);
+}
+
+void ProxyRequest::Reset() {
+  arena_.Reset();
+  if (tree_ != nullptr) worker_->ReleaseTree(tree_);
+  tree_ = nullptr;
+  conn_ = nullptr;
+  req_ = Request{};
+  if (out_.capacity() > 64 * 1024) std::string().swap(out_);
+}
+
+void ProxyRequest::SetRequest(const Request& req) {
+  req_ = req;
+  req_.key = arena_.Copy(req.key);
+  req_.keys = arena_.Copy(req.keys);
+  req_.value = arena_.Copy(req.value);
+  req_.args = arena_.Copy(req.args);
+  if (!req.meta.tokens.empty()) {
+    auto* tokens = static_cast<std::string_view*>(arena_.Allocate(
+        sizeof(std::string_view) * req.meta.tokens.size(), alignof(std::string_view)));
+    for (size_t i = 0; i < req.meta.tokens.size(); ++i) tokens[i] = arena_.Copy(req.meta.tokens[i]);
+    req_.meta.tokens = std::span<const std::string_view>(tokens, req.meta.tokens.size());
+  }
+}
+
+const router::Route* ProxyRequest::Select(std::string_view key,
+                                          std::string_view* routed_key) const {
+  const RouteTree& tree = *tree_->tree;
+  if (!tree.listeners().empty()) {
+    *routed_key = key;
+    size_t i = static_cast<size_t>(listener_) < tree.listeners().size() ? listener_ : 0;
+    return tree.listeners()[i].route.get();
+  }
+  return tree.Select(key, routed_key);
+}
+
+void ProxyRequest::Route() {
+  WorkerStats& s = worker_->stats();
+  WorkerStats::Add(s.requests_by_op[static_cast<size_t>(req_.op)]);
+  if (protocol::IsRetrieval(req_.op) && req_.protocol == protocol::Protocol::kText) {
+    RouteKeys();
+    return;
+  }
+  if (req_.key.starts_with(kAdminPrefix) || req_.key.starts_with(kAdminPrefixMcrouter)) {
+    Result r;
+    if (protocol::IsRetrieval(req_.op) && AdminGet(req_.key, &r)) {
+      Answer(r);
+      return;
+    }
+  }
+  std::string_view key;
+  const router::Route* route = Select(req_.key, &key);
+  if (route == nullptr) {
+    Answer(ErrorReply("SERVER_ERROR no route"));
+    return;
+  }
+  if (key.size() != req_.key.size()) req_.key = key;
+  route->Dispatch(req_, *this, *this);
+}
+
+void ProxyRequest::RouteKeys() {
+  // Count the keys, then dispatch each; replies are kept until all are in.
+  uint32_t n = 0;
+  std::string_view key;
+  protocol::text::KeyIterator count(req_.keys.empty() ? req_.key : req_.keys);
+  while (count.Next(&key)) ++n;
+  keys_total_ = n;
+  keys_done_ = 0;
+  parts_ = static_cast<KeyPart*>(arena_.Allocate(sizeof(KeyPart) * n, alignof(KeyPart)));
+  protocol::text::KeyIterator it(req_.keys.empty() ? req_.key : req_.keys);
+  for (uint32_t i = 0; i < n && it.Next(&key); ++i) new (&parts_[i]) KeyPart(this, key);
+  WorkerStats::Add(worker_->stats().cmd_get, n);
+  // Hold the request while dispatching, so that keys answered at once cannot finish it early.
+  Hold();
+  for (uint32_t i = 0; i < n; ++i) {
+    KeyPart& part = parts_[i];
+    Result admin;
+    if ((part.key.starts_with(kAdminPrefix) || part.key.starts_with(kAdminPrefixMcrouter)) &&
+        AdminGet(part.key, &admin)) {
+      part.OnReply(admin);
+      continue;
+    }
+    std::string_view routed;
+    const router::Route* route = Select(part.key, &routed);
+    Request* single = arena_.Make<Request>(protocol::SingleKey(req_, routed));
+    if (route == nullptr) {
+      part.OnReply(ErrorReply("SERVER_ERROR no route"));
+      continue;
+    }
+    route->Dispatch(*single, *this, part);
+  }
+  Release();
+}
+
+void ProxyRequest::KeyDone() {
+  if (++keys_done_ < keys_total_) return;
+  std::string* out = ReplyTarget();
+  WorkerStats& s = worker_->stats();
+  for (uint32_t i = 0; i < keys_total_; ++i) {
+    const Result& r = parts_[i].result.result;
+    WorkerStats::Add(s.results_by_code[static_cast<size_t>(r.code)]);
+    if (protocol::IsError(r.code)) {
+      // memcached has no per-key error in a multi-get: the first error ends the reply.
+      if (out != nullptr) protocol::ComposeClientReply(req_, r, out);
+      Deliver();
+      return;
+    }
+    if (protocol::IsHit(r.code)) {
+      WorkerStats::Add(s.get_hits);
+    } else {
+      WorkerStats::Add(s.get_misses);
+    }
+  }
+  if (out != nullptr) {
+    for (uint32_t i = 0; i < keys_total_; ++i) {
+      const Result& r = parts_[i].result.result;
+      if (protocol::IsHit(r.code)) protocol::ComposeClientValue(req_, parts_[i].key, r, out);
+    }
+    protocol::ComposeClientEnd(req_, out);
+  }
+  Deliver();
+}
+
+bool ProxyRequest::AdminGet(std::string_view key, Result* r) {
+  std::string_view name =
+      key.substr(key.starts_with(kAdminPrefix) ? kAdminPrefix.size() : kAdminPrefixMcrouter.size());
+  std::string value;
+  if (name == "config_md5") {
+    value = tree_->tree->md5();
+  } else if (name.starts_with("route(") && name.ends_with(")")) {
+    // route(OP,KEY): the servers a request OP for KEY goes to, one "host:port" per line.
+    std::string_view args = name.substr(6, name.size() - 7);
+    size_t comma = args.find(',');
+    if (comma == std::string_view::npos) return false;
+    auto op = OpByName(args.substr(0, comma));
+    if (!op) return false;
+    Request probe;
+    probe.op = *op;
+    probe.key = args.substr(comma + 1);
+    std::string_view routed;
+    const router::Route* route = Select(probe.key, &routed);
+    probe.key = routed;
+    std::vector<DestinationId> dests;
+    DestinationCollector collect(&dests);
+    if (route != nullptr) route->Traverse(probe, collect);
+    for (DestinationId d : dests) {
+      if (d < tree_->tree->servers().size()) {
+        if (!value.empty()) value += "\r\n";
+        value += tree_->tree->servers()[d].address;
+      }
+    }
+  } else {
+    return false;
+  }
+  *r = Result{};
+  r->code = ResultCode::kFound;
+  r->has_value = true;
+  r->has_flags = true;
+  r->value = arena_.Copy(value);
+  r->value_length = static_cast<uint32_t>(r->value.size());
+  return true;
+}
+
+void ProxyRequest::RouteToAll() {
+  const auto& servers = tree_->tree->servers();
+  if (servers.empty()) {
+    Result r;
+    r.code = ResultCode::kOk;
+    Answer(r);
+    return;
+  }
+  fan_left_ = static_cast<uint32_t>(servers.size());
+  Hold();
+  for (DestinationId d = 0; d < servers.size(); ++d) {
+    Send(d, req_, *arena_.Make<FanPart>(this));
+  }
+  Release();
+}
+
+void ProxyRequest::Send(DestinationId dest, const Request& req, ReplyReceiver& done) {
+  if (dest >= tree_->upstreams.size() || tree_->upstreams[dest] == nullptr) {
+    done.OnReply(ErrorReply("SERVER_ERROR no such server"));
+    return;
+  }
+  Hold();
+  auto* tracker = arena_.Make<SendTracker>(this, &done);
+  tree_->upstreams[dest]->Send(req, *tracker);
+}
+
+void ProxyRequest::OnReply(const Result& r) {
+  if (fan_left_ > 0) {
+    // flush_all: keep the worst reply until every server has answered.
+    if (!fan_worst_.set || protocol::WorseThan(r.code, fan_worst_.result.code)) {
+      fan_worst_.Assign(r, arena_);
+    }
+    if (--fan_left_ > 0) return;
+    Answer(fan_worst_.result);
+    return;
+  }
+  Answer(r);
+}
+
+void ProxyRequest::Count(const Result& r) {
+  WorkerStats& s = worker_->stats();
+  WorkerStats::Add(s.results_by_code[static_cast<size_t>(r.code)]);
+  const bool hit = protocol::IsHit(r.code);
+  switch (req_.op) {
+    case Op::kGet:
+    case Op::kGets:
+      WorkerStats::Add(s.cmd_get);
+      WorkerStats::Add(hit ? s.get_hits : s.get_misses);
+      break;
+    case Op::kGat:
+    case Op::kGats:
+    case Op::kTouch:
+      WorkerStats::Add(s.cmd_touch);
+      WorkerStats::Add(hit ? s.touch_hits : s.touch_misses);
+      break;
+    case Op::kSet:
+    case Op::kAdd:
+    case Op::kReplace:
+    case Op::kAppend:
+    case Op::kPrepend:
+      WorkerStats::Add(s.cmd_set);
+      WorkerStats::Add(hit ? s.set_stored : s.set_not_stored);
+      break;
+    case Op::kCas:
+      WorkerStats::Add(s.cmd_set);
+      WorkerStats::Add(hit                             ? s.cas_hits
+                       : r.code == ResultCode::kExists ? s.cas_badval
+                                                       : s.cas_misses);
+      break;
+    case Op::kDelete:
+      WorkerStats::Add(hit ? s.delete_hits : s.delete_misses);
+      break;
+    case Op::kIncr:
+      WorkerStats::Add(hit ? s.incr_hits : s.incr_misses);
+      break;
+    case Op::kDecr:
+      WorkerStats::Add(hit ? s.decr_hits : s.decr_misses);
+      break;
+    case Op::kFlushAll:
+      WorkerStats::Add(s.cmd_flush);
+      break;
+    default:
+      break;
+  }
+}
+
+void ProxyRequest::Answer(const Result& r) {
+  Count(r);
+  std::string* out = ReplyTarget();
+  if (out != nullptr) protocol::ComposeClientReply(req_, r, out);
+  Deliver();
+}
+
+void ProxyRequest::Finish() {
+  if (conn_ != nullptr && conn_->IsHead(this)) {
+    conn_->out()->append(out_);
+    out_.clear();
+  }
+  Deliver();
+}
+
+std::string* ProxyRequest::ReplyTarget() {
+  if (conn_ == nullptr) return nullptr;
+  return conn_->IsHead(this) ? conn_->out() : &out_;
+}
+
+void ProxyRequest::Deliver() {
+  done_ = true;
+  WorkerStats& s = worker_->stats();
+  s.requests_in_flight.store(s.requests_in_flight.load(std::memory_order_relaxed) - 1,
+                             std::memory_order_relaxed);
+  if (conn_ != nullptr) conn_->RequestDone(this);
+  Release();  // the client's reference
+}
+
+void ProxyRequest::Release() {
+  if (--refs_ == 0) worker_->FreeRequest(this);
+}
+
+}  // namespace memfleet::router

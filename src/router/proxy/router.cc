@@ -1,0 +1,411 @@
+#include "router/proxy/router.h"
+
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace memfleet::router {
+namespace {
+
+constexpr std::string_view kTooManyConnections = "ERROR Too many open connections\r\n";
+
+class FileSource final : public ConfigSource {
+ public:
+  explicit FileSource(std::string path) : path_(std::move(path)) {
+    size_t slash = path_.rfind('/');
+    dir_ = slash == std::string::npos ? "." : path_.substr(0, slash == 0 ? 1 : slash);
+    base_ = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd_ >= 0) {
+      // The directory, not the file: editors and deploy tools replace a file by renaming.
+      if (inotify_add_watch(fd_, dir_.c_str(),
+                            IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0) {
+        close(fd_);
+        fd_ = -1;
+      }
+    }
+  }
+  ~FileSource() override {
+    if (fd_ >= 0) close(fd_);
+  }
+  memfleet::Result<std::pair<std::string, std::string>> Read() override {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return Status::IoError("cannot read config file " + path_ + ": " + strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return std::make_pair(path_, ss.str());
+  }
+  int WatchFd() override { return fd_; }
+  bool DrainWatch() override {
+    alignas(inotify_event) char buf[4096];
+    bool relevant = false;
+    for (;;) {
+      ssize_t n = read(fd_, buf, sizeof(buf));
+      if (n <= 0) break;
+      for (ssize_t off = 0; off < n;) {
+        auto* ev = reinterpret_cast<inotify_event*>(buf + off);
+        if (ev->len > 0 && base_ == ev->name) relevant = true;
+        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      }
+    }
+    return relevant;
+  }
+  std::string Describe() const override { return "file:" + path_; }
+
+ private:
+  std::string path_, dir_, base_;
+  int fd_ = -1;
+};
+
+class StringSource final : public ConfigSource {
+ public:
+  explicit StringSource(std::string text) : text_(std::move(text)) {}
+  memfleet::Result<std::pair<std::string, std::string>> Read() override {
+    return std::make_pair(std::string("config-str"), text_);
+  }
+  std::string Describe() const override { return "config-str"; }
+
+ private:
+  std::string text_;
+};
+
+std::string Str(uint64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+std::unique_ptr<ConfigSource> FileConfigSource(std::string path) {
+  return std::make_unique<FileSource>(std::move(path));
+}
+std::unique_ptr<ConfigSource> StringConfigSource(std::string text) {
+  return std::make_unique<StringSource>(std::move(text));
+}
+
+class Router::Acceptor : public net::EventLoop::Handler {
+ public:
+  Acceptor(Router* r, net::Listener l, int index) : router_(r), l_(std::move(l)), index_(index) {}
+  ~Acceptor() override {
+    if (l_.fd >= 0) close(l_.fd);
+  }
+  void OnEvent(uint32_t) override { router_->OnAccept(l_.fd, index_); }
+  int fd() const { return l_.fd; }
+
+ private:
+  Router* router_;
+  net::Listener l_;
+  int index_;
+};
+
+namespace {
+
+class Watcher : public net::EventLoop::Handler {
+ public:
+  Watcher(Router* r, ConfigSource* s) : router_(r), source_(s) {}
+  void OnEvent(uint32_t) override {
+    if (source_->DrainWatch()) router_->Reload();
+  }
+
+ private:
+  Router* router_;
+  ConfigSource* source_;
+};
+
+class SignalHandler : public net::EventLoop::Handler {
+ public:
+  SignalHandler(Router* r, int fd) : router_(r), fd_(fd) {}
+  void OnEvent(uint32_t) override {
+    signalfd_siginfo info;
+    while (read(fd_, &info, sizeof(info)) == sizeof(info)) {
+      if (info.ssi_signo == SIGHUP) {
+        router_->Reload();
+      } else {
+        router_->Stop();
+      }
+    }
+  }
+
+ private:
+  Router* router_;
+  int fd_;
+};
+
+}  // namespace
+
+Router::Router(const RouterOptions& options, std::unique_ptr<ConfigSource> source)
+    : options_(options), source_(std::move(source)) {}
+
+Router::~Router() {
+  for (auto& a : acceptors_) loop_.Remove(a->fd());
+  acceptors_.clear();
+  for (auto& w : workers_) w->Stop();
+  workers_.clear();
+  if (signal_fd_ >= 0) close(signal_fd_);
+}
+
+std::shared_ptr<const RouteTree> Router::tree() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tree_;
+}
+
+Status Router::Start() {
+  start_time_s_ = time(nullptr);
+  auto text = source_->Read();
+  if (!text.ok()) return text.status();
+  LoadOptions lo;
+  lo.route_prefix = options_.route_prefix;
+  auto tree = LoadRouteTree(text->first, text->second, lo);
+  if (!tree.ok()) return tree.status();
+  for (const std::string& w : (*tree)->warnings())
+    fprintf(stderr, "config warning: %s\n", w.c_str());
+  tree_ = *tree;
+
+  // Signals go to the signalfd: block them before any thread starts, so every thread inherits it.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) return Status::Internal(std::string("signalfd: ") + strerror(errno));
+
+  Status s = OpenListeners();
+  if (!s.ok()) return s;
+
+  int threads = options_.threads < 1 ? 1 : options_.threads;
+  for (int i = 0; i < threads; ++i) {
+    workers_.push_back(std::make_unique<ProxyWorker>(i, this, options_));
+    workers_.back()->SetTree(tree_);
+    workers_.back()->Start();
+  }
+  for (auto& a : acceptors_) {
+    Status st = loop_.Add(a->fd(), EPOLLIN, a.get());
+    if (!st.ok()) return st;
+  }
+  signal_handler_ = std::make_unique<SignalHandler>(this, signal_fd_);
+  (void)loop_.Add(signal_fd_, EPOLLIN, signal_handler_.get());
+  if (source_->WatchFd() >= 0) {
+    watcher_ = std::make_unique<Watcher>(this, source_.get());
+    (void)loop_.Add(source_->WatchFd(), EPOLLIN, watcher_.get());
+  }
+  if (options_.config_check_interval_ms > 0 && source_->WatchFd() >= 0) {
+    // Behind inotify (which misses changes on some file systems), compare the text itself.
+    loop_.Every(static_cast<int>(options_.config_check_interval_ms), [this] {
+      auto t = source_->Read();
+      if (!t.ok()) return;
+      std::string current;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        current = last_text_;
+      }
+      if (t->second != current) Reload();
+    });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_text_ = text->second;
+  }
+  return Status::Ok();
+}
+
+Status Router::OpenListeners() {
+  std::vector<std::pair<net::Listener, int>> opened;
+  if (!tree_->listeners().empty()) {
+    // A nutcracker.yml: each pool listens where its `listen` says.
+    for (size_t i = 0; i < tree_->listeners().size(); ++i) {
+      const std::string& addr = tree_->listeners()[i].address;
+      if (!addr.empty() && addr[0] == '/') {
+        auto l = net::ListenUnix(addr, options_.unix_mask, options_.backlog);
+        if (!l.ok()) return l.status();
+        opened.emplace_back(*l, static_cast<int>(i));
+        continue;
+      }
+      auto a = net::ParseConnectAddress(addr);
+      if (!a.ok()) return Status::InvalidArgument("bad listen address " + addr);
+      auto ls = net::ListenTcp(a->host, a->port, options_.backlog);
+      if (!ls.ok()) return ls.status();
+      for (auto& l : *ls) opened.emplace_back(l, static_cast<int>(i));
+    }
+  } else if (!options_.unix_socket.empty()) {
+    auto l = net::ListenUnix(options_.unix_socket, options_.unix_mask, options_.backlog);
+    if (!l.ok()) return l.status();
+    opened.emplace_back(*l, 0);
+  } else {
+    std::vector<std::string> hosts = options_.listen;
+    if (hosts.empty()) hosts.push_back("");
+    int port = options_.port;
+    for (const std::string& h : hosts) {
+      auto ls = net::ListenTcp(h, port, options_.backlog);
+      if (!ls.ok()) return ls.status();
+      for (auto& l : *ls) {
+        if (port == 0) port = net::BoundPort(l.fd);  // every address on the same port
+        opened.emplace_back(l, 0);
+      }
+    }
+  }
+  for (auto& [l, index] : opened) {
+    if (bound_port_ == 0 && !l.unix_socket) bound_port_ = net::BoundPort(l.fd);
+    acceptors_.push_back(std::make_unique<Acceptor>(this, l, index));
+  }
+  return Status::Ok();
+}
+
+void Router::OnAccept(int listen_fd, int listener) {
+  for (int i = 0; i < 64; ++i) {
+    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    uint64_t current = 0;
+    for (auto& w : workers_) current += w->stats().curr_connections.load(std::memory_order_relaxed);
+    if (current >= static_cast<uint64_t>(options_.max_connections)) {
+      // As memcached: tell the client why, then close.
+      ssize_t n = send(fd, kTooManyConnections.data(), kTooManyConnections.size(), MSG_NOSIGNAL);
+      (void)n;
+      close(fd);
+      WorkerStats::Add(workers_[0]->stats().rejected_connections);
+      continue;
+    }
+    net::SetTcpNoDelay(fd);
+    workers_[next_worker_++ % workers_.size()]->AddClient(fd, listener);
+  }
+}
+
+void Router::Run() { loop_.Run(); }
+
+void Router::Stop() { loop_.Stop(); }
+
+bool Router::Reload() {
+  auto text = source_->Read();
+  LoadOptions lo;
+  lo.route_prefix = options_.route_prefix;
+  memfleet::Result<std::shared_ptr<const RouteTree>> tree =
+      text.ok() ? LoadRouteTree(text->first, text->second, lo)
+                : memfleet::Result<std::shared_ptr<const RouteTree>>(text.status());
+  if (!tree.ok()) {
+    reload_failures_.fetch_add(1);
+    fprintf(stderr, "config reload failed, keeping the running config: %s\n",
+            tree.status().message().c_str());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (text.ok()) last_text_ = text->second;  // do not retry the same broken text every second
+    last_reload_error_ = tree.status().message();
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tree_ = *tree;
+    last_text_ = text->second;
+    last_reload_error_.clear();
+  }
+  for (auto& w : workers_) w->SetTree(*tree);
+  reloads_.fetch_add(1);
+  last_reload_time_.store(time(nullptr));
+  fprintf(stderr, "config reloaded from %s\n", source_->Describe().c_str());
+  return true;
+}
+
+bool Router::CollectStats(std::string_view args,
+                          std::vector<std::pair<std::string, std::string>>* out) {
+  auto add = [out](std::string name, std::string value) {
+    out->emplace_back(std::move(name), std::move(value));
+  };
+  if (args == "servers") {
+    // Per upstream, summed over workers.
+    std::vector<ProxyWorker::ServerSnapshot> total;
+    for (auto& w : workers_) {
+      auto snap = w->SnapshotServers();
+      for (auto& s : snap) {
+        bool merged = false;
+        for (auto& t : total) {
+          if (t.address == s.address) {
+            t.requests += s.requests;
+            t.errors += s.errors;
+            t.timeouts += s.timeouts;
+            t.connect_errors += s.connect_errors;
+            t.latency_us_total += s.latency_us_total;
+            t.in_flight += s.in_flight;
+            if (s.state == "up") t.state = "up";
+            merged = true;
+            break;
+          }
+        }
+        if (!merged) total.push_back(s);
+      }
+    }
+    for (auto& t : total) {
+      uint64_t avg = t.requests > 0 ? t.latency_us_total / t.requests : 0;
+      char line[512];
+      snprintf(line, sizeof(line),
+               "pool=%s state=%s requests=%llu errors=%llu timeouts=%llu connect_errors=%llu "
+               "avg_latency_us=%llu in_flight=%lld",
+               t.pool.c_str(), t.state.c_str(), static_cast<unsigned long long>(t.requests),
+               static_cast<unsigned long long>(t.errors),
+               static_cast<unsigned long long>(t.timeouts),
+               static_cast<unsigned long long>(t.connect_errors),
+               static_cast<unsigned long long>(avg), static_cast<long long>(t.in_flight));
+      add(t.address, line);
+    }
+    return true;
+  }
+  if (!args.empty()) return false;
+  auto sum = [this](std::atomic<uint64_t> WorkerStats::*field) {
+    uint64_t v = 0;
+    for (auto& w : workers_) v += (w->stats().*field).load(std::memory_order_relaxed);
+    return v;
+  };
+  time_t now = time(nullptr);
+  add("pid", Str(static_cast<uint64_t>(getpid())));
+  add("uptime", Str(static_cast<uint64_t>(now - start_time_s_)));
+  add("time", Str(static_cast<uint64_t>(now)));
+  add("version", std::string(kRouterVersion));
+  add("threads", Str(workers_.size()));
+  add("curr_connections", Str(sum(&WorkerStats::curr_connections)));
+  add("total_connections", Str(sum(&WorkerStats::total_connections)));
+  add("rejected_connections", Str(sum(&WorkerStats::rejected_connections)));
+  add("cmd_get", Str(sum(&WorkerStats::cmd_get)));
+  add("cmd_set", Str(sum(&WorkerStats::cmd_set)));
+  add("cmd_flush", Str(sum(&WorkerStats::cmd_flush)));
+  add("cmd_touch", Str(sum(&WorkerStats::cmd_touch)));
+  add("get_hits", Str(sum(&WorkerStats::get_hits)));
+  add("get_misses", Str(sum(&WorkerStats::get_misses)));
+  add("delete_misses", Str(sum(&WorkerStats::delete_misses)));
+  add("delete_hits", Str(sum(&WorkerStats::delete_hits)));
+  add("incr_misses", Str(sum(&WorkerStats::incr_misses)));
+  add("incr_hits", Str(sum(&WorkerStats::incr_hits)));
+  add("decr_misses", Str(sum(&WorkerStats::decr_misses)));
+  add("decr_hits", Str(sum(&WorkerStats::decr_hits)));
+  add("cas_misses", Str(sum(&WorkerStats::cas_misses)));
+  add("cas_hits", Str(sum(&WorkerStats::cas_hits)));
+  add("cas_badval", Str(sum(&WorkerStats::cas_badval)));
+  add("touch_hits", Str(sum(&WorkerStats::touch_hits)));
+  add("touch_misses", Str(sum(&WorkerStats::touch_misses)));
+  add("bytes_read", Str(sum(&WorkerStats::bytes_read)));
+  add("bytes_written", Str(sum(&WorkerStats::bytes_written)));
+  add("requests_in_flight", Str(sum(&WorkerStats::requests_in_flight)));
+  std::shared_ptr<const RouteTree> t = tree();
+  add("num_pools", Str(t->pools().size()));
+  add("num_servers", Str(t->servers().size()));
+  add("config_reloads", Str(reloads_.load()));
+  add("config_reload_failures", Str(reload_failures_.load()));
+  add("config_last_reload_time", Str(static_cast<uint64_t>(last_reload_time_.load())));
+  add("config_md5", t->md5().empty() ? "-" : t->md5());
+  for (int code = 0; code <= static_cast<int>(ResultCode::kTko); ++code) {
+    uint64_t v = 0;
+    for (auto& w : workers_) {
+      v += w->stats().results_by_code[static_cast<size_t>(code)].load(std::memory_order_relaxed);
+    }
+    add(std::string("result_") +
+            std::string(protocol::ResultCodeName(static_cast<ResultCode>(code))),
+        Str(v));
+  }
+  return true;
+}
+
+}  // namespace memfleet::router

@@ -1,0 +1,104 @@
+// Router: memfleet-router's process — the listeners, the worker threads, the running
+// configuration and its reloads, and the router-wide statistics.
+//
+// The main thread accepts clients on every listener and hands each to a worker round-robin; it
+// also watches the config source (inotify on the config file with a periodic check behind it,
+// and SIGHUP) and, on a change, loads the new config; a valid one becomes the new route tree of
+// every worker (ProxyWorker::SetTree), an invalid one is logged and counted and the old tree
+// stays. SIGINT/SIGTERM stop the router. CollectStats may be called from any worker thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "net/event_loop.h"
+#include "net/socket.h"
+#include "router/config/route_tree.h"
+#include "router/proxy/router_options.h"
+#include "router/proxy/worker.h"
+
+namespace memfleet::router {
+
+// The version the router answers to `version` (memcached's protocol version it speaks).
+inline constexpr std::string_view kRouterVersion = "1.6.18";
+// The reply to flush_all when the router was not started with --enable-flush-cmd.
+inline constexpr std::string_view kFlushDisabledLine =
+    "SERVER_ERROR flush_all disabled (start the router with --enable-flush-cmd)";
+
+// Where a configuration comes from: a file now, a coordination service later.
+class ConfigSource {
+ public:
+  virtual ~ConfigSource() = default;
+  // The config's name (a file name: its extension picks the dialect) and text.
+  virtual memfleet::Result<std::pair<std::string, std::string>> Read() = 0;
+  // A file descriptor that becomes readable when the source may have changed (inotify), or -1.
+  virtual int WatchFd() { return -1; }
+  // Drains the watch descriptor's events; true when the config may have changed.
+  virtual bool DrainWatch() { return false; }
+  virtual std::string Describe() const = 0;
+};
+
+// --config-file PATH: the file, watched with inotify on its directory (so that an editor's
+// rename-over is seen).
+std::unique_ptr<ConfigSource> FileConfigSource(std::string path);
+// --config-str JSON: fixed text.
+std::unique_ptr<ConfigSource> StringConfigSource(std::string text);
+
+class Router {
+ public:
+  Router(const RouterOptions& options, std::unique_ptr<ConfigSource> source);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Loads the config, opens the listeners, starts the workers. The error says what failed.
+  Status Start();
+  // Runs the main thread (accepting, reloads, signals) until Stop or SIGINT/SIGTERM.
+  void Run();
+  void Stop();
+  // The TCP port the first listener is bound to (tests start the router on port 0).
+  int bound_port() const { return bound_port_; }
+
+  // Reloads the config now (SIGHUP, a change seen); false when the new config was refused.
+  bool Reload();
+
+  // `stats` and `stats <args>`: name/value lines. False for an unknown stats group.
+  bool CollectStats(std::string_view args, std::vector<std::pair<std::string, std::string>>* out);
+
+  std::shared_ptr<const RouteTree> tree() const;
+
+ private:
+  class Acceptor;
+  Status OpenListeners();
+  void OnAccept(int listen_fd, int listener);
+
+  RouterOptions options_;
+  std::unique_ptr<ConfigSource> source_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const RouteTree> tree_;  // guarded by mu_
+  net::EventLoop loop_;
+  std::vector<std::unique_ptr<ProxyWorker>> workers_;
+  std::vector<std::unique_ptr<Acceptor>> acceptors_;
+  size_t next_worker_ = 0;
+  int bound_port_ = 0;
+  int signal_fd_ = -1;
+  int64_t start_time_s_ = 0;
+
+  std::atomic<uint64_t> reloads_{0};
+  std::atomic<uint64_t> reload_failures_{0};
+  std::atomic<int64_t> last_reload_time_{0};
+  std::string last_reload_error_;  // guarded by mu_
+  std::string last_text_;          // guarded by mu_: the config text last loaded or refused
+  std::unique_ptr<net::EventLoop::Handler> signal_handler_;
+  std::unique_ptr<net::EventLoop::Handler> watcher_;
+  std::atomic<uint64_t> curr_clients_total_{0};
+};
+
+}  // namespace memfleet::router

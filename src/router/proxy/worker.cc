@@ -1,0 +1,192 @@
+#include "router/proxy/worker.h"
+
+#include <unistd.h>
+
+#include "router/proxy/client_connection.h"
+#include "router/proxy/proxy_request.h"
+
+namespace memfleet::router {
+
+ProxyWorker::ProxyWorker(int id, Router* router, const RouterOptions& options)
+    : id_(id),
+      router_(router),
+      options_(options),
+      connector_(&loop_),
+      rng_(0x6d656d666c656574ULL + static_cast<uint64_t>(id) * 0x9e3779b97f4a7c15ULL) {
+  loop_.SetAfterEvents([this] { AfterEvents(); });
+}
+
+ProxyWorker::~ProxyWorker() {
+  Stop();
+  // Close clients first (their requests detach), then the upstreams (in-flight sends fail and
+  // release their requests), then the trees.
+  auto clients = std::move(clients_);
+  clients_.clear();
+  clients.clear();
+  closed_clients_.clear();
+  for (auto& [key, up] : upstreams_) up->CloseAll();
+  // The loop no longer runs: this thread runs what closing posted (upstreams dropped by the
+  // last trees), then frees the rest.
+  loop_.RunOnce(0);
+  upstreams_.clear();
+}
+
+void ProxyWorker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ProxyWorker::Stop() {
+  if (!thread_.joinable()) return;
+  loop_.Stop();
+  thread_.join();
+}
+
+void ProxyWorker::Run() { loop_.Run(); }
+
+void ProxyWorker::AfterEvents() {
+  // Upstream requests first, so that they leave before the replies to earlier ones are written.
+  for (size_t i = 0; i < upstream_flush_.size(); ++i) {
+    if (upstream_flush_[i] != nullptr) upstream_flush_[i]->Flush();
+  }
+  upstream_flush_.clear();
+  for (size_t i = 0; i < client_flush_.size(); ++i) {
+    ClientConnection* c = client_flush_[i];
+    if (c != nullptr && !c->closed()) c->Flush();
+  }
+  client_flush_.clear();
+  closed_clients_.clear();
+}
+
+void ProxyWorker::AddClient(int fd, int listener) {
+  loop_.Post([this, fd, listener] {
+    auto c = std::make_unique<ClientConnection>(this, fd, listener);
+    if (!c->Start()) {
+      close(fd);
+      return;
+    }
+    WorkerStats::Add(stats_.curr_connections);
+    WorkerStats::Add(stats_.total_connections);
+    clients_.push_back(std::move(c));
+  });
+}
+
+void ProxyWorker::ClientClosed(ClientConnection* c) {
+  stats_.curr_connections.store(stats_.curr_connections.load(std::memory_order_relaxed) - 1,
+                                std::memory_order_relaxed);
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    if (clients_[i].get() == c) {
+      // Freed after this batch: the connection may still be on the stack.
+      closed_clients_.push_back(std::move(clients_[i]));
+      clients_[i] = std::move(clients_.back());
+      clients_.pop_back();
+      break;
+    }
+  }
+  for (auto*& p : client_flush_) {
+    if (p == c) p = nullptr;
+  }
+}
+
+void ProxyWorker::SetTree(std::shared_ptr<const RouteTree> tree) {
+  loop_.Post([this, tree = std::move(tree)]() mutable { InstallTree(std::move(tree)); });
+}
+
+void ProxyWorker::InstallTree(std::shared_ptr<const RouteTree> tree) {
+  UpstreamOptions uo;
+  uo.server_timeout_ms = options_.server_timeout_ms;
+  uo.connect_timeout_ms = options_.connect_timeout_ms;
+  uo.max_reply_bytes = options_.max_item_size * 2 + 64 * 1024;
+  auto ref = std::make_unique<TreeRef>();
+  ref->tree = std::move(tree);
+  for (const UpstreamSpec& spec : ref->tree->servers()) {
+    std::string key = spec.key();
+    auto it = upstreams_.find(key);
+    if (it == upstreams_.end()) {
+      auto up = std::make_unique<UpstreamServer>(&loop_, &connector_, spec, uo,
+                                                 options_.upstream_connections, &upstream_flush_);
+      up->ConnectAll();
+      it = upstreams_.emplace(key, std::move(up)).first;
+    }
+    ref->upstreams.push_back(it->second.get());
+    ++upstream_tree_refs_[it->second.get()];
+  }
+  TreeRef* old = current_;
+  current_ = ref.get();
+  ++current_->refs;  // the worker's own reference to its current tree
+  trees_.push_back(std::move(ref));
+  Publish();
+  if (old != nullptr) ReleaseTree(old);
+}
+
+TreeRef* ProxyWorker::AcquireTree() {
+  ++current_->refs;
+  return current_;
+}
+
+void ProxyWorker::ReleaseTree(TreeRef* t) {
+  if (--t->refs > 0) return;
+  for (UpstreamServer* up : t->upstreams) --upstream_tree_refs_[up];
+  for (size_t i = 0; i < trees_.size(); ++i) {
+    if (trees_[i].get() == t) {
+      trees_.erase(trees_.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  DropUnusedUpstreams();
+}
+
+void ProxyWorker::DropUnusedUpstreams() {
+  for (auto it = upstreams_.begin(); it != upstreams_.end();) {
+    auto ref = upstream_tree_refs_.find(it->second.get());
+    if (ref == upstream_tree_refs_.end() || ref->second <= 0) {
+      if (ref != upstream_tree_refs_.end()) upstream_tree_refs_.erase(ref);
+      // No request can still use it: every request holds the tree it routes on.
+      loop_.Post([up = std::shared_ptr<UpstreamServer>(std::move(it->second))] { up->CloseAll(); });
+      it = upstreams_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+ProxyRequest* ProxyWorker::NewRequest() {
+  if (free_requests_.empty()) {
+    all_requests_.push_back(std::make_unique<ProxyRequest>(this));
+    return all_requests_.back().get();
+  }
+  ProxyRequest* r = free_requests_.back();
+  free_requests_.pop_back();
+  return r;
+}
+
+void ProxyWorker::FreeRequest(ProxyRequest* r) {
+  r->Reset();
+  free_requests_.push_back(r);
+}
+
+std::vector<ProxyWorker::ServerSnapshot> ProxyWorker::SnapshotServers() {
+  std::vector<ServerSnapshot> out;
+  std::lock_guard<std::mutex> lock(published_mu_);
+  for (const UpstreamServer* up : published_) {
+    ServerSnapshot s;
+    const UpstreamCounters& c = up->counters();
+    s.address = up->spec().address;
+    s.pool = up->spec().pool;
+    s.state = up->state_name();
+    s.requests = c.requests.load(std::memory_order_relaxed);
+    s.errors = c.errors.load(std::memory_order_relaxed);
+    s.timeouts = c.timeouts.load(std::memory_order_relaxed);
+    s.connect_errors = c.connect_errors.load(std::memory_order_relaxed);
+    s.latency_us_total = c.latency_us_total.load(std::memory_order_relaxed);
+    s.in_flight = c.in_flight.load(std::memory_order_relaxed);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void ProxyWorker::Publish() {
+  std::lock_guard<std::mutex> lock(published_mu_);
+  published_ = current_ != nullptr ? current_->upstreams : std::vector<UpstreamServer*>{};
+}
+
+}  // namespace memfleet::router

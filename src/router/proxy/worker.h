@@ -1,0 +1,114 @@
+// ProxyWorker: one router thread — its event loop, its client connections, its connections to
+// every upstream server, and the route tree its new requests take.
+//
+// Client connections are handed to a worker by the acceptor (Post), and stay on it. Every request
+// a client sends becomes a ProxyRequest (pooled per worker) that routes through the worker's
+// current tree; the routes' sends reach this worker's UpstreamServer for the destination. A config
+// reload posts the new tree to every worker (SetTree): requests already routing keep the tree
+// they started with (a TreeRef they count), new ones take the new tree, upstream servers the new
+// tree still has keep their connections, and the others close once no request uses them.
+// Everything here runs on the worker's thread, except the counters, which `stats` reads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "net/connector.h"
+#include "net/event_loop.h"
+#include "router/config/route_tree.h"
+#include "router/proxy/router_options.h"
+#include "router/proxy/router_stats.h"
+#include "router/upstream/upstream_server.h"
+
+namespace memfleet::router {
+
+class ClientConnection;
+class ProxyRequest;
+class Router;
+
+// A route tree as one worker runs it: the tree and the worker's UpstreamServer for each of its
+// destinations. Counted by the requests routing through it.
+struct TreeRef {
+  std::shared_ptr<const RouteTree> tree;
+  std::vector<UpstreamServer*> upstreams;  // by DestinationId
+  int64_t refs = 0;
+};
+
+class ProxyWorker {
+ public:
+  ProxyWorker(int id, Router* router, const RouterOptions& options);
+  ~ProxyWorker();
+  ProxyWorker(const ProxyWorker&) = delete;
+  ProxyWorker& operator=(const ProxyWorker&) = delete;
+
+  void Start();  // starts the thread
+  void Stop();   // asks the loop to stop and joins
+  // Any thread: the worker adopts the client socket fd, accepted on listener `listener`.
+  void AddClient(int fd, int listener);
+  // Any thread: new requests take `tree` from now on.
+  void SetTree(std::shared_ptr<const RouteTree> tree);
+
+  // Loop thread:
+  net::EventLoop* loop() { return &loop_; }
+  const RouterOptions& options() const { return options_; }
+  Router* router() { return router_; }
+  WorkerStats& stats() { return stats_; }
+  TreeRef* AcquireTree();
+  void ReleaseTree(TreeRef* t);
+  ProxyRequest* NewRequest();
+  void FreeRequest(ProxyRequest* r);
+  void ClientClosed(ClientConnection* c);
+  uint64_t Random() { return rng_(); }
+  // Writes out, at the end of the batch, what the connections queued.
+  void QueueClientFlush(ClientConnection* c) { client_flush_.push_back(c); }
+
+  // Any thread: this worker's counters for each server of its current tree (`stats servers`).
+  struct ServerSnapshot {
+    std::string address;
+    std::string pool;
+    std::string state;
+    uint64_t requests = 0, errors = 0, timeouts = 0, connect_errors = 0, latency_us_total = 0;
+    int64_t in_flight = 0;
+  };
+  std::vector<ServerSnapshot> SnapshotServers();
+
+ private:
+  void Run();
+  void AfterEvents();
+  void InstallTree(std::shared_ptr<const RouteTree> tree);
+  void DropUnusedUpstreams();
+  // Makes the current tree's servers visible to SnapshotServers.
+  void Publish();
+
+  int id_;
+  Router* router_;
+  RouterOptions options_;
+  net::EventLoop loop_;
+  net::Connector connector_;
+  std::thread thread_;
+  std::mt19937_64 rng_;
+  WorkerStats stats_;
+
+  std::unordered_map<std::string, std::unique_ptr<UpstreamServer>> upstreams_;
+  std::unordered_map<UpstreamServer*, int> upstream_tree_refs_;  // TreeRefs naming each
+  TreeRef* current_ = nullptr;
+  std::vector<std::unique_ptr<TreeRef>> trees_;  // current and older ones still in use
+
+  std::vector<std::unique_ptr<ClientConnection>> clients_;  // indexed by slot
+  std::vector<std::unique_ptr<ProxyRequest>> all_requests_;
+  std::vector<ProxyRequest*> free_requests_;
+  std::vector<UpstreamConnection*> upstream_flush_;
+  std::vector<ClientConnection*> client_flush_;
+  std::vector<std::unique_ptr<ClientConnection>> closed_clients_;  // freed after the batch
+
+  std::mutex published_mu_;
+  std::vector<UpstreamServer*> published_;  // guarded by published_mu_
+};
+
+}  // namespace memfleet::router

@@ -1,0 +1,286 @@
+#include "router/upstream/upstream_connection.h"
+
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "protocol/translate.h"
+
+namespace memfleet::router {
+namespace {
+
+// A copy of what ParseUpstreamReply needs of a request; no views (the request may be gone when
+// its late reply arrives).
+Request ShapeOf(const Request& req) {
+  Request s;
+  s.op = req.op;
+  s.protocol = req.protocol;
+  s.noreply = req.noreply;
+  s.create = req.create;
+  return s;
+}
+
+}  // namespace
+
+UpstreamConnection::UpstreamConnection(net::EventLoop* loop, net::Connector* connector,
+                                       std::string address, const UpstreamOptions& options,
+                                       UpstreamObserver* observer)
+    : loop_(loop),
+      connector_(connector),
+      address_(std::move(address)),
+      options_(options),
+      observer_(observer),
+      in_(16 * 1024, options.max_reply_bytes) {}
+
+UpstreamConnection::~UpstreamConnection() { Close(); }
+
+int64_t UpstreamConnection::NowUs() const {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+void UpstreamConnection::Connect() {
+  if (state_ == State::kDisconnected) StartConnect();
+}
+
+void UpstreamConnection::StartConnect() {
+  state_ = State::kConnecting;
+  connect_id_ = connector_->Connect(address_, options_.connect_timeout_ms,
+                                    [this](int fd, int error) { OnConnected(fd, error); });
+  observer_->OnStateChange();
+}
+
+void UpstreamConnection::OnConnected(int fd, int error) {
+  connect_id_ = 0;
+  if (fd < 0) {
+    Fail(error == ETIMEDOUT ? ResultCode::kConnectTimeout : ResultCode::kConnectError);
+    return;
+  }
+  fd_ = fd;
+  state_ = State::kUp;
+  backoff_ms_ = 0;
+  want_write_ = out_.size() > out_sent_;
+  if (!loop_->Add(fd_, EPOLLIN | EPOLLRDHUP | (want_write_ ? uint32_t{EPOLLOUT} : 0u), this).ok()) {
+    Fail(ResultCode::kConnectError);
+    return;
+  }
+  observer_->OnStateChange();
+  if (want_write_) Flush();
+}
+
+void UpstreamConnection::Send(const Request& req, ReplyReceiver& done) {
+  switch (state_) {
+    case State::kBackoff:
+      // Down and waiting to reconnect: fail fast rather than queue behind a dead server.
+      FailOne(&done, ResultCode::kConnectError, NowUs());
+      return;
+    case State::kDisconnected:
+      StartConnect();
+      break;
+    case State::kConnecting:
+    case State::kUp:
+      break;
+  }
+  protocol::ComposeUpstreamRequest(req, &out_);
+  const int64_t now_ms = loop_->NowMs();
+  int64_t timeout = options_.server_timeout_ms;
+  if (state_ == State::kConnecting) timeout += options_.connect_timeout_ms;
+  inflight_.push_back(InFlight{&done, ShapeOf(req), now_ms + timeout, NowUs()});
+  if (timeout_timer_ == net::kNoTimer) ArmTimer();
+  if (state_ == State::kUp && !flush_queued_) {
+    flush_queued_ = true;
+    observer_->WantFlush(this);
+  }
+}
+
+void UpstreamConnection::Flush() {
+  flush_queued_ = false;
+  if (fd_ < 0) return;
+  while (out_sent_ < out_.size()) {
+    ssize_t n = send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      out_sent_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    Fail(ResultCode::kConnectError);
+    return;
+  }
+  if (out_sent_ == out_.size()) {
+    out_.clear();
+    out_sent_ = 0;
+  } else if (out_sent_ > 64 * 1024 && out_sent_ * 2 > out_.size()) {
+    out_.erase(0, out_sent_);
+    out_sent_ = 0;
+  }
+  UpdateEvents();
+}
+
+void UpstreamConnection::UpdateEvents() {
+  bool want = out_sent_ < out_.size();
+  if (want == want_write_ || fd_ < 0) return;
+  want_write_ = want;
+  (void)loop_->Modify(fd_, EPOLLIN | EPOLLRDHUP | (want ? uint32_t{EPOLLOUT} : 0u), this);
+}
+
+void UpstreamConnection::OnEvent(uint32_t events) {
+  if (fd_ < 0) return;
+  if (events & EPOLLOUT) {
+    Flush();
+    if (fd_ < 0) return;
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) ReadReplies();
+}
+
+void UpstreamConnection::ReadReplies() {
+  for (int round = 0; round < 16 && fd_ >= 0; ++round) {
+    bool filled = false;
+    ssize_t n = in_.ReadFrom(fd_, &filled);
+    if (n == 0) {
+      Fail(ResultCode::kConnectError);
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      Fail(ResultCode::kConnectError);
+      return;
+    }
+    // Parse every whole reply in the buffer.
+    while (!in_.empty()) {
+      if (inflight_.empty()) {
+        // A reply nobody asked for: the stream is out of step.
+        Fail(ResultCode::kConnectError);
+        return;
+      }
+      Result r;
+      protocol::ReplyParse pr =
+          protocol::ParseUpstreamReply(in_.view(), inflight_.front().shape, &r);
+      if (pr.status == protocol::ReplyStatus::kIncomplete) break;
+      if (pr.status == protocol::ReplyStatus::kMalformed) {
+        Fail(ResultCode::kRemoteError);
+        return;
+      }
+      // ParseUpstreamReply answers "incomplete" until the value is whole; consumed covers it.
+      const size_t used = pr.consumed;
+      if (pr.part == protocol::ReplyPart::kValue || pr.part == protocol::ReplyPart::kStat) {
+        // Parts of a multi-part text reply (not asked for by the router): skip to its end.
+        in_.Consume(used);
+        continue;
+      }
+      InFlight f = inflight_.front();
+      inflight_.pop_front();
+      // The views in r point into in_; consume after the receiver has seen them.
+      Complete(f, r);
+      if (fd_ < 0) return;
+      in_.Consume(used);
+    }
+    if (!filled) break;
+  }
+  if (inflight_.empty() && timeout_timer_ != net::kNoTimer) {
+    loop_->CancelTimer(timeout_timer_);
+    timeout_timer_ = net::kNoTimer;
+  }
+}
+
+void UpstreamConnection::Complete(InFlight& f, const Result& r) {
+  if (f.done == nullptr) return;  // answered by a timeout already
+  observer_->OnCompleted(r.code, NowUs() - f.start_us);
+  f.done->OnReply(r);
+}
+
+void UpstreamConnection::FailOne(ReplyReceiver* done, ResultCode code, int64_t start_us) {
+  Result r;
+  r.code = code;
+  observer_->OnCompleted(code, NowUs() - start_us);
+  done->OnReply(r);
+}
+
+void UpstreamConnection::ArmTimer() {
+  // The oldest request still waiting for an answer sets the deadline (deadlines grow with
+  // the queue: one timeout per connection).
+  for (const InFlight& f : inflight_) {
+    if (f.done == nullptr) continue;
+    timer_deadline_ms_ = f.deadline_ms;
+    timeout_timer_ = loop_->AddTimerAt(f.deadline_ms, [this] { OnTimer(); });
+    return;
+  }
+  timeout_timer_ = net::kNoTimer;
+}
+
+void UpstreamConnection::OnTimer() {
+  timeout_timer_ = net::kNoTimer;
+  const int64_t now = loop_->NowMs();
+  size_t waiting = 0;
+  for (InFlight& f : inflight_) {
+    if (f.done == nullptr) continue;
+    if (f.deadline_ms > now) break;
+    ReplyReceiver* done = f.done;
+    f.done = nullptr;
+    FailOne(done, ResultCode::kTimeout, f.start_us);
+    if (fd_ < 0 && state_ != State::kConnecting) return;  // the receiver closed us
+  }
+  for (const InFlight& f : inflight_) waiting += f.done != nullptr;
+  if (state_ == State::kConnecting && waiting == 0 && !inflight_.empty()) {
+    // Everything queued behind a connect that has not finished has timed out: drop the queue
+    // (nothing was sent) so that it cannot grow without bound.
+    inflight_.clear();
+    out_.clear();
+    out_sent_ = 0;
+  }
+  if (waiting > 0) ArmTimer();
+}
+
+void UpstreamConnection::Fail(ResultCode code) {
+  if (fd_ >= 0) {
+    loop_->Remove(fd_);
+    close(fd_);
+    fd_ = -1;
+  }
+  if (connect_id_ != 0) {
+    connector_->Cancel(connect_id_);
+    connect_id_ = 0;
+  }
+  if (timeout_timer_ != net::kNoTimer) {
+    loop_->CancelTimer(timeout_timer_);
+    timeout_timer_ = net::kNoTimer;
+  }
+  want_write_ = false;
+  out_.clear();
+  out_sent_ = 0;
+  while (in_.size() > 0) in_.Consume(in_.size());
+  std::deque<InFlight> failed;
+  failed.swap(inflight_);
+  backoff_ms_ = backoff_ms_ == 0 ? options_.reconnect_initial_ms
+                                 : std::min(backoff_ms_ * 2, options_.reconnect_max_ms);
+  state_ = State::kBackoff;
+  if (reconnect_timer_ != net::kNoTimer) loop_->CancelTimer(reconnect_timer_);
+  reconnect_timer_ = loop_->AddTimer(backoff_ms_, [this] {
+    reconnect_timer_ = net::kNoTimer;
+    if (state_ == State::kBackoff) StartConnect();
+  });
+  observer_->OnStateChange();
+  for (InFlight& f : failed) {
+    if (f.done != nullptr) FailOne(f.done, code, f.start_us);
+  }
+}
+
+void UpstreamConnection::Close() {
+  if (reconnect_timer_ != net::kNoTimer) {
+    loop_->CancelTimer(reconnect_timer_);
+    reconnect_timer_ = net::kNoTimer;
+  }
+  if (fd_ >= 0 || connect_id_ != 0 || !inflight_.empty()) Fail(ResultCode::kConnectError);
+  if (reconnect_timer_ != net::kNoTimer) {
+    loop_->CancelTimer(reconnect_timer_);
+    reconnect_timer_ = net::kNoTimer;
+  }
+  state_ = State::kDisconnected;
+}
+
+}  // namespace memfleet::router

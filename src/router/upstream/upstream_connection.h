@@ -1,0 +1,125 @@
+// UpstreamConnection: one pipelined connection from a router worker to one upstream server
+// (memfleetd or memcached), speaking meta (and text for version/stats/flush_all/verbosity).
+//
+// Requests are composed at once by the protocol library's translation layer
+// (ComposeUpstreamRequest) into the connection's output; the worker flushes every connection it
+// wrote to once per batch of events (Flush), so a 100-key multi-get leaves as one write per server.
+// Upstream requests are never quiet, so replies come back in request order and are matched to
+// the oldest in-flight request; each is parsed whole (a value included) from the read buffer and
+// handed to the request's receiver while the bytes are still there.
+//
+// Failures are the router's own results: a request with no reply within the server timeout gets
+// kTimeout (its late reply is read and dropped); a refused, reset or closed connection fails every
+// request in flight with kConnectError (kConnectTimeout when the connect timed out); while the
+// connection is down and waiting to reconnect (backoff), new requests fail at once with
+// kConnectError instead of waiting. The connection reconnects by itself, with backoff.
+//
+// Owned by its worker's UpstreamServer; used on the worker's loop thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "net/connector.h"
+#include "net/event_loop.h"
+#include "net/read_buffer.h"
+#include "net/timer_queue.h"
+#include "router/route.h"
+
+namespace memfleet::router {
+
+struct UpstreamOptions {
+  int64_t server_timeout_ms = 1000;
+  int64_t connect_timeout_ms = 1000;
+  // Reconnect backoff after a failed connect or a lost connection.
+  int64_t reconnect_initial_ms = 50;
+  int64_t reconnect_max_ms = 2000;
+  size_t max_reply_bytes = 64 * 1024 * 1024;
+};
+
+// What an UpstreamConnection reports to whoever tracks the server's health and statistics.
+class UpstreamObserver {
+ public:
+  // A request completed: its result code and how long it took.
+  virtual void OnCompleted(ResultCode code, int64_t latency_us) = 0;
+  // The connection needs its outgoing bytes flushed at the end of this batch.
+  virtual void WantFlush(class UpstreamConnection* c) = 0;
+  virtual void OnStateChange() = 0;
+
+ protected:
+  ~UpstreamObserver() = default;
+};
+
+class UpstreamConnection : public net::EventLoop::Handler {
+ public:
+  enum class State : uint8_t { kDisconnected, kConnecting, kUp, kBackoff };
+
+  UpstreamConnection(net::EventLoop* loop, net::Connector* connector, std::string address,
+                     const UpstreamOptions& options, UpstreamObserver* observer);
+  ~UpstreamConnection() override;
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
+  // Queues req (one key, or keyless); done receives its reply or failure, maybe at once.
+  void Send(const Request& req, ReplyReceiver& done);
+  // Starts connecting if not connected (at start: the router connects before traffic comes).
+  void Connect();
+  // Writes what is queued (called by the worker once per batch).
+  void Flush();
+  // Fails everything in flight and closes (config reload dropped this server, shutdown).
+  void Close();
+
+  State state() const { return state_; }
+  size_t in_flight() const { return inflight_.size(); }
+  const std::string& address() const { return address_; }
+
+  void OnEvent(uint32_t events) override;
+
+ private:
+  struct InFlight {
+    ReplyReceiver* done;  // nullptr once answered by a timeout: the reply is read and dropped
+    Request shape;        // what parsing the reply needs (op, protocol, noreply, create)
+    int64_t deadline_ms;
+    int64_t start_us;
+  };
+
+  void StartConnect();
+  void OnConnected(int fd, int error);
+  void ReadReplies();
+  // Closes the socket and fails every request in flight with code; schedules a reconnect.
+  void Fail(ResultCode code);
+  void ArmTimer();
+  void OnTimer();
+  void Complete(InFlight& f, const Result& r);
+  void FailOne(ReplyReceiver* done, ResultCode code, int64_t start_us);
+  void UpdateEvents();
+  int64_t NowUs() const;
+
+  net::EventLoop* loop_;
+  net::Connector* connector_;
+  std::string address_;
+  UpstreamOptions options_;
+  UpstreamObserver* observer_;
+
+  State state_ = State::kDisconnected;
+  int fd_ = -1;
+  net::Connector::ConnectId connect_id_ = 0;
+  int64_t backoff_ms_ = 0;
+  net::TimerId reconnect_timer_ = 0;
+  net::TimerId timeout_timer_ = 0;
+  int64_t timer_deadline_ms_ = 0;
+  bool want_write_ = false;
+  bool flush_queued_ = false;
+
+  std::string out_;      // composed requests not yet written
+  size_t out_sent_ = 0;  // bytes of out_ already written
+  net::ReadBuffer in_;
+  std::deque<InFlight> inflight_;
+  size_t timed_out_ = 0;  // entries at the front of inflight_ answered by a timeout
+  friend class UpstreamServer;
+};
+
+}  // namespace memfleet::router

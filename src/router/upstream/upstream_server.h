@@ -1,0 +1,62 @@
+// UpstreamServer: one worker's view of one upstream server — its few pipelined connections and
+// its counters.
+//
+// Each worker thread has one UpstreamServer per server of the route trees it runs, built from the
+// server's UpstreamSpec; a config reload keeps the UpstreamServer (and its connections) of every
+// server the new tree still has. Requests are spread over the connections by fewest in flight.
+// The counters are written by the worker's thread only and read by any thread (relaxed atomics):
+// `stats servers` and the metrics sum them over workers. Loop thread only otherwise.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "router/config/route_tree.h"
+#include "router/upstream/upstream_connection.h"
+
+namespace memfleet::router {
+
+struct UpstreamCounters {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> errors{0};  // IsError results other than client errors
+  std::atomic<uint64_t> timeouts{0};
+  std::atomic<uint64_t> connect_errors{0};
+  std::atomic<uint64_t> latency_us_total{0};
+  std::atomic<int64_t> in_flight{0};
+  std::atomic<int> up_connections{0};
+};
+
+class UpstreamServer final : public UpstreamObserver {
+ public:
+  // flush_list: the worker's list of connections to flush at the end of the batch.
+  UpstreamServer(net::EventLoop* loop, net::Connector* connector, const UpstreamSpec& spec,
+                 const UpstreamOptions& options, int connections,
+                 std::vector<UpstreamConnection*>* flush_list);
+  ~UpstreamServer();
+
+  void Send(const Request& req, ReplyReceiver& done);
+  void ConnectAll();
+  void CloseAll();
+
+  const UpstreamSpec& spec() const { return spec_; }
+  const UpstreamCounters& counters() const { return counters_; }
+  // "up" when a connection is up, "connecting", or "down".
+  const char* state_name() const;
+
+  void OnCompleted(ResultCode code, int64_t latency_us) override;
+  void WantFlush(UpstreamConnection* c) override { flush_list_->push_back(c); }
+  void OnStateChange() override;
+
+ private:
+  UpstreamSpec spec_;
+  std::vector<std::unique_ptr<UpstreamConnection>> conns_;
+  std::vector<UpstreamConnection*>* flush_list_;
+  UpstreamCounters counters_;
+  size_t next_ = 0;
+  std::atomic<int> state_{0};  // 0 down, 1 connecting, 2 up: read by `stats servers`
+};
+
+}  // namespace memfleet::router
