@@ -143,6 +143,7 @@ Router::Router(const RouterOptions& options, std::unique_ptr<ConfigSource> sourc
     : options_(options), source_(std::move(source)) {}
 
 Router::~Router() {
+  metrics_.reset();
   for (auto& a : acceptors_) loop_.Remove(a->fd());
   acceptors_.clear();
   for (auto& w : workers_) w->Stop();
@@ -213,6 +214,12 @@ Status Router::Start() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     last_text_ = text->second;
+  }
+  if (options_.metrics_port >= 0) {
+    metrics_ = std::make_unique<MetricsServer>(&loop_, [this] { return RenderMetrics(); });
+    Status ms =
+        metrics_->Listen(options_.listen.empty() ? "" : options_.listen[0], options_.metrics_port);
+    if (!ms.ok()) return Status::InvalidArgument("metrics port: " + ms.message());
   }
   return Status::Ok();
 }
@@ -311,34 +318,38 @@ bool Router::Reload() {
   return true;
 }
 
+std::vector<ProxyWorker::ServerSnapshot> Router::ServerTotals() {
+  std::vector<ProxyWorker::ServerSnapshot> total;
+  for (auto& w : workers_) {
+    for (auto& s : w->SnapshotServers()) {
+      ProxyWorker::ServerSnapshot* t = nullptr;
+      for (auto& have : total) {
+        if (have.address == s.address) t = &have;
+      }
+      if (t == nullptr) {
+        total.push_back(s);
+        continue;
+      }
+      t->requests += s.requests;
+      t->errors += s.errors;
+      t->timeouts += s.timeouts;
+      t->connect_errors += s.connect_errors;
+      t->latency_us_total += s.latency_us_total;
+      t->in_flight += s.in_flight;
+      for (size_t b = 0; b < kLatencyBuckets; ++b) t->latency_buckets[b] += s.latency_buckets[b];
+      if (s.state == "up") t->state = "up";
+    }
+  }
+  return total;
+}
+
 bool Router::CollectStats(std::string_view args,
                           std::vector<std::pair<std::string, std::string>>* out) {
   auto add = [out](std::string name, std::string value) {
     out->emplace_back(std::move(name), std::move(value));
   };
   if (args == "servers") {
-    // Per upstream, summed over workers.
-    std::vector<ProxyWorker::ServerSnapshot> total;
-    for (auto& w : workers_) {
-      auto snap = w->SnapshotServers();
-      for (auto& s : snap) {
-        bool merged = false;
-        for (auto& t : total) {
-          if (t.address == s.address) {
-            t.requests += s.requests;
-            t.errors += s.errors;
-            t.timeouts += s.timeouts;
-            t.connect_errors += s.connect_errors;
-            t.latency_us_total += s.latency_us_total;
-            t.in_flight += s.in_flight;
-            if (s.state == "up") t.state = "up";
-            merged = true;
-            break;
-          }
-        }
-        if (!merged) total.push_back(s);
-      }
-    }
+    std::vector<ProxyWorker::ServerSnapshot> total = ServerTotals();
     for (auto& t : total) {
       uint64_t avg = t.requests > 0 ? t.latency_us_total / t.requests : 0;
       char line[512];

@@ -21,6 +21,7 @@
 #include "net/event_loop.h"
 #include "net/socket.h"
 #include "router/config/route_tree.h"
+#include "router/proxy/metrics_server.h"
 #include "router/proxy/router_options.h"
 #include "router/proxy/worker.h"
 
@@ -65,6 +66,8 @@ class Router {
   void Stop();
   // The TCP port the first listener is bound to (tests start the router on port 0).
   int bound_port() const { return bound_port_; }
+  // The metrics endpoint's port (--metrics-port 0 picks one), or -1.
+  int metrics_port() const { return metrics_ ? metrics_->port() : -1; }
 
   // Reloads the config now (SIGHUP, a change seen); false when the new config was refused.
   bool Reload();
@@ -73,6 +76,10 @@ class Router {
   bool CollectStats(std::string_view args, std::vector<std::pair<std::string, std::string>>* out);
 
   std::shared_ptr<const RouteTree> tree() const;
+  // Every upstream server's counters, summed over workers. Any thread.
+  std::vector<ProxyWorker::ServerSnapshot> ServerTotals();
+  // The Prometheus text exposition of the router's metrics (/metrics). Any thread.
+  std::string RenderMetrics();
 
  private:
   class Acceptor;
@@ -98,6 +105,7 @@ class Router {
   std::string last_text_;          // guarded by mu_: the config text last loaded or refused
   std::unique_ptr<net::EventLoop::Handler> signal_handler_;
   std::unique_ptr<net::EventLoop::Handler> watcher_;
+  std::unique_ptr<MetricsServer> metrics_;
   std::atomic<uint64_t> curr_clients_total_{0};
 };
 

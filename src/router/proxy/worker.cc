@@ -179,6 +179,9 @@ std::vector<ProxyWorker::ServerSnapshot> ProxyWorker::SnapshotServers() {
     s.connect_errors = c.connect_errors.load(std::memory_order_relaxed);
     s.latency_us_total = c.latency_us_total.load(std::memory_order_relaxed);
     s.in_flight = c.in_flight.load(std::memory_order_relaxed);
+    for (size_t b = 0; b < kLatencyBuckets; ++b) {
+      s.latency_buckets[b] = c.latency_buckets[b].load(std::memory_order_relaxed);
+    }
     out.push_back(std::move(s));
   }
   return out;

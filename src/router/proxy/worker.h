@@ -10,6 +10,7 @@
 // Everything here runs on the worker's thread, except the counters, which `stats` reads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,7 @@ class ProxyWorker {
     std::string state;
     uint64_t requests = 0, errors = 0, timeouts = 0, connect_errors = 0, latency_us_total = 0;
     int64_t in_flight = 0;
+    std::array<uint64_t, kLatencyBuckets> latency_buckets{};
   };
   std::vector<ServerSnapshot> SnapshotServers();
 

@@ -57,6 +57,9 @@ void UpstreamServer::OnCompleted(ResultCode code, int64_t latency_us) {
   counters_.in_flight.fetch_sub(1, std::memory_order_relaxed);
   counters_.latency_us_total.fetch_add(static_cast<uint64_t>(latency_us),
                                        std::memory_order_relaxed);
+  size_t b = 0;
+  while (b + 1 < kLatencyBuckets && latency_us > kLatencyBucketsUs[b]) ++b;
+  counters_.latency_buckets[b].fetch_add(1, std::memory_order_relaxed);
   if (code == ResultCode::kTimeout) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
   if (code == ResultCode::kConnectError || code == ResultCode::kConnectTimeout) {
     counters_.connect_errors.fetch_add(1, std::memory_order_relaxed);

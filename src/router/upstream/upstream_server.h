@@ -8,6 +8,7 @@
 // `stats servers` and the metrics sum them over workers. Loop thread only otherwise.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,13 @@
 
 namespace memfleet::router {
 
+// Upper bounds (microseconds) of the request latency histogram's buckets; the last bucket is
+// everything above (+Inf).
+inline constexpr int64_t kLatencyBucketsUs[] = {100,    250,    500,     1000,    2500,
+                                                5000,   10000,  25000,   50000,   100000,
+                                                250000, 500000, 1000000, 2500000, 5000000};
+inline constexpr size_t kLatencyBuckets = sizeof(kLatencyBucketsUs) / sizeof(int64_t) + 1;
+
 struct UpstreamCounters {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> errors{0};  // IsError results other than client errors
@@ -27,6 +35,7 @@ struct UpstreamCounters {
   std::atomic<uint64_t> latency_us_total{0};
   std::atomic<int64_t> in_flight{0};
   std::atomic<int> up_connections{0};
+  std::array<std::atomic<uint64_t>, kLatencyBuckets> latency_buckets{};  // not cumulative
 };
 
 class UpstreamServer final : public UpstreamObserver {

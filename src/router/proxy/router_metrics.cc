@@ -1,0 +1,186 @@
+// Router::RenderMetrics: the Prometheus text exposition of the router's counters. Names follow
+// Prometheus conventions (base units, _total for counters) under the memfleet_router_ prefix.
+#include <cstdio>
+#include <map>
+
+#include "router/proxy/router.h"
+
+namespace memfleet::router {
+namespace {
+
+// Label values escape backslash, double quote and newline.
+std::string Escape(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class Exposition {
+ public:
+  void Family(const char* name, const char* type, const char* help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void Sample(std::string_view name, std::string_view labels, double value) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    char buf[64];
+    snprintf(buf, sizeof(buf), " %.17g\n", value);
+    out_ += buf;
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+std::string Router::RenderMetrics() {
+  Exposition e;
+  auto sum = [this](std::atomic<uint64_t> WorkerStats::*field) {
+    uint64_t v = 0;
+    for (auto& w : workers_) v += (w->stats().*field).load(std::memory_order_relaxed);
+    return static_cast<double>(v);
+  };
+
+  e.Family("memfleet_router_requests_total", "counter",
+           "Client requests routed, by operation (a multi-get counts once).");
+  for (int op = 0; op <= static_cast<int>(Op::kMetaDebug); ++op) {
+    uint64_t v = 0;
+    for (auto& w : workers_) {
+      v += w->stats().requests_by_op[static_cast<size_t>(op)].load(std::memory_order_relaxed);
+    }
+    e.Sample("memfleet_router_requests_total",
+             "op=\"" + Escape(protocol::OpName(static_cast<Op>(op))) + "\"",
+             static_cast<double>(v));
+  }
+  e.Family("memfleet_router_results_total", "counter",
+           "Replies given to clients, by result (each key of a multi-get counts).");
+  for (int code = 0; code <= static_cast<int>(ResultCode::kTko); ++code) {
+    uint64_t v = 0;
+    for (auto& w : workers_) {
+      v += w->stats().results_by_code[static_cast<size_t>(code)].load(std::memory_order_relaxed);
+    }
+    e.Sample("memfleet_router_results_total",
+             "result=\"" + Escape(protocol::ResultCodeName(static_cast<ResultCode>(code))) + "\"",
+             static_cast<double>(v));
+  }
+  e.Family("memfleet_router_client_connections", "gauge", "Client connections open now.");
+  e.Sample("memfleet_router_client_connections", "", sum(&WorkerStats::curr_connections));
+  e.Family("memfleet_router_client_connections_total", "counter", "Client connections accepted.");
+  e.Sample("memfleet_router_client_connections_total", "", sum(&WorkerStats::total_connections));
+  e.Family("memfleet_router_requests_in_flight", "gauge", "Client requests being routed now.");
+  e.Sample("memfleet_router_requests_in_flight", "", sum(&WorkerStats::requests_in_flight));
+  e.Family("memfleet_router_client_bytes_read_total", "counter", "Bytes read from clients.");
+  e.Sample("memfleet_router_client_bytes_read_total", "", sum(&WorkerStats::bytes_read));
+  e.Family("memfleet_router_client_bytes_written_total", "counter", "Bytes written to clients.");
+  e.Sample("memfleet_router_client_bytes_written_total", "", sum(&WorkerStats::bytes_written));
+
+  std::vector<ProxyWorker::ServerSnapshot> servers = ServerTotals();
+  auto server_labels = [](const ProxyWorker::ServerSnapshot& s) {
+    return "server=\"" + Escape(s.address) + "\",pool=\"" + Escape(s.pool) + "\"";
+  };
+  e.Family("memfleet_router_upstream_up", "gauge",
+           "1 when the router has a connection up to the upstream server, else 0.");
+  for (const auto& s : servers)
+    e.Sample("memfleet_router_upstream_up", server_labels(s), s.state == "up");
+  e.Family("memfleet_router_upstream_requests_total", "counter", "Requests sent to the server.");
+  for (const auto& s : servers) {
+    e.Sample("memfleet_router_upstream_requests_total", server_labels(s),
+             static_cast<double>(s.requests));
+  }
+  e.Family("memfleet_router_upstream_errors_total", "counter",
+           "Requests to the server that failed (remote error, timeout, connection error).");
+  for (const auto& s : servers) {
+    e.Sample("memfleet_router_upstream_errors_total", server_labels(s),
+             static_cast<double>(s.errors));
+  }
+  e.Family("memfleet_router_upstream_timeouts_total", "counter",
+           "Requests to the server that got no reply within the server timeout.");
+  for (const auto& s : servers) {
+    e.Sample("memfleet_router_upstream_timeouts_total", server_labels(s),
+             static_cast<double>(s.timeouts));
+  }
+  e.Family("memfleet_router_upstream_in_flight", "gauge", "Requests waiting for the server.");
+  for (const auto& s : servers) {
+    e.Sample("memfleet_router_upstream_in_flight", server_labels(s),
+             static_cast<double>(s.in_flight));
+  }
+
+  // Latency per pool: the servers' histograms summed by pool.
+  struct PoolHist {
+    std::array<uint64_t, kLatencyBuckets> buckets{};
+    uint64_t count = 0;
+    uint64_t sum_us = 0;
+  };
+  std::map<std::string, PoolHist> pools;
+  for (const auto& s : servers) {
+    PoolHist& p = pools[s.pool];
+    for (size_t b = 0; b < kLatencyBuckets; ++b) {
+      p.buckets[b] += s.latency_buckets[b];
+      p.count += s.latency_buckets[b];
+    }
+    p.sum_us += s.latency_us_total;
+  }
+  e.Family("memfleet_router_pool_request_duration_seconds", "histogram",
+           "Time from sending a request to a pool's server to its reply.");
+  for (const auto& [name, p] : pools) {
+    std::string pool = "pool=\"" + Escape(name) + "\"";
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < kLatencyBuckets; ++b) {
+      cumulative += p.buckets[b];
+      char le[32];
+      if (b + 1 < kLatencyBuckets) {
+        snprintf(le, sizeof(le), "%g", static_cast<double>(kLatencyBucketsUs[b]) / 1e6);
+      } else {
+        snprintf(le, sizeof(le), "+Inf");
+      }
+      e.Sample("memfleet_router_pool_request_duration_seconds_bucket", pool + ",le=\"" + le + "\"",
+               static_cast<double>(cumulative));
+    }
+    e.Sample("memfleet_router_pool_request_duration_seconds_sum", pool,
+             static_cast<double>(p.sum_us) / 1e6);
+    e.Sample("memfleet_router_pool_request_duration_seconds_count", pool,
+             static_cast<double>(p.count));
+  }
+
+  e.Family("memfleet_router_config_reloads_total", "counter", "Configs loaded by a reload.");
+  e.Sample("memfleet_router_config_reloads_total", "", static_cast<double>(reloads_.load()));
+  e.Family("memfleet_router_config_reload_failures_total", "counter",
+           "Reloads refused (the config was invalid; the running one stayed).");
+  e.Sample("memfleet_router_config_reload_failures_total", "",
+           static_cast<double>(reload_failures_.load()));
+  e.Family("memfleet_router_config_last_reload_timestamp_seconds", "gauge",
+           "Unix time of the last successful reload (0: none since start).");
+  e.Sample("memfleet_router_config_last_reload_timestamp_seconds", "",
+           static_cast<double>(last_reload_time_.load()));
+  std::shared_ptr<const RouteTree> t = tree();
+  e.Family("memfleet_router_config_info", "gauge", "The running config (its md5 as a label).");
+  e.Sample("memfleet_router_config_info", "md5=\"" + Escape(t->md5()) + "\"", 1);
+  e.Family("memfleet_router_upstream_servers", "gauge", "Servers in the running config.");
+  e.Sample("memfleet_router_upstream_servers", "", static_cast<double>(t->servers().size()));
+  return e.Take();
+}
+
+}  // namespace memfleet::router
