@@ -8,11 +8,13 @@ every key.
 
   - pylibmc {"ketama_weighted": True} (libmemcached's MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, what
     PHP's OPT_LIBKETAMA_COMPATIBLE sets), equal and unequal weights        -> func "ketama"
+  - PHP Memcached with OPT_LIBKETAMA_COMPATIBLE (the same libmemcached), equal and unequal
+    weights                                                                  -> "ketama"
   - pylibmc {"ketama": True} and {"ketama": True, "hash": "md5"}            -> "libmemcached_ketama"
   - nutcracker with several hash x distribution pools, weights, server names and a hash_tag
                                                                              -> "nutcracker"
 
-Skipped with a reason when memcached, pylibmc or nutcracker is missing. The placement binary is
+Skipped with a reason when memcached, pylibmc, php-memcached or nutcracker is missing. The placement binary is
 HASH_PLACEMENT, else build/asan/bin/hash_placement (relative paths: the repository root).
 """
 
@@ -194,6 +196,47 @@ def test_pylibmc_placement(memcacheds, case):
     spec = {"func": func, "key_hash": key_hash,
             "servers": [{"address": f"{HOST}:{p}", "weight": w}
                         for p, w in zip(memcacheds, weights)]}
+    assert_same_placement(spec, memcacheds, keys)
+
+
+PHP_STORE = r"""
+$m = new Memcached();
+$m->setOption(Memcached::OPT_LIBKETAMA_COMPATIBLE, true);
+$servers = json_decode($argv[1], true);
+if (!$m->addServers($servers)) { fwrite(STDERR, "addServers failed\n"); exit(2); }
+$n = 0;
+while (($line = fgets(STDIN)) !== false) {
+    $key = rtrim($line, "\n");
+    if (!$m->set($key, "v")) { fwrite(STDERR, "set failed: " . $m->getResultMessage() . "\n"); exit(3); }
+    $n++;
+}
+echo $n, "\n";
+"""
+
+
+def php_has_memcached() -> bool:
+    php = shutil.which("php")
+    if php is None:
+        return False
+    proc = subprocess.run([php, "-r", "echo class_exists('Memcached') ? 'yes' : 'no';"],
+                          capture_output=True, text=True, timeout=60)
+    return proc.stdout.strip() == "yes"
+
+
+@pytest.mark.parametrize("weights", [(1, 1, 1), (3, 1, 2)], ids=["equal", "weighted"])
+def test_php_libketama_compatible_placement(memcacheds, weights):
+    if not php_has_memcached():
+        pytest.skip("php with the memcached extension (php-memcached) is not installed")
+    # php-memcached refuses keys with bytes outside printable ASCII.
+    keys = [k.replace("\u00e9".encode(), b"e")
+            for k in make_keys(f"php{''.join(map(str, weights))}")]
+    servers = [[HOST, port, w] for port, w in zip(memcacheds, weights)]
+    proc = subprocess.run([shutil.which("php"), "-r", PHP_STORE, "--", json.dumps(servers)],
+                          input=b"\n".join(keys) + b"\n", capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert proc.stdout.strip() == str(len(keys)).encode()
+    spec = {"func": "ketama", "servers": [{"address": f"{HOST}:{p}", "weight": w}
+                                          for p, w in zip(memcacheds, weights)]}
     assert_same_placement(spec, memcacheds, keys)
 
 
