@@ -29,6 +29,8 @@ class FakeConnection : public ConnectionControl {
   }
   void Swallow(size_t n) override { swallowed_ += n; }
   void CloseAfterWrite() override { close_after_write_ = true; }
+  void CloseNow() override { closed_now_ = true; }
+  void TouchLastCommand() override { ++commands_touched_; }
   void StartDump(const protocol::text::Request& req, bool mgdump) override {
     dump_classes_ = std::string(req.tokens[2]);
     dump_mgdump_ = mgdump;
@@ -48,6 +50,8 @@ class FakeConnection : public ConnectionControl {
   bool crlf_terminated_ = true;
   size_t swallowed_ = 0;  // input bytes still to drop
   bool close_after_write_ = false;
+  bool closed_now_ = false;
+  int commands_touched_ = 0;  // TouchLastCommand calls
   bool authenticated_ = false;
   int logged_stores_ = 0;
   int logged_deletions_ = 0;
@@ -69,12 +73,13 @@ class FakeServer : public ServerControl {
   void AppendConnStats(const storage::StatSink&) override {}
   void AppendGeneralStats(const storage::StatSink& sink) override { sink("pid", "1"); }
   void ResetStats() override {}
-  const CredentialStore* credentials() const override { return nullptr; }
+  const CredentialStore* credentials() const override { return credentials_; }
 
   bool detail_ = false;
   int prefixes_recorded_ = 0;
   int verbosity_ = 0;
   int shutdown_ = 0;  // 1: RequestShutdown(false), 2: RequestShutdown(true)
+  const CredentialStore* credentials_ = nullptr;  // -S / -Y users; the test owns the store
 };
 
 // Everything a handler's context points at. Build the handler from context() after this.
