@@ -1,6 +1,7 @@
-// Test helpers for the protocol handlers (binary_handler_test.cc, meta_handler_test.cc): a fake
-// connection and a fake server behind a HandlerContext over a real storage engine, with no
-// sockets. The fakes record what a handler asks of them. Test code only; single-threaded.
+// Test helpers for the protocol handlers (*_handler_test.cc): a fake connection and a fake
+// server behind a HandlerContext over a real storage engine, with no sockets, and a fixture that
+// feeds text-protocol bytes to a handler as a connection does. The fakes record what a handler
+// asks of them. Test code only; single-threaded.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 
 #include "net/out_buffer.h"
 #include "net/read_buffer.h"
+#include "protocol/text/request.h"
 #include "server/handler_context.h"
 #include "storage/engine_test_util.h"
 
@@ -150,6 +152,44 @@ struct FakeWorld {
   net::ReadBuffer in;
   FakeServer server;
   FakeConnection conn;
+};
+
+// A fixture for a handler of text-protocol lines (TextHandler, MetaHandler): Send feeds bytes
+// to it as a text connection does — parse a line, consume it, execute it, and read a storage
+// command's data block (which the handler must claim as kOwner's) into its item for the
+// handler's FinishStore — and returns the replies.
+template <typename Handler, ValueOwner kOwner>
+class TextLineHandlerTest : public ::testing::Test {
+ protected:
+  std::string Send(std::string_view bytes) {
+    namespace text = protocol::text;
+    w_.Receive(bytes);
+    while (!w_.in.empty()) {
+      if (w_.conn.swallowed_ > 0) {
+        w_.SwallowPending();
+        continue;
+      }
+      text::Request req;
+      text::ParseResult r = text::ParseRequest(w_.in.view(), &req);
+      if (r.status != text::ParseStatus::kOk) {
+        EXPECT_EQ(r.status, text::ParseStatus::kIncomplete);
+        break;
+      }
+      w_.in.Consume(r.consumed);
+      handler_.Execute(req);
+      if (w_.conn.owner_.has_value()) {
+        EXPECT_EQ(*w_.conn.owner_, kOwner);
+        EXPECT_TRUE(w_.conn.crlf_terminated_);
+        auto value = w_.TakeValue();
+        if (!value) break;
+        handler_.FinishStore(std::move(value->first), value->second);
+      }
+    }
+    return w_.TakeOutput();
+  }
+
+  FakeWorld w_;
+  Handler handler_{w_.context()};
 };
 
 }  // namespace memfleet::server::testing
