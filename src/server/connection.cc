@@ -12,6 +12,7 @@
 #include "protocol/binary/binary.h"
 #include "protocol/text/key_scan.h"
 #include "protocol/text/vocabulary.h"
+#include "server/ascii_auth_handler.h"
 #include "server/binary_handler.h"
 #include "server/meta_handler.h"
 #include "server/operator_handler.h"
@@ -288,7 +289,8 @@ void Connection::ProcessTextInput() {
     if (step == InputStep::kStop) break;
     if (step == InputStep::kAgain) continue;
     if (!authenticated_ && !server_->settings().auth_file.empty()) {
-      if (!ProcessAsciiAuth()) break;
+      if (!auth_) auth_ = std::make_unique<AsciiAuthHandler>(ctx_);
+      if (!auth_->Execute()) break;
       continue;
     }
     if (rbuf_.offset() >= scan_end_) PrefetchAhead();
@@ -299,7 +301,7 @@ void Connection::ProcessTextInput() {
       Close();
       return;
     }
-    last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+    TouchLastCommand();
     if (r.status == text::ParseStatus::kError) {
       rbuf_.Consume(r.consumed);
       noreply_ = req.noreply;
@@ -332,7 +334,7 @@ void Connection::ProcessBinaryInput() {
       Close();  // memcached closes without a reply
       return;
     }
-    last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+    TouchLastCommand();
     if (r.status == bin::ParseStatus::kKeyPastBody) {
       binary_->RejectKeyPastBody(req);
       return;
@@ -431,6 +433,10 @@ void Connection::ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t len
     crlf_got_ = 2;
   }
   in_state_ = InState::kValue;
+}
+
+void Connection::TouchLastCommand() {
+  last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
 }
 
 void Connection::Swallow(size_t n) {

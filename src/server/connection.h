@@ -26,6 +26,7 @@
 #include "protocol/text/request.h"
 #include "server/handler_context.h"
 #include "server/item_pin.h"
+#include "server/watch_lines.h"
 #include "storage/engine.h"
 
 namespace memfleet::server {
@@ -35,8 +36,10 @@ class Server;
 
 // Per-connection state of the protocol extensions, each defined in its own header and used only
 // by its own source file: watch_state.h and dump_state.h (connection_admin.cc). The text, meta
-// and binary protocols are handlers of their own (text_handler.h, meta_handler.h,
-// binary_handler.h) that see the connection only through a HandlerContext.
+// and binary protocols and the -Y login are handlers of their own (text_handler.h,
+// meta_handler.h, binary_handler.h, ascii_auth_handler.h) that see the connection only through a
+// HandlerContext.
+class AsciiAuthHandler;
 class BinaryHandler;
 class MetaHandler;
 class TextHandler;
@@ -61,8 +64,8 @@ class Connection : public net::EventLoop::Handler,
   void Prepare(uint32_t events) override;
   void PrepareMore() override;
 
-  // Why a connection closed, for `watch connevents` (memcached's reason= values).
-  enum class CloseReason : uint8_t { kError, kNormal, kIdleTimeout, kShutdown };
+  // Why a connection closed, for `watch connevents` (watch_lines.h).
+  using CloseReason = server::CloseReason;
 
   // Closes at once: unregisters, closes the socket and asks the worker to delete this object.
   void Close(CloseReason reason = CloseReason::kNormal);
@@ -146,11 +149,10 @@ class Connection : public net::EventLoop::Handler,
                  bool crlf_terminated) override;
   void Swallow(size_t n) override;
   void CloseAfterWrite() override { close_after_write_ = true; }
+  void CloseNow() override { Close(); }
+  void TouchLastCommand() override;
   bool authenticated() const override { return authenticated_; }
   void set_authenticated(bool on) override { authenticated_ = on; }
-  // -Y: before authentication every text request goes here (connection_auth.cc). Returns false
-  // when it needs more bytes.
-  bool ProcessAsciiAuth();
   // lru_crawler metadump|mgdump (connection_admin.cc): StartDump replies at once on an error,
   // else arms the dump; ContinueDump produces it in bounded steps. The connection does not
   // produce more while its unsent output is above a small bound (FlushOutput calls back once the
@@ -161,7 +163,8 @@ class Connection : public net::EventLoop::Handler,
   // ConnectionControl::Watch (connection_admin.cc).
   void Watch(uint32_t mask) override;
   bool ContinueDump();
-  // `watch` log lines (connection_admin.cc); called only while a watcher wants them.
+  // `watch` log lines, built by watch_lines.h and handed to the Logger (connection_admin.cc);
+  // called only while a watcher wants them.
   void LogFetch(std::string_view key, const storage::ItemRef& item) override;
   // `watch deletions`: cmd is "delete" or "md"; item is the removed item, pinned.
   void LogDeletion(std::string_view cmd, const storage::ItemRef& item) override;
@@ -224,6 +227,7 @@ class Connection : public net::EventLoop::Handler,
   std::unique_ptr<OperatorHandler> operator_;
   std::unique_ptr<MetaHandler> meta_;
   std::unique_ptr<BinaryHandler> binary_;
+  std::unique_ptr<AsciiAuthHandler> auth_;  // -Y: reads every request until authenticated
   std::unique_ptr<WatchState> watch_;
   std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs
   // Graceful shutdown arrived during a dump: finish the dump, then close (see Drain).

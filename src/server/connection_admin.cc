@@ -1,12 +1,11 @@
 // The operator side of Connection that changes what the connection is (see operator_handler.h,
 // which parses and answers the operator commands): `lru_crawler metadump|mgdump` streams its
 // output in bounded steps (StartDump, ContinueDump), and `watch` turns the connection into a
-// log stream (Watch; see logger.h) that executes nothing more. Also the `watch` log lines of
-// this connection's fetches, stores, deletions and connection events. Replies are memcached
+// log stream (Watch; see logger.h) that executes nothing more. Also hands the Logger the `watch`
+// lines of this connection's fetches, stores, deletions and connection events, and of the
+// engine's evictions, which watch_lines.h builds. Replies are memcached
 // 1.6.18's, byte for byte; `lru_crawler mgdump`, which arrived after 1.6.18, replies as
 // memcached 1.6.19+.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "protocol/meta/meta.h"
@@ -24,6 +24,7 @@
 #include "server/dump_state.h"
 #include "server/operator_handler.h"
 #include "server/server.h"
+#include "server/watch_lines.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
 
@@ -53,47 +54,23 @@ char* PutSigned(char* p, int64_t v) {
   return p + text::FormatUint64(p, static_cast<uint64_t>(v));
 }
 
-// Appends a watch line's field and its value (decimal, as printf's %d, %u and %lld).
-void AppendField(std::string& line, std::string_view field, int64_t value) {
-  line.append(field);
-  line.append(std::to_string(value));
-}
-void AppendField(std::string& line, std::string_view field, std::string_view value) {
-  line.append(field);
-  line.append(value);
-}
-
 }  // namespace
 
 void Connection::LogFetch(std::string_view key, const storage::ItemRef& item) {
-  std::string line(text::kWatchItemGet);
-  AppendUriEncoded(line, key);
-  AppendField(line, text::kWatchStatus, item ? text::kWatchFound : text::kWatchNotFound);
-  AppendField(line, text::kWatchSlabClass, item ? item.slab_class() : 0);
-  AppendField(line, text::kWatchClientFd, fd_);
-  AppendField(line, text::kWatchSize, item ? item.value_length() : 0u);
+  std::string line;
+  AppendFetchLine(line, key, item ? std::optional(WatchItemOf(item)) : std::nullopt, fd_);
   server_->logger().Log(log_type::kFetchers, line);
 }
 
 void Connection::LogDeletion(std::string_view cmd, const storage::ItemRef& item) {
   if (!item) return;
-  std::string line(text::kWatchDeleted);
-  AppendUriEncoded(line, item.key());
-  AppendField(line, text::kWatchCommand, cmd);
-  AppendField(line, text::kWatchSlabClass, item.slab_class());
-  AppendField(line, text::kWatchSize, item.value_length());
+  std::string line;
+  AppendDeletionLine(line, cmd, WatchItemOf(item));
   server_->logger().Log(log_type::kDeletions, line);
 }
 
 void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                           bool ttl_zero) {
-  // Indexed by StoreOp and StoreResult.
-  static constexpr std::string_view kCmd[] = {text::kCommandSet,     text::kCommandAdd,
-                                              text::kCommandReplace, text::kCommandAppend,
-                                              text::kCommandPrepend, text::kCommandCas};
-  static constexpr std::string_view kStatus[] = {text::kWatchStored, text::kWatchNotStored,
-                                                 text::kWatchExists, text::kWatchNotFound,
-                                                 text::kWatchNoMemory};
   // memcached logs the item it linked: after an append or prepend, the joined value with the
   // old item's exptime. Look it up without counting a fetch (only while someone watches).
   storage::ItemRef linked;
@@ -105,17 +82,9 @@ void Connection::LogStore(storage::StoreOp op, const storage::ItemRef& item, sto
     q.peek = true;
     linked = engine_->MetaGet(worker_->session(), q).item;
   }
-  const storage::ItemRef& shown = linked ? linked : item;
-  std::string line(text::kWatchItemStore);
-  AppendUriEncoded(line, shown.key());
-  const RelTime exp = ttl_zero ? 0 : shown.exptime();
-  const RelTime now = server_->clock().Now();
-  AppendField(line, text::kWatchStatus, kStatus[static_cast<int>(r)]);
-  AppendField(line, text::kWatchCommand, kCmd[static_cast<int>(op)]);
-  AppendField(line, text::kWatchTtl, exp == 0 ? 0u : (exp > now ? exp - now : 0u));
-  AppendField(line, text::kWatchSlabClass, shown.slab_class());
-  AppendField(line, text::kWatchClientFd, fd_);
-  AppendField(line, text::kWatchSize, shown.value_length());
+  std::string line;
+  AppendStoreLine(line, op, r, WatchItemOf(linked ? linked : item), ttl_zero,
+                  server_->clock().Now(), fd_);
   server_->logger().Log(log_type::kMutations, line);
 }
 
@@ -220,36 +189,15 @@ bool Connection::ContinueDump() {
 }
 
 void Connection::LogConnEvent(bool open, CloseReason reason) {
-  // Indexed by CloseReason.
-  static constexpr std::string_view kReason[] = {text::kWatchReasonError, text::kWatchReasonNormal,
-                                                 text::kWatchReasonIdleTimeout,
-                                                 text::kWatchReasonShutdown};
-  // memcached's rip/rport/transport: the peer address without brackets; a unix socket peer is
-  // transport=local with an empty address.
-  sockaddr_storage ss{};
-  socklen_t len = sizeof(ss);
-  char rip[INET6_ADDRSTRLEN] = {0};
-  unsigned rport = 0;
-  std::string_view transport = text::kWatchLocal;
-  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    if (ss.ss_family == AF_INET) {
-      auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
-      inet_ntop(AF_INET, &sin->sin_addr, rip, sizeof(rip));
-      rport = ntohs(sin->sin_port);
-      transport = text::kWatchTcp;
-    } else if (ss.ss_family == AF_INET6) {
-      auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-      inet_ntop(AF_INET6, &sin6->sin6_addr, rip, sizeof(rip));
-      rport = ntohs(sin6->sin6_port);
-      transport = text::kWatchTcp;
-    }
+  sockaddr_storage peer{};
+  socklen_t len = sizeof(peer);
+  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &len) != 0) peer.ss_family = AF_UNSPEC;
+  std::string line;
+  if (open) {
+    AppendConnOpenLine(line, peer, fd_);
+  } else {
+    AppendConnCloseLine(line, peer, reason, fd_);
   }
-  std::string line(open ? text::kWatchConnNew : text::kWatchConnClose);
-  AppendField(line, text::kWatchRemoteIp, std::string_view(rip));
-  AppendField(line, text::kWatchRemotePort, rport);
-  AppendField(line, text::kWatchTransport, transport);
-  if (!open) AppendField(line, text::kWatchReason, kReason[static_cast<int>(reason)]);
-  AppendField(line, text::kWatchClientFd, fd_);
   server_->logger().Log(log_type::kConnEvents, line);
 }
 
@@ -260,14 +208,8 @@ void Connection::Watch(uint32_t mask) {
     Clock* clock = &server_->clock();
     engine_->SetEvictionHook([&logger, clock](const storage::EvictionEvent& ev) {
       if (!logger.Wants(log_type::kEvictions)) return;
-      std::string line(text::kWatchEviction);
-      AppendUriEncoded(line, ev.key);
-      const RelTime now = clock->Now();
-      AppendField(line, text::kWatchFetched, ev.fetched ? text::kWatchYes : text::kWatchNo);
-      AppendField(line, text::kWatchTtl,
-                  ev.exptime == 0 ? -1LL : static_cast<long long>(ev.exptime) - now);
-      AppendField(line, text::kWatchLastAccess, static_cast<long long>(now) - ev.last_access);
-      AppendField(line, text::kWatchSlabClass, ev.slab_class);
+      std::string line;
+      AppendEvictionLine(line, ev, clock->Now());
       logger.Log(log_type::kEvictions, line);
     });
   }

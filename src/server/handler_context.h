@@ -1,12 +1,13 @@
 // HandlerContext: the narrow view of a connection, its worker and the server that a protocol
-// handler (BinaryHandler, ...) executes requests against, so that a handler needs no friendship
-// with Connection and can be unit tested with a fake context (see binary_handler_test.cc).
+// handler (TextHandler, BinaryHandler, AsciiAuthHandler, ...) executes requests against, so that
+// a handler needs no friendship with Connection and can be unit tested with a fake context (see
+// handler_test_util.h).
 //
 // The struct holds plain pointers to what every request touches (engine, the worker's storage
 // session and stats, settings, clock, logger, the connection's output and input buffers), so the
 // hot path pays no virtual call for them. The two interfaces carry what a request changes or asks
 // rarely: ConnectionControl, the state changes a handler makes to its own connection (read a data
-// block, swallow bytes, close after the replies...), implemented by Connection; ServerControl,
+// block, swallow bytes, close, become authenticated...), implemented by Connection; ServerControl,
 // the server-wide stats and run-time settings, implemented by Server. A request makes at most a
 // few of these calls, never one per byte or per key.
 //
@@ -47,6 +48,11 @@ class ConnectionControl {
   virtual void Swallow(size_t n) = 0;
   // Closes the connection once the queued replies are sent; no further request is executed.
   virtual void CloseAfterWrite() = 0;
+  // Closes the connection at once: queued replies are dropped and nothing more is read or
+  // executed (the caller returns without touching the input again).
+  virtual void CloseNow() = 0;
+  // Records that a command arrived now, for `stats conns` and idle_timeout.
+  virtual void TouchLastCommand() = 0;
   // `lru_crawler metadump|mgdump <classes>` (req.tokens[2]): replies at once when refused,
   // else the connection streams the dump before it executes further requests.
   virtual void StartDump(const protocol::text::Request& req, bool mgdump) = 0;
@@ -57,7 +63,8 @@ class ConnectionControl {
   virtual bool authenticated() const = 0;
   virtual void set_authenticated(bool on) = 0;
   // The `watch mutations` line of a store (only called while a watcher wants it). ttl_zero
-  // logs ttl=0 whatever the item's exptime.
+  // logs ttl=0 whatever the item's exptime. The connection builds its watch lines with
+  // watch_lines.h, adding what only it knows (its descriptor, the item a store linked).
   virtual void LogStore(storage::StoreOp op, const storage::ItemRef& item, storage::StoreResult r,
                         bool ttl_zero) = 0;
   // The `watch fetchers` line of a lookup of key (only called while a watcher wants it); item

@@ -1,6 +1,7 @@
-// Test helpers for the protocol handlers (binary_handler_test.cc, meta_handler_test.cc): a fake
-// connection and a fake server behind a HandlerContext over a real storage engine, with no
-// sockets. The fakes record what a handler asks of them. Test code only; single-threaded.
+// Test helpers for the protocol handlers (*_handler_test.cc): a fake connection and a fake
+// server behind a HandlerContext over a real storage engine, with no sockets, and a fixture that
+// feeds text-protocol bytes to a handler as a connection does. The fakes record what a handler
+// asks of them. Test code only; single-threaded.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 
 #include "net/out_buffer.h"
 #include "net/read_buffer.h"
+#include "protocol/text/request.h"
 #include "server/handler_context.h"
 #include "storage/engine_test_util.h"
 
@@ -29,6 +31,8 @@ class FakeConnection : public ConnectionControl {
   }
   void Swallow(size_t n) override { swallowed_ += n; }
   void CloseAfterWrite() override { close_after_write_ = true; }
+  void CloseNow() override { closed_now_ = true; }
+  void TouchLastCommand() override { ++commands_touched_; }
   void StartDump(const protocol::text::Request& req, bool mgdump) override {
     dump_classes_ = std::string(req.tokens[2]);
     dump_mgdump_ = mgdump;
@@ -48,6 +52,8 @@ class FakeConnection : public ConnectionControl {
   bool crlf_terminated_ = true;
   size_t swallowed_ = 0;  // input bytes still to drop
   bool close_after_write_ = false;
+  bool closed_now_ = false;
+  int commands_touched_ = 0;  // TouchLastCommand calls
   bool authenticated_ = false;
   int logged_stores_ = 0;
   int logged_deletions_ = 0;
@@ -69,12 +75,13 @@ class FakeServer : public ServerControl {
   void AppendConnStats(const storage::StatSink&) override {}
   void AppendGeneralStats(const storage::StatSink& sink) override { sink("pid", "1"); }
   void ResetStats() override {}
-  const CredentialStore* credentials() const override { return nullptr; }
+  const CredentialStore* credentials() const override { return credentials_; }
 
   bool detail_ = false;
   int prefixes_recorded_ = 0;
   int verbosity_ = 0;
   int shutdown_ = 0;  // 1: RequestShutdown(false), 2: RequestShutdown(true)
+  const CredentialStore* credentials_ = nullptr;  // -S / -Y users; the test owns the store
 };
 
 // Everything a handler's context points at. Build the handler from context() after this.
@@ -145,6 +152,44 @@ struct FakeWorld {
   net::ReadBuffer in;
   FakeServer server;
   FakeConnection conn;
+};
+
+// A fixture for a handler of text-protocol lines (TextHandler, MetaHandler): Send feeds bytes
+// to it as a text connection does — parse a line, consume it, execute it, and read a storage
+// command's data block (which the handler must claim as kOwner's) into its item for the
+// handler's FinishStore — and returns the replies.
+template <typename Handler, ValueOwner kOwner>
+class TextLineHandlerTest : public ::testing::Test {
+ protected:
+  std::string Send(std::string_view bytes) {
+    namespace text = protocol::text;
+    w_.Receive(bytes);
+    while (!w_.in.empty()) {
+      if (w_.conn.swallowed_ > 0) {
+        w_.SwallowPending();
+        continue;
+      }
+      text::Request req;
+      text::ParseResult r = text::ParseRequest(w_.in.view(), &req);
+      if (r.status != text::ParseStatus::kOk) {
+        EXPECT_EQ(r.status, text::ParseStatus::kIncomplete);
+        break;
+      }
+      w_.in.Consume(r.consumed);
+      handler_.Execute(req);
+      if (w_.conn.owner_.has_value()) {
+        EXPECT_EQ(*w_.conn.owner_, kOwner);
+        EXPECT_TRUE(w_.conn.crlf_terminated_);
+        auto value = w_.TakeValue();
+        if (!value) break;
+        handler_.FinishStore(std::move(value->first), value->second);
+      }
+    }
+    return w_.TakeOutput();
+  }
+
+  FakeWorld w_;
+  Handler handler_{w_.context()};
 };
 
 }  // namespace memfleet::server::testing

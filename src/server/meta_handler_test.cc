@@ -5,49 +5,13 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/text/request.h"
 #include "server/handler_test_util.h"
 
 namespace memfleet::server {
 namespace {
 
-namespace text = protocol::text;
-using testing::FakeWorld;
-
 // The expected replies are memcached 1.6.18's, captured from /usr/bin/memcached.
-class MetaHandlerTest : public ::testing::Test {
- protected:
-  // Feeds bytes to the handler as a text connection does with meta commands: parse a line,
-  // consume it, execute it, and read an ms data block into its item; returns the replies.
-  std::string Send(std::string_view bytes) {
-    w_.Receive(bytes);
-    while (!w_.in.empty()) {
-      if (w_.conn.swallowed_ > 0) {
-        w_.SwallowPending();
-        continue;
-      }
-      text::Request req;
-      text::ParseResult r = text::ParseRequest(w_.in.view(), &req);
-      if (r.status != text::ParseStatus::kOk) {
-        EXPECT_EQ(r.status, text::ParseStatus::kIncomplete);
-        break;
-      }
-      w_.in.Consume(r.consumed);
-      handler_.Execute(req);
-      if (w_.conn.owner_.has_value()) {
-        EXPECT_EQ(*w_.conn.owner_, ValueOwner::kMeta);
-        EXPECT_TRUE(w_.conn.crlf_terminated_);
-        auto value = w_.TakeValue();
-        if (!value) break;
-        handler_.FinishStore(std::move(value->first), value->second);
-      }
-    }
-    return w_.TakeOutput();
-  }
-
-  FakeWorld w_;
-  MetaHandler handler_{w_.context()};
-};
+class MetaHandlerTest : public testing::TextLineHandlerTest<MetaHandler, ValueOwner::kMeta> {};
 
 TEST_F(MetaHandlerTest, SetThenGetWithFlags) {
   EXPECT_EQ(Send("ms k 5 F3 T0\r\nhello\r\n"), "HD\r\n");

@@ -5,48 +5,12 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/text/request.h"
 #include "server/handler_test_util.h"
 
 namespace memfleet::server {
 namespace {
 
-namespace text = protocol::text;
-using testing::FakeWorld;
-
-class TextHandlerTest : public ::testing::Test {
- protected:
-  // Feeds bytes to the handler as a text connection does: parse a line, consume it, execute
-  // it, and read a storage command's data block into its item; returns the replies.
-  std::string Send(std::string_view bytes) {
-    w_.Receive(bytes);
-    while (!w_.in.empty()) {
-      if (w_.conn.swallowed_ > 0) {
-        w_.SwallowPending();
-        continue;
-      }
-      text::Request req;
-      text::ParseResult r = text::ParseRequest(w_.in.view(), &req);
-      if (r.status != text::ParseStatus::kOk) {
-        EXPECT_EQ(r.status, text::ParseStatus::kIncomplete);
-        break;
-      }
-      w_.in.Consume(r.consumed);
-      handler_.Execute(req);
-      if (w_.conn.owner_.has_value()) {
-        EXPECT_EQ(*w_.conn.owner_, ValueOwner::kText);
-        EXPECT_TRUE(w_.conn.crlf_terminated_);
-        auto value = w_.TakeValue();
-        if (!value) break;
-        handler_.FinishStore(std::move(value->first), value->second);
-      }
-    }
-    return w_.TakeOutput();
-  }
-
-  FakeWorld w_;
-  TextHandler handler_{w_.context()};
-};
+class TextHandlerTest : public testing::TextLineHandlerTest<TextHandler, ValueOwner::kText> {};
 
 TEST_F(TextHandlerTest, SetGetAndGets) {
   EXPECT_EQ(Send("set k 7 0 5\r\nhello\r\n"), "STORED\r\n");

@@ -1,21 +1,16 @@
-// ASCII authentication (-Y) for Connection (see connection.h and server/auth.h).
-//
-// Until a text connection has authenticated, every request is read as memcached 1.6's token
-// "set <any key> <any flags> <any exptime> <bytes>\r\n<user> <password>\r\n": a matching pair
-// answers STORED and unlocks the connection; anything else answers CLIENT_ERROR and the connection
-// stays open for another try. The replies and their order follow memcached's
-// try_read_command_asciiauth.
+// AsciiAuthHandler (see ascii_auth_handler.h): the -Y login, executed through a HandlerContext.
+#include "server/ascii_auth_handler.h"
+
 #include <cstring>
 #include <string_view>
 
 #include "protocol/text/number.h"
 #include "protocol/text/vocabulary.h"
-#include "server/connection.h"
-#include "server/server.h"
-#include "server/worker.h"
 
 namespace memfleet::server {
 namespace {
+
+namespace text = protocol::text;
 
 // memcached closes a connection whose first 2048 bytes hold no newline.
 constexpr size_t kMaxAuthLine = 2048;
@@ -36,49 +31,56 @@ size_t Tokenize(std::string_view s, std::string_view* tokens, size_t max) {
 
 }  // namespace
 
-bool Connection::ProcessAsciiAuth() {
-  const char* start = rbuf_.data();
-  size_t avail = rbuf_.size();
+bool AsciiAuthHandler::Execute() {
+  net::ReadBuffer& in = *ctx_.in;
+  const char* start = in.data();
+  size_t avail = in.size();
   const char* nl = static_cast<const char*>(memchr(start, '\n', avail));
   if (nl == nullptr) {
-    if (avail > kMaxAuthLine) Close();
+    if (avail > kMaxAuthLine) ctx_.conn->CloseNow();
     return false;
   }
   size_t line_len = static_cast<size_t>(nl - start);
   std::string_view tokens[kMaxAuthTokens];
   size_t ntokens = Tokenize(std::string_view(start, line_len), tokens, kMaxAuthTokens);
   uint32_t size = 0;
-  if (ntokens < 5 || tokens[0] != protocol::text::kCommandSet ||
-      !protocol::text::ParseUint32(tokens[4], &size)) {
-    rbuf_.Consume(line_len + 1);
-    ReplyAlways(protocol::text::kErrorUnauthenticated);
+  if (ntokens < 5 || tokens[0] != text::kCommandSet || !text::ParseUint32(tokens[4], &size)) {
+    in.Consume(line_len + 1);
+    ReplyAlways(text::kErrorUnauthenticated);
     return true;
   }
   size_t need = line_len + 1 + static_cast<size_t>(size) + 2;
   if (avail < need) return false;  // the read buffer grows (within its bound) until it fits
-  last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
+  ctx_.conn->TouchLastCommand();
   std::string_view data(start + line_len + 1, static_cast<size_t>(size) + 2);
-  rbuf_.Consume(need);
-  if (data.substr(data.size() - 2) != protocol::text::kCrlf) {
-    ReplyAlways(protocol::text::kErrorBadAuthTermination);
+  in.Consume(need);
+  if (data.substr(data.size() - 2) != text::kCrlf) {
+    ReplyAlways(text::kErrorBadAuthTermination);
     return true;
   }
   std::string_view creds[kMaxAuthTokens];
   if (Tokenize(data.substr(0, size), creds, kMaxAuthTokens) < 2) {
-    ReplyAlways(protocol::text::kErrorBadAuthToken);
+    ReplyAlways(text::kErrorBadAuthToken);
     return true;
   }
-  WorkerStats& st = worker_->stats();
-  st.auth_cmds.Add();
-  const CredentialStore* store = server_->credentials();
+  ctx_.stats->auth_cmds.Add();
+  const CredentialStore* store = ctx_.server->credentials();
   if (store != nullptr && store->Check(creds[0], creds[1])) {
-    authenticated_ = true;
-    ReplyLineAlways(protocol::text::kReplyStored);
+    ctx_.conn->set_authenticated(true);
+    ctx_.out->Append(text::kReplyStored);
   } else {
-    st.auth_errors.Add();
-    ReplyAlways(protocol::text::kErrorAuthFailure);
+    ctx_.stats->auth_errors.Add();
+    ReplyAlways(text::kErrorAuthFailure);
   }
   return true;
+}
+
+void AsciiAuthHandler::ReplyAlways(std::string_view line) {
+  char* dst = ctx_.out->Reserve(line.size() + 2);
+  memcpy(dst, line.data(), line.size());
+  dst[line.size()] = '\r';
+  dst[line.size() + 1] = '\n';
+  ctx_.out->Commit(line.size() + 2);
 }
 
 }  // namespace memfleet::server
