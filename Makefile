@@ -6,6 +6,8 @@
 #   make fuzz         libFuzzer run of the parsers (clang)
 #   make format       clang-format every file     make format-check  CI formatting check
 #   make bench        memfleetd vs memcached side by side (BENCH_QUICK=1: a few seconds per run)
+#   make fleet        three memfleetd and a memfleet-router on 127.0.0.1:11211 (configs/fleet.json)
+#   make bench-router memfleet-router vs nutcracker side by side
 
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
@@ -17,6 +19,7 @@ RUN_ARGS ?= -l 127.0.0.1 -p 11211 -m 64 -t 4
 MEMFLEETD ?= $(CURDIR)/build/asan/bin/memfleetd
 MEMFLEETD_RELEASE ?= $(CURDIR)/build/release/bin/memfleetd
 
+.PHONY: fleet bench-router
 .PHONY: all run test deps build release asan tsan unit unit-tsan integration fuzz format format-check clean bench
 
 all: build
@@ -28,7 +31,7 @@ build: release
 
 release:
 	cmake --preset release >/dev/null
-	cmake --build build/release -j $(JOBS) --target memfleetd
+	cmake --build build/release -j $(JOBS) --target memfleetd memfleet-router
 
 asan:
 	cmake --preset asan >/dev/null
@@ -89,6 +92,15 @@ BENCH_ARGS ?=
 bench:
 	@command -v memcached >/dev/null || bash scripts/install-deps.sh
 	$(PYTHON) bench/compare --build-dir $(BENCH_BUILD) $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
+bench-router:
+	@command -v nutcracker >/dev/null || bash scripts/install-deps.sh
+	$(PYTHON) bench/router_compare --build-dir $(BENCH_BUILD) $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
+fleet:
+	@command -v cmake >/dev/null && command -v ninja >/dev/null || bash scripts/install-deps.sh
+	$(MAKE) release
+	bash scripts/fleet.sh build/release $(FLEET_ARGS)
 
 clean:
 	rm -rf build
