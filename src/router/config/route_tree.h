@@ -95,7 +95,8 @@ class RouteTree {
 
 // Loads a config. `name` is the file name (a .yml/.yaml name selects the twemproxy dialect;
 // anything else, mcrouter's JSON); text is its content.
-Result<std::shared_ptr<const RouteTree>> LoadRouteTree(std::string_view name, std::string_view text,
-                                                       const LoadOptions& options);
+memfleet::Result<std::shared_ptr<const RouteTree>> LoadRouteTree(std::string_view name,
+                                                                 std::string_view text,
+                                                                 const LoadOptions& options);
 
 }  // namespace memfleet::router
