@@ -8,7 +8,7 @@ class FirstSuccess final : public ReplyReceiver {
   FirstSuccess(RequestContext& ctx, ReplyReceiver& done, size_t children)
       : ctx_(ctx), done_(done), left_(children) {}
 
-  void OnReply(const Result& r) override {
+  void OnReply(const protocol::Result& r) override {
     --left_;
     if (!answered_ && (!protocol::IsFailoverError(r.code) || left_ == 0)) {
       answered_ = true;

@@ -38,7 +38,7 @@ TEST(AllFastestRouteTest, WhenAllFailTheLastFailureIsTheReply) {
   Replies done;
   TestRequest t("k");
   route.Dispatch(t.req, ctx, done);
-  Result refused = Reply(ResultCode::kConnectError);
+  protocol::Result refused = Reply(ResultCode::kConnectError);
   refused.message = "SERVER_ERROR connection error";
   b->ReplyNext(Reply(ResultCode::kTimeout));
   a->ReplyNext(refused);

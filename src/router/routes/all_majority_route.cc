@@ -14,7 +14,7 @@ class MajorityVote final : public ReplyReceiver {
     leader_.result = DefaultReply(op);
   }
 
-  void OnReply(const Result& r) override {
+  void OnReply(const protocol::Result& r) override {
     --left_;
     if (!answered_) {
       size_t count = ++counts_[static_cast<size_t>(r.code)];

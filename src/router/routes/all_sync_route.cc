@@ -9,7 +9,7 @@ class WorstOfAll final : public ReplyReceiver {
   WorstOfAll(ReplyReceiver& done, Arena& arena, size_t children)
       : done_(done), arena_(arena), left_(children) {}
 
-  void OnReply(const Result& r) override {
+  void OnReply(const protocol::Result& r) override {
     if (!worst_.set || protocol::WorseThan(r.code, worst_.result.code)) worst_.Assign(r, arena_);
     if (--left_ == 0) done_.OnReply(worst_.result);
   }

@@ -39,7 +39,7 @@ TEST(AllSyncRouteTest, TheWorstReplyWinsWhateverItsOrder) {
   Replies done;
   TestRequest t("k", Op::kSet);
   route.Dispatch(t.req, ctx, done);
-  Result err = Reply(ResultCode::kRemoteError);
+  protocol::Result err = Reply(ResultCode::kRemoteError);
   err.message = "SERVER_ERROR out of memory";
   a->ReplyNext(Reply(ResultCode::kStored));
   b->ReplyNext(err);

@@ -17,7 +17,7 @@ class BackgroundReplies final : public ReplyReceiver {
   // REQUIRES: the caller has called ctx.Hold() once for these replies, and count > 0.
   BackgroundReplies(RequestContext& ctx, size_t count) : ctx_(ctx), left_(count) {}
 
-  void OnReply(const Result&) override {
+  void OnReply(const protocol::Result&) override {
     // Release may free the context, this object with it: it is the last thing done here.
     if (--left_ == 0) ctx_.Release();
   }

@@ -8,8 +8,8 @@
 
 namespace memfleet::router {
 
-memfleet::Result<RoutePtr> HashRoute::Create(std::vector<RoutePtr> children,
-                                             std::unique_ptr<const hash::HashFunction> func) {
+Result<RoutePtr> HashRoute::Create(std::vector<RoutePtr> children,
+                                   std::unique_ptr<const hash::HashFunction> func) {
   if (children.empty()) return Status::InvalidArgument("a hash route needs at least one child");
   if (func == nullptr || func->size() != children.size()) {
     return Status::InvalidArgument("the hash function is not built for " +

@@ -21,8 +21,8 @@ namespace memfleet::router {
 class HashRoute : public Route {
  public:
   // InvalidArgument when there are no children or the function is not built for their number.
-  static memfleet::Result<RoutePtr> Create(std::vector<RoutePtr> children,
-                                           std::unique_ptr<const hash::HashFunction> func);
+  static Result<RoutePtr> Create(std::vector<RoutePtr> children,
+                                 std::unique_ptr<const hash::HashFunction> func);
 
   HashRoute(std::vector<RoutePtr> children, std::unique_ptr<const hash::HashFunction> func);
 

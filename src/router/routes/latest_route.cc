@@ -61,7 +61,7 @@ class Failover final : public ReplyReceiver {
 
   void Start() { targets_[0]->Dispatch(req_, ctx_, *this); }
 
-  void OnReply(const Result& r) override {
+  void OnReply(const protocol::Result& r) override {
     if (protocol::IsFailoverError(r.code) && next_ < targets_.size()) {
       targets_[next_++]->Dispatch(req_, ctx_, *this);
       return;

@@ -24,12 +24,12 @@ struct SeenReply {
   std::string value;
 };
 
-inline SeenReply Copy(const Result& r) {
+inline SeenReply Copy(const protocol::Result& r) {
   return SeenReply{r.code, std::string(r.message), std::string(r.value)};
 }
 
-inline Result Reply(ResultCode code, std::string_view value = {}) {
-  Result r;
+inline protocol::Result Reply(ResultCode code, std::string_view value = {}) {
+  protocol::Result r;
   r.code = code;
   if (!value.empty()) {
     r.has_value = true;
@@ -41,7 +41,7 @@ inline Result Reply(ResultCode code, std::string_view value = {}) {
 
 class Replies final : public ReplyReceiver {
  public:
-  void OnReply(const Result& r) override { got.push_back(Copy(r)); }
+  void OnReply(const protocol::Result& r) override { got.push_back(Copy(r)); }
   std::vector<SeenReply> got;
 };
 
@@ -74,7 +74,7 @@ class FakeRoute final : public Route {
       // A copy whose views point at the child's own bytes, overwritten afterwards: a route
       // that keeps the view past OnReply would see the damage.
       scratch_ = std::string(auto_reply->value);
-      Result r = *auto_reply;
+      protocol::Result r = *auto_reply;
       r.value = scratch_;
       done.OnReply(r);
       scratch_.assign(scratch_.size(), '#');
@@ -88,17 +88,17 @@ class FakeRoute final : public Route {
   std::string_view type() const override { return name_; }
 
   // Answers the oldest pending request.
-  void ReplyNext(const Result& r) {
+  void ReplyNext(const protocol::Result& r) {
     Pending p = pending.front();
     pending.pop_front();
     std::string bytes(r.value);
-    Result copy = r;
+    protocol::Result copy = r;
     copy.value = bytes;
     p.done->OnReply(copy);
     bytes.assign(bytes.size(), '#');
   }
 
-  std::optional<Result> auto_reply;
+  std::optional<protocol::Result> auto_reply;
   std::optional<DestinationId> destination;  // what Traverse reports
   mutable std::vector<std::string> keys;
   mutable std::vector<Op> ops;
@@ -112,7 +112,8 @@ class FakeRoute final : public Route {
 inline std::shared_ptr<FakeRoute> Fake(std::string name = "fake") {
   return std::make_shared<FakeRoute>(std::move(name));
 }
-inline std::shared_ptr<FakeRoute> FakeReplying(const Result& r, std::string name = "fake") {
+inline std::shared_ptr<FakeRoute> FakeReplying(const protocol::Result& r,
+                                               std::string name = "fake") {
   auto f = Fake(std::move(name));
   f->auto_reply = r;
   return f;
@@ -143,7 +144,7 @@ class FakeContext final : public RequestContext {
   }
   bool held() const { return holds > releases; }
 
-  std::map<DestinationId, Result> auto_replies;
+  std::map<DestinationId, protocol::Result> auto_replies;
   std::deque<uint64_t> random_values;
   std::vector<Sent> sent;
   int holds = 0;
