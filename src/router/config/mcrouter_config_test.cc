@@ -551,6 +551,16 @@ TEST(McrouterConfigErrorTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_NE(error.find("routes nest deeper than 64 levels"), std::string::npos) << error;
 }
 
+TEST(McrouterConfigErrorTest, AHugeListIsAnErrorNotGigabytes) {
+  std::string children = "[";
+  for (int i = 0; i < 33000; ++i) children += "\"Pool|A\",";
+  children += "\"NullRoute\"]";
+  EXPECT_EQ(LoadError(R"({"pools": {"A": {"servers": ["127.0.0.1:1", "127.0.0.1:2"]}},
+                          "route": {"type": "AllSyncRoute", "children": )" +
+                      children + "}}"),
+            "config error at $.route.children: more than 65536 routes in a list");
+}
+
 TEST(McrouterConfigErrorTest, ParseErrorsGiveLineAndColumn) {
   std::string error = LoadError("{\n  \"route\": \"NullRoute\",\n  oops\n}");
   EXPECT_EQ(error.substr(0, 36), "config error at line 3, column 3: sy") << error;

@@ -37,6 +37,9 @@ class McrouterReader {
   // Routes nest at most this deep (named handles and shorthands count): deeper is an error, not
   // a stack overflow.
   static constexpr int kMaxDepth = 64;
+  // One list of children holds at most this many routes: a few lines of config ("Pool|A" many
+  // times over a big pool) cannot ask for gigabytes.
+  static constexpr size_t kMaxListSize = 65536;
 
   // --- mcrouter_config.cc: the top level and pools.
   Status ReadPools(const Json& root);

@@ -112,6 +112,9 @@ Result<std::vector<RoutePtr>> McrouterReader::CreateList(const Json& j, const st
     for (size_t i = 0; i < j.size(); ++i) {
       auto part = CreateList(j[i], json::Index(path, i), depth + 1);
       if (!part.ok()) return part.status();
+      if (out.size() + part.value().size() > kMaxListSize) {
+        return json::Error(path, "more than " + std::to_string(kMaxListSize) + " routes in a list");
+      }
       for (RoutePtr& r : part.value()) out.push_back(std::move(r));
     }
     return out;
