@@ -155,13 +155,12 @@ Result<json::Json> McrouterReader::ResolvePool(const std::string& name, const Js
   return merged;
 }
 
-Status McrouterReader::DefinePool(const std::string& name, const Json& pool,
-                                  const std::string& path) {
-  ServerAddressDefaults defaults;
-  UpstreamSpec base;
+Status McrouterReader::ReadPoolFields(const Json& pool, const std::string& path, PoolFields* out) {
+  ServerAddressDefaults& defaults = out->defaults;
+  UpstreamSpec& base = out->base;
   int64_t connect_timeout = -1;
-  const Json* servers = nullptr;
-  const Json* weights_json = nullptr;
+  const Json*& servers = out->servers;
+  const Json*& weights_json = out->weights;
   for (const auto& [key, value] : pool.items()) {
     const std::string field_path = json::Key(path, key);
     if (key == "servers") {
@@ -208,6 +207,16 @@ Status McrouterReader::DefinePool(const std::string& name, const Json& pool,
   if (servers->empty()) return json::Error(servers_path, "a pool needs at least one server");
   // mcrouter's default: a pool with a server timeout connects within that time too.
   base.connect_timeout_ms = connect_timeout >= 0 ? connect_timeout : base.server_timeout_ms;
+  return Status::Ok();
+}
+
+Status McrouterReader::DefinePool(const std::string& name, const Json& pool,
+                                  const std::string& path) {
+  PoolFields fields;
+  if (Status st = ReadPoolFields(pool, path, &fields); !st.ok()) return st;
+  const Json* servers = fields.servers;
+  const Json* weights_json = fields.weights;
+  const std::string servers_path = json::Key(path, "servers");
 
   std::vector<double> weights;
   if (weights_json != nullptr) {
@@ -233,14 +242,14 @@ Status McrouterReader::DefinePool(const std::string& name, const Json& pool,
       }
       return json::Error(server_path, json::Expected("a \"host:port\" string", s));
     }
-    auto parsed = ParseServerAddress(s.get_ref<const std::string&>(), defaults);
+    auto parsed = ParseServerAddress(s.get_ref<const std::string&>(), fields.defaults);
     if (!parsed.ok()) return json::Error(server_path, parsed.status().message());
     if (parsed.value().compressed && !warned_compression) {
       Warn(server_path, "ignoring \":compressed\" (memfleet does not compress values)");
       warned_compression = true;
     }
     RouteTreeBuilder::PoolServer server;
-    server.upstream = base;
+    server.upstream = fields.base;
     server.upstream.address = parsed.value().address;
     server.hash.address = parsed.value().spelled;
     if (!weights.empty()) server.hash.weight = weights[i];

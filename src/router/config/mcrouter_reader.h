@@ -17,6 +17,7 @@
 #include "router/config/json_util.h"
 #include "router/config/route_tree.h"
 #include "router/config/route_tree_builder.h"
+#include "router/config/server_address.h"
 #include "router/hash/hash_func.h"
 
 namespace memfleet::router {
@@ -46,6 +47,14 @@ class McrouterReader {
   // The pool's JSON with `inherit` resolved (a copy), or an error at path.
   Result<Json> ResolvePool(const std::string& name, const Json& pool, const std::string& path,
                            std::vector<std::string>& chain);
+  struct PoolFields {
+    ServerAddressDefaults defaults;  // protocol, port_override
+    UpstreamSpec base;               // timeouts
+    const Json* servers = nullptr;   // an array, not empty
+    const Json* weights = nullptr;   // or nullptr
+  };
+  // A pool's options (warning about those memfleet ignores) and its servers array.
+  Status ReadPoolFields(const Json& pool, const std::string& path, PoolFields* out);
   Status DefinePool(const std::string& name, const Json& pool, const std::string& path);
   // The name of the pool a `pool` field gives: a defined pool's name, or an inline pool object
   // (with a `name`), defined on first use.
