@@ -55,7 +55,7 @@ void Arena::Reset() {
   used_total_ = 0;
 }
 
-void StoredResult::Assign(const Result& r, Arena& arena) {
+void StoredResult::Assign(const protocol::Result& r, Arena& arena) {
   result = r;
   result.message = arena.Copy(r.message);
   result.value = arena.Copy(r.value);
@@ -65,8 +65,8 @@ void StoredResult::Assign(const Result& r, Arena& arena) {
   set = true;
 }
 
-Result DefaultReply(Op op) {
-  Result r;
+protocol::Result DefaultReply(Op op) {
+  protocol::Result r;
   switch (op) {
     case Op::kGet:
     case Op::kGets:
@@ -93,8 +93,8 @@ Result DefaultReply(Op op) {
   return r;
 }
 
-Result ErrorReply(std::string_view line, ResultCode code) {
-  Result r;
+protocol::Result ErrorReply(std::string_view line, ResultCode code) {
+  protocol::Result r;
   r.code = code;
   r.message = line;
   return r;

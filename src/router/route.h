@@ -36,7 +36,9 @@ namespace memfleet::router {
 
 using protocol::Op;
 using protocol::Request;
-using protocol::Result;
+// The reply type is protocol::Result, always written out: a bare `Result` in this namespace is
+// memfleet::Result<T> (common/status.h), the fallible-return type of the config loader and the
+// hash functions.
 using protocol::ResultCode;
 
 // An upstream server, by its index in the route tree's server table (RouteTree::servers).
@@ -46,7 +48,7 @@ using DestinationId = uint32_t;
 class ReplyReceiver {
  public:
   // Called exactly once per Dispatch/Send. r's views are valid only during the call.
-  virtual void OnReply(const Result& r) = 0;
+  virtual void OnReply(const protocol::Result& r) = 0;
 
  protected:
   ~ReplyReceiver() = default;
@@ -98,9 +100,9 @@ class Arena {
 
 // A reply kept past its OnReply call: the Result with every view copied into the arena.
 struct StoredResult {
-  Result result;
+  protocol::Result result;
   bool set = false;
-  void Assign(const Result& r, Arena& arena);
+  void Assign(const protocol::Result& r, Arena& arena);
 };
 
 // What a route needs from the router while it routes one client request: the arena, the way to
@@ -163,10 +165,10 @@ using RoutePtr = std::shared_ptr<const Route>;
 // The reply a route gives for a request it does not send anywhere (NullRoute, AllAsyncRoute's
 // immediate answer): mcrouter's default reply — a miss for a retrieval, not stored for a storage
 // command, not found for delete/touch/incr/decr, ok for the rest.
-Result DefaultReply(Op op);
+protocol::Result DefaultReply(Op op);
 // An error reply made by the router itself (ErrorRoute): code kRemoteError (or the given code)
 // with `line` as the whole error line, e.g. "SERVER_ERROR no route" (the caller keeps the bytes
 // alive, e.g. in the route). An empty line gives the protocol's standard words for the code.
-Result ErrorReply(std::string_view line, ResultCode code = ResultCode::kRemoteError);
+protocol::Result ErrorReply(std::string_view line, ResultCode code = ResultCode::kRemoteError);
 
 }  // namespace memfleet::router

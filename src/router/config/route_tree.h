@@ -54,6 +54,9 @@ struct LoadOptions {
   // mcrouter's --route-prefix: the alias of `routes` that keys without a routing prefix take.
   // Empty: the first alias of the first route.
   std::string route_prefix;
+  // Seeds the choices that differ from router to router (LatestRoute's order of replicas, as
+  // mcrouter seeds them with its host id). 0: a hash of this host's name.
+  uint64_t host_id = 0;
 };
 
 class RouteTree {
