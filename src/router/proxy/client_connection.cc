@@ -124,7 +124,7 @@ bool ClientConnection::ProcessOne() {
     case protocol::ClientParseStatus::kUnsupported: {
       // A valid memcached command with no meaning through a router (slabs, lru_crawler, watch,
       // SASL...): answered like an unknown command.
-      Result r;
+      protocol::Result r;
       r.code = ResultCode::kClientError;
       r.detail = protocol::ErrorDetail::kUnknownCommand;
       protocol::Request req = parsed_.req;
@@ -147,7 +147,7 @@ bool ClientConnection::ProcessOne() {
   const size_t trailer = protocol_ == kBinary ? 0 : 2;
   if (storage && req.value_length > worker_->options().max_item_size) {
     // memcached reads and drops a value over the item size limit, then answers.
-    Result r;
+    protocol::Result r;
     r.code = ResultCode::kRemoteError;
     r.detail = protocol::ErrorDetail::kTooLarge;
     protocol::Request copy = req;
@@ -163,7 +163,7 @@ bool ClientConnection::ProcessOne() {
     if (trailer > 0) {
       const char* end = in_.data() + p.consumed + req.value_length;
       if (end[0] != '\r' || end[1] != '\n') {
-        Result r;
+        protocol::Result r;
         r.code = ResultCode::kClientError;
         r.detail = protocol::ErrorDetail::kBadDataChunk;
         protocol::Request copy = req;
@@ -186,7 +186,7 @@ void ClientConnection::Execute(ProxyRequest* pr) {
   const protocol::Request& req = pr->request();
   switch (req.op) {
     case Op::kVersion: {
-      Result r;
+      protocol::Result r;
       r.code = ResultCode::kOk;
       r.text = kRouterVersion;
       pr->Answer(r);
@@ -194,13 +194,13 @@ void ClientConnection::Execute(ProxyRequest* pr) {
     }
     case Op::kVerbosity:
     case Op::kNoop: {
-      Result r;
+      protocol::Result r;
       r.code = ResultCode::kOk;
       pr->Answer(r);
       return;
     }
     case Op::kQuit: {
-      Result r;
+      protocol::Result r;
       r.code = ResultCode::kOk;
       pr->Answer(r);
       close_after_write_ = true;
@@ -226,7 +226,7 @@ void ClientConnection::AnswerStats(ProxyRequest* pr) {
   const protocol::Request& req = pr->request();
   std::vector<std::pair<std::string, std::string>> lines;
   if (!worker_->router()->CollectStats(req.args, &lines)) {
-    Result r;
+    protocol::Result r;
     r.code = ResultCode::kClientError;
     r.detail = protocol::ErrorDetail::kUnknownCommand;
     pr->Answer(r);
@@ -234,7 +234,7 @@ void ClientConnection::AnswerStats(ProxyRequest* pr) {
   }
   std::string* out = pr->out();
   for (const auto& [name, value] : lines) {
-    Result r;
+    protocol::Result r;
     r.code = ResultCode::kOk;
     std::string text = name + " " + value;
     if (req.protocol == kBinary) {
@@ -247,13 +247,13 @@ void ClientConnection::AnswerStats(ProxyRequest* pr) {
       protocol::text::ComposeStat(r, out);
     }
   }
-  Result end;
+  protocol::Result end;
   end.code = ResultCode::kOk;
   protocol::ComposeClientReply(req, end, out);
   pr->Finish();
 }
 
-void ClientConnection::ReplyResult(const protocol::Request& req, const Result& r) {
+void ClientConnection::ReplyResult(const protocol::Request& req, const protocol::Result& r) {
   ProxyRequest* pr = worker_->NewRequest();
   pr->Begin(this, worker_->AcquireTree(), listener_);
   pr->SetRequest(req);

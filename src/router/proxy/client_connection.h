@@ -55,7 +55,7 @@ class ClientConnection : public net::EventLoop::Handler {
   void AnswerStats(ProxyRequest* pr);
   // Replies an error the parser found, in the connection's protocol.
   void ReplyParseError(const protocol::ClientParse& p);
-  void ReplyResult(const protocol::Request& req, const Result& r);
+  void ReplyResult(const protocol::Request& req, const protocol::Result& r);
   void Close();
   void UpdateInterest();
   bool Paused() const;

@@ -20,7 +20,7 @@ constexpr std::string_view kAdminPrefixMcrouter = "__mcrouter__.";
 // Counts one send toward the request's life and passes its reply on.
 struct SendTracker final : public ReplyReceiver {
   SendTracker(ProxyRequest* o, ReplyReceiver* i) : owner(o), inner(i) {}
-  void OnReply(const Result& r) override {
+  void OnReply(const protocol::Result& r) override {
     ProxyRequest* o = owner;
     inner->OnReply(r);
     o->Release();  // last: may free the arena this tracker lives in
@@ -32,7 +32,7 @@ struct SendTracker final : public ReplyReceiver {
 // One server's reply to a fanned-out flush_all.
 struct FanPart final : public ReplyReceiver {
   explicit FanPart(ReplyReceiver* o) : owner(o) {}
-  void OnReply(const Result& r) override { owner->OnReply(r); }
+  void OnReply(const protocol::Result& r) override { owner->OnReply(r); }
   ReplyReceiver* owner;
 };
 
@@ -57,7 +57,7 @@ class DestinationCollector final : public RouteTraverser {
 
 struct KeyPart final : public ReplyReceiver {
   KeyPart(ProxyRequest* o, std::string_view k) : owner(o), key(k) {}
-  void OnReply(const Result& r) override {
+  void OnReply(const protocol::Result& r) override {
     result.Assign(r, owner->arena());
     owner->KeyDone();
   }
@@ -122,7 +122,7 @@ void ProxyRequest::Route() {
     return;
   }
   if (req_.key.starts_with(kAdminPrefix) || req_.key.starts_with(kAdminPrefixMcrouter)) {
-    Result r;
+    protocol::Result r;
     if (protocol::IsRetrieval(req_.op) && AdminGet(req_.key, &r)) {
       Answer(r);
       return;
@@ -154,7 +154,7 @@ void ProxyRequest::RouteKeys() {
   Hold();
   for (uint32_t i = 0; i < n; ++i) {
     KeyPart& part = parts_[i];
-    Result admin;
+    protocol::Result admin;
     if ((part.key.starts_with(kAdminPrefix) || part.key.starts_with(kAdminPrefixMcrouter)) &&
         AdminGet(part.key, &admin)) {
       part.OnReply(admin);
@@ -177,7 +177,7 @@ void ProxyRequest::KeyDone() {
   std::string* out = ReplyTarget();
   WorkerStats& s = worker_->stats();
   for (uint32_t i = 0; i < keys_total_; ++i) {
-    const Result& r = parts_[i].result.result;
+    const protocol::Result& r = parts_[i].result.result;
     WorkerStats::Add(s.results_by_code[static_cast<size_t>(r.code)]);
     if (protocol::IsError(r.code)) {
       // memcached has no per-key error in a multi-get: the first error ends the reply.
@@ -193,7 +193,7 @@ void ProxyRequest::KeyDone() {
   }
   if (out != nullptr) {
     for (uint32_t i = 0; i < keys_total_; ++i) {
-      const Result& r = parts_[i].result.result;
+      const protocol::Result& r = parts_[i].result.result;
       if (protocol::IsHit(r.code)) protocol::ComposeClientValue(req_, parts_[i].key, r, out);
     }
     protocol::ComposeClientEnd(req_, out);
@@ -201,7 +201,7 @@ void ProxyRequest::KeyDone() {
   Deliver();
 }
 
-bool ProxyRequest::AdminGet(std::string_view key, Result* r) {
+bool ProxyRequest::AdminGet(std::string_view key, protocol::Result* r) {
   std::string_view name =
       key.substr(key.starts_with(kAdminPrefix) ? kAdminPrefix.size() : kAdminPrefixMcrouter.size());
   std::string value;
@@ -232,7 +232,7 @@ bool ProxyRequest::AdminGet(std::string_view key, Result* r) {
   } else {
     return false;
   }
-  *r = Result{};
+  *r = protocol::Result{};
   r->code = ResultCode::kFound;
   r->has_value = true;
   r->has_flags = true;
@@ -244,7 +244,7 @@ bool ProxyRequest::AdminGet(std::string_view key, Result* r) {
 void ProxyRequest::RouteToAll() {
   const auto& servers = tree_->tree->servers();
   if (servers.empty()) {
-    Result r;
+    protocol::Result r;
     r.code = ResultCode::kOk;
     Answer(r);
     return;
@@ -267,7 +267,7 @@ void ProxyRequest::Send(DestinationId dest, const Request& req, ReplyReceiver& d
   tree_->upstreams[dest]->Send(req, *tracker);
 }
 
-void ProxyRequest::OnReply(const Result& r) {
+void ProxyRequest::OnReply(const protocol::Result& r) {
   if (fan_left_ > 0) {
     // flush_all: keep the worst reply until every server has answered.
     if (!fan_worst_.set || protocol::WorseThan(r.code, fan_worst_.result.code)) {
@@ -280,7 +280,7 @@ void ProxyRequest::OnReply(const Result& r) {
   Answer(r);
 }
 
-void ProxyRequest::Count(const Result& r) {
+void ProxyRequest::Count(const protocol::Result& r) {
   WorkerStats& s = worker_->stats();
   WorkerStats::Add(s.results_by_code[static_cast<size_t>(r.code)]);
   const bool hit = protocol::IsHit(r.code);
@@ -327,7 +327,7 @@ void ProxyRequest::Count(const Result& r) {
   }
 }
 
-void ProxyRequest::Answer(const Result& r) {
+void ProxyRequest::Answer(const protocol::Result& r) {
   Count(r);
   std::string* out = ReplyTarget();
   if (out != nullptr) protocol::ComposeClientReply(req_, r, out);

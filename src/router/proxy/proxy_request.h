@@ -43,7 +43,7 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   // Fans the request out to every server of the tree and answers the worst reply (flush_all).
   void RouteToAll();
   // The router answers r itself.
-  void Answer(const Result& r);
+  void Answer(const protocol::Result& r);
   // The reply bytes are already in out_ (stats, protocol errors): deliver them.
   void Finish();
   std::string* out() { return &out_; }
@@ -58,7 +58,7 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   uint64_t Random() override { return worker_->Random(); }
   void Hold() override { ++refs_; }
   void Release() override;
-  void OnReply(const Result& r) override;  // the single-key root's reply
+  void OnReply(const protocol::Result& r) override;  // the single-key root's reply
 
   // Used by the worker's pool.
   void Reset();
@@ -68,11 +68,11 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   const router::Route* Select(std::string_view key, std::string_view* routed_key) const;
   void RouteKeys();
   void KeyDone();
-  bool AdminGet(std::string_view key, Result* r);
+  bool AdminGet(std::string_view key, protocol::Result* r);
   // The string that receives the reply: the connection's output at the head, else out_.
   std::string* ReplyTarget();
   void Deliver();
-  void Count(const Result& r);
+  void Count(const protocol::Result& r);
 
   ProxyWorker* worker_;
   ClientConnection* conn_ = nullptr;

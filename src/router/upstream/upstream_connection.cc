@@ -158,7 +158,7 @@ void UpstreamConnection::ReadReplies() {
         Fail(ResultCode::kConnectError);
         return;
       }
-      Result r;
+      protocol::Result r;
       protocol::ReplyParse pr =
           protocol::ParseUpstreamReply(in_.view(), inflight_.front().shape, &r);
       if (pr.status == protocol::ReplyStatus::kIncomplete) break;
@@ -187,14 +187,14 @@ void UpstreamConnection::ReadReplies() {
   // timeout period instead of one per request.
 }
 
-void UpstreamConnection::Complete(InFlight& f, const Result& r) {
+void UpstreamConnection::Complete(InFlight& f, const protocol::Result& r) {
   if (f.done == nullptr) return;  // answered by a timeout already
   observer_->OnCompleted(r.code, NowUs() - f.start_us);
   f.done->OnReply(r);
 }
 
 void UpstreamConnection::FailOne(ReplyReceiver* done, ResultCode code, int64_t start_us) {
-  Result r;
+  protocol::Result r;
   r.code = code;
   observer_->OnCompleted(code, NowUs() - start_us);
   done->OnReply(r);

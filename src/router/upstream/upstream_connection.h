@@ -93,7 +93,7 @@ class UpstreamConnection : public net::EventLoop::Handler {
   void Fail(ResultCode code);
   void ArmTimer();
   void OnTimer();
-  void Complete(InFlight& f, const Result& r);
+  void Complete(InFlight& f, const protocol::Result& r);
   void FailOne(ReplyReceiver* done, ResultCode code, int64_t start_us);
   void UpdateEvents();
   int64_t NowUs() const;
