@@ -146,14 +146,24 @@ bool ClientConnection::ProcessOne() {
   const bool storage = protocol::IsStorage(req.op);
   const size_t trailer = protocol_ == kBinary ? 0 : 2;
   if (storage && req.value_length > worker_->options().max_item_size) {
-    // memcached reads and drops a value over the item size limit, then answers.
+    // memcached reads and drops a value over the item size limit, then answers; a set (and any
+    // meta ms) also unlinks the item it would have replaced, so that no stale value stays.
     Result r;
     r.code = ResultCode::kRemoteError;
     r.detail = protocol::ErrorDetail::kTooLarge;
     protocol::Request copy = req;
+    copy.value = {};
     in_.Consume(p.consumed);
     swallow_ = req.value_length + trailer;
-    ReplyResult(copy, r);
+    if (req.op == Op::kSet || req.protocol == protocol::Protocol::kMeta) {
+      ProxyRequest* pr = worker_->NewRequest();
+      pr->Begin(this, worker_->AcquireTree(), listener_);
+      pr->SetRequest(copy);
+      pending_.push_back(pr);
+      pr->DropKeyThenAnswer(r);
+    } else {
+      ReplyResult(copy, r);
+    }
     return true;
   }
   size_t total = p.consumed;

@@ -77,6 +77,7 @@ void ProxyRequest::Begin(ClientConnection* conn, TreeRef* tree, int listener) {
   keys_total_ = keys_done_ = 0;
   fan_left_ = 0;
   fan_worst_ = StoredResult{};
+  forced_ = StoredResult{};
   WorkerStats::Add(worker_->stats().requests_in_flight);
 }
 
@@ -267,7 +268,33 @@ void ProxyRequest::Send(DestinationId dest, const Request& req, ReplyReceiver& d
   tree_->upstreams[dest]->Send(req, *tracker);
 }
 
+void ProxyRequest::DropKeyThenAnswer(const Result& r) {
+  forced_.Assign(r, arena_);
+  std::string_view key;
+  const router::Route* route = Select(req_.key, &key);
+  if (route == nullptr) {
+    Answer(forced_.result);
+    return;
+  }
+  // The request's own shape (protocol, key form) with nothing but the key: a plain delete.
+  Request* drop = arena_.Make<Request>(req_);
+  drop->op = Op::kDelete;
+  drop->key = key;
+  drop->keys = key;
+  drop->value = {};
+  drop->value_length = 0;
+  drop->cas = 0;
+  drop->exptime = 0;
+  drop->noreply = false;
+  drop->meta.tokens = {};
+  route->Dispatch(*drop, *this, *this);
+}
+
 void ProxyRequest::OnReply(const Result& r) {
+  if (forced_.set) {
+    Answer(forced_.result);
+    return;
+  }
   if (fan_left_ > 0) {
     // flush_all: keep the worst reply until every server has answered.
     if (!fan_worst_.set || protocol::WorseThan(r.code, fan_worst_.result.code)) {

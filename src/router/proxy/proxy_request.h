@@ -44,6 +44,9 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   void RouteToAll();
   // The router answers r itself.
   void Answer(const Result& r);
+  // Deletes the request's key on its server, then answers r (whatever the delete got): how
+  // memcached answers a value too large to store, which also drops the item it would replace.
+  void DropKeyThenAnswer(const Result& r);
   // The reply bytes are already in out_ (stats, protocol errors): deliver them.
   void Finish();
   std::string* out() { return &out_; }
@@ -89,6 +92,8 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   // flush_all fan-out.
   uint32_t fan_left_ = 0;
   StoredResult fan_worst_;
+  // DropKeyThenAnswer: the reply given whatever the upstream answers.
+  StoredResult forced_;
 };
 
 }  // namespace memfleet::router
