@@ -28,7 +28,7 @@ build: release
 
 release:
 	cmake --preset release >/dev/null
-	cmake --build build/release -j $(JOBS) --target memfleetd
+	cmake --build build/release -j $(JOBS) --target memfleetd memfleet-router
 
 asan:
 	cmake --preset asan >/dev/null

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -41,7 +40,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import pytest
 
 from server_process import (DEFAULT_BINARIES, HOST, STOP_TIMEOUT, ServerProcess, ServerStartError,
-                            check_executable, is_reference, resolve_binary)
+                            base_args, check_executable, is_reference, resolve_binary)
 from wire import WireConn
 
 ROUTER_DEFAULTS = ("build/asan/bin/memfleet-router",)
@@ -116,8 +115,8 @@ class PinnedProcess(ServerProcess):
         last_error = ""
         while True:
             net_args = ["-p", str(self.port), "-l", HOST]
-            base = ["-u", "nobody"] if is_reference(self.binary) and os.geteuid() == 0 else []
-            self.cmdline = [str(self.binary), *base, *net_args, *self.extra_args]
+            self.cmdline = [str(self.binary), *base_args(self.binary), *net_args,
+                            *self.extra_args]
             with open(self.stderr_path, "ab") as err:
                 err.write(f"### pinned start: {' '.join(self.cmdline)}\n".encode())
                 err.flush()
@@ -344,7 +343,3 @@ def module_fleet_factory(tmp_path_factory):
     factory = FleetFactory(tmp_path_factory.mktemp(name))
     yield factory
     factory.finish()
-
-
-def have_memcached() -> bool:
-    return shutil.which(str(MEMCACHED)) is not None

@@ -86,7 +86,7 @@ def keys_of(prefix: str) -> List[str]:
     return [f"{prefix}k{i}" for i in range(NKEYS)]
 
 
-# ---- pymemcache -----------------------------------------------------------------------------------
+# ---- pymemcache ----------------------------------------------------------------------------------
 
 
 def pymemcache_scenario(addr, p):
@@ -146,7 +146,8 @@ def pymemcache_scenario(addr, p):
     c.delete(p + "nr2", noreply=True)
     c.set_many({p + "nr3": b"a", p + "nr4": b"b"}, noreply=True)
     c.touch(p + "nr3", 1000, noreply=True)
-    assert rec("get after noreply", c.get, p + "nr") == (b"17 ", 0)  # in place, space padded, as memcached
+    # incr rewrites in place, space padded, as memcached does
+    assert rec("get after noreply", c.get, p + "nr") == (b"17 ", 0)
     rec("get_many after noreply", c.get_many, [p + "nr2", p + "nr3", p + "nr4"])
     rec("version", lambda: c.version().startswith(b"1.6"))
     c.close()
@@ -179,7 +180,7 @@ def test_router_and_servers_agree(fleet):
     router.close()
 
 
-# ---- pylibmc (libmemcached), text and binary ------------------------------------------------------
+# ---- pylibmc (libmemcached), text and binary -----------------------------------------------------
 
 
 def pylibmc_scenario_for(binary: bool):
@@ -257,7 +258,7 @@ def test_pylibmc(fleet, direct, binary):
                                                 [("nr", b"012"), ("nr3", b"a"), ("nr4", b"b")]]
 
 
-# ---- python-memcache ------------------------------------------------------------------------------
+# ---- python-memcache -----------------------------------------------------------------------------
 
 
 def python_memcache_scenario(addr, p):
@@ -414,7 +415,7 @@ def test_php_memcached(fleet, direct, binary):
     assert by_name["get after noreply"] == {f"{p}nr": "12"}
 
 
-# ---- Perl Cache::Memcached::Fast ------------------------------------------------------------------
+# ---- Perl Cache::Memcached::Fast -----------------------------------------------------------------
 
 PERL_SCENARIO = r"""
 use strict; use warnings;
@@ -497,7 +498,7 @@ def test_perl_cache_memcached_fast(fleet, direct):
     assert steps["get after noreply"] == {f"{p}nr": "12", f"{p}n": "3 "}
 
 
-# ---- memccapable ------------------------------------------------------------------------------------
+# ---- memccapable ---------------------------------------------------------------------------------
 
 
 def run_memccapable(addr, mode: str):

@@ -15,8 +15,6 @@ import signal
 import struct
 import time
 
-import pytest
-
 from router_fixture import fleet_factory  # noqa: F401 (fixture)
 from wire import WireConn, parse_values
 

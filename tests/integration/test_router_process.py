@@ -184,7 +184,7 @@ def test_listen_on_two_addresses(fleet_factory, backend):  # noqa: F811
 
 def test_unix_socket(fleet_factory, backend, tmp_path):  # noqa: F811
     path = str(tmp_path / "router.sock")
-    router = fleet_factory.router(pool_config([backend]), ["-s", path])
+    fleet_factory.router(pool_config([backend]), ["-s", path])
     assert Path(path).exists()
     roundtrip(path, b"unix-key")
 

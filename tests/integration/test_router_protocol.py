@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import re
 import struct
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Tuple
 
 import pytest
 
@@ -53,7 +53,8 @@ def frame(op, key=b"", extras=b"", value=b"", opaque=0, cas=0, magic=0x80):
     if isinstance(key, str):
         key = key.encode()
     body = len(extras) + len(key) + len(value)
-    return HEADER.pack(magic, op, len(key), len(extras), 0, 0, body, opaque, cas) + extras + key + value
+    head = HEADER.pack(magic, op, len(key), len(extras), 0, 0, body, opaque, cas)
+    return head + extras + key + value
 
 
 def store_extras(flags=0, exptime=0):
@@ -68,7 +69,7 @@ def exptime_extras(exptime):
     return struct.pack(">I", exptime)
 
 
-# ---- one connection's exchange --------------------------------------------------------------------
+# ---- one connection's exchange -------------------------------------------------------------------
 
 
 class Session:
@@ -175,7 +176,7 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-# ---- the corpus ---------------------------------------------------------------------------------
+# ---- the corpus ----------------------------------------------------------------------------------
 
 LONG_KEY = "x" * 251
 BIG_OVER_ROUTER = 600 * 1024          # refused by the router itself
@@ -466,7 +467,7 @@ def test_multi_get_of_100_keys_over_three_servers(direct, fleet):
             assert set(got) == {k.encode() for k in placed if keys.index(k) % 7}
 
 
-# ---- where the router answers on purpose differently -------------------------------------------
+# ---- where the router answers on purpose differently ---------------------------------------------
 
 
 def test_stats_are_the_routers_own(fleet):
