@@ -31,9 +31,10 @@ bool ClientConnection::Start() {
   return worker_->loop()->Add(fd_, interest_, this).ok();
 }
 
+bool ClientConnection::OutputFull() const { return out_.size() - out_sent_ > kMaxPendingOutput; }
+
 bool ClientConnection::Paused() const {
-  return pending_.size() >= worker_->options().max_client_inflight ||
-         out_.size() - out_sent_ > kMaxPendingOutput;
+  return pending_.size() >= worker_->options().max_client_inflight || OutputFull();
 }
 
 void ClientConnection::UpdateInterest() {
@@ -146,14 +147,24 @@ bool ClientConnection::ProcessOne() {
   const bool storage = protocol::IsStorage(req.op);
   const size_t trailer = protocol_ == kBinary ? 0 : 2;
   if (storage && req.value_length > worker_->options().max_item_size) {
-    // memcached reads and drops a value over the item size limit, then answers.
+    // memcached reads and drops a value over the item size limit, then answers; a set (and any
+    // meta ms) also unlinks the item it would have replaced, so that no stale value stays.
     protocol::Result r;
     r.code = ResultCode::kRemoteError;
     r.detail = protocol::ErrorDetail::kTooLarge;
     protocol::Request copy = req;
+    copy.value = {};
     in_.Consume(p.consumed);
     swallow_ = req.value_length + trailer;
-    ReplyResult(copy, r);
+    if (req.op == Op::kSet || req.protocol == protocol::Protocol::kMeta) {
+      ProxyRequest* pr = worker_->NewRequest();
+      pr->Begin(this, worker_->AcquireTree(), listener_);
+      pr->SetRequest(copy);
+      pending_.push_back(pr);
+      pr->DropKeyThenAnswer(r);
+    } else {
+      ReplyResult(copy, r);
+    }
     return true;
   }
   size_t total = p.consumed;
@@ -284,21 +295,22 @@ void ClientConnection::ReplyParseError(const protocol::ClientParse& p) {
 }
 
 void ClientConnection::RequestDone(ProxyRequest* r) {
-  if (!IsHead(r)) {
-    r->Hold();  // kept until the requests before it are done and its bytes are moved out
-    return;
-  }
-  pending_.pop_front();
-  while (!pending_.empty() && pending_.front()->done()) {
-    ProxyRequest* next = pending_.front();
-    pending_.pop_front();
-    out_.append(next->composed());
-    next->composed().clear();
-    next->Release();
-  }
+  r->Hold();  // kept until the requests before it are done and its bytes are moved out
+  if (!IsHead(r)) return;
+  MoveDone();
   QueueFlush();
   if (!processing_ && !in_.empty() && !Paused()) {
     ProcessInput();
+  }
+}
+
+void ClientConnection::MoveDone() {
+  while (!pending_.empty() && pending_.front()->done() && !OutputFull()) {
+    ProxyRequest* next = pending_.front();
+    pending_.pop_front();
+    out_.append(next->composed());  // empty when it was composed in place
+    next->composed().clear();
+    next->Release();
   }
 }
 
@@ -318,17 +330,28 @@ void ClientConnection::QueueFlush() {
 void ClientConnection::Flush() {
   flush_queued_ = false;
   if (fd_ < 0) return;
-  while (out_sent_ < out_.size()) {
-    ssize_t n = send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
-    if (n > 0) {
-      out_sent_ += static_cast<size_t>(n);
-      WorkerStats::Add(worker_->stats().bytes_written, static_cast<uint64_t>(n));
-      continue;
+  bool blocked = false;
+  while (!blocked) {
+    while (out_sent_ < out_.size()) {
+      ssize_t n = send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+      if (n > 0) {
+        out_sent_ += static_cast<size_t>(n);
+        WorkerStats::Add(worker_->stats().bytes_written, static_cast<uint64_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        blocked = true;
+        break;
+      }
+      Close();
+      return;
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    Close();
-    return;
+    if (blocked || pending_.empty() || !pending_.front()->done()) break;
+    // Replies that waited for room in out_.
+    out_.clear();
+    out_sent_ = 0;
+    MoveDone();
   }
   if (out_sent_ == out_.size()) {
     out_.clear();
@@ -341,6 +364,7 @@ void ClientConnection::Flush() {
   } else if (out_sent_ > 256 * 1024) {
     out_.erase(0, out_sent_);
     out_sent_ = 0;
+    MoveDone();
   }
   UpdateInterest();
   // Output drained below the limit: go on with input that was waiting.

@@ -40,7 +40,9 @@ class ClientConnection : public net::EventLoop::Handler {
   // A request's reply is complete (composed in place when it was at the head).
   void RequestDone(ProxyRequest* r);
   bool IsHead(const ProxyRequest* r) const { return !pending_.empty() && pending_.front() == r; }
-  std::string* out() { return &out_; }
+  // Where the head request composes its reply: the connection's output, unless that already
+  // holds more than the output limit (then the reply waits in the request's own buffer).
+  std::string* HeadOutput() { return OutputFull() ? nullptr : &out_; }
   // Writes what is pending (the worker calls it once per batch).
   void Flush();
   bool closed() const { return fd_ < 0; }
@@ -59,6 +61,11 @@ class ClientConnection : public net::EventLoop::Handler {
   void Close();
   void UpdateInterest();
   bool Paused() const;
+  bool OutputFull() const;
+  // Moves the replies of the done requests at the front of pending_ into out_, in order, while
+  // out_ has room; the others wait in their own buffers (bounded by the in-flight limit), so
+  // that out_ never grows far past the output limit whatever the size of the replies.
+  void MoveDone();
   void QueueFlush();
 
   ProxyWorker* worker_;

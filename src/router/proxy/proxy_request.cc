@@ -58,6 +58,11 @@ class DestinationCollector final : public RouteTraverser {
 struct KeyPart final : public ReplyReceiver {
   KeyPart(ProxyRequest* o, std::string_view k) : owner(o), key(k) {}
   void OnReply(const protocol::Result& r) override {
+    if (owner->keys_total_ == 1) {
+      // One key: compose from the reply itself, without keeping a copy of its value.
+      owner->KeyDone(&r);
+      return;
+    }
     result.Assign(r, owner->arena());
     owner->KeyDone();
   }
@@ -77,6 +82,7 @@ void ProxyRequest::Begin(ClientConnection* conn, TreeRef* tree, int listener) {
   keys_total_ = keys_done_ = 0;
   fan_left_ = 0;
   fan_worst_ = StoredResult{};
+  forced_ = StoredResult{};
   WorkerStats::Add(worker_->stats().requests_in_flight);
 }
 
@@ -172,12 +178,16 @@ void ProxyRequest::RouteKeys() {
   Release();
 }
 
-void ProxyRequest::KeyDone() {
+void ProxyRequest::KeyDone(const protocol::Result* only) {
   if (++keys_done_ < keys_total_) return;
+  // The reply of key i: kept in its part, or (one key) the reply being delivered.
+  auto result_of = [this, only](uint32_t i) -> const protocol::Result& {
+    return only != nullptr ? *only : parts_[i].result.result;
+  };
   std::string* out = ReplyTarget();
   WorkerStats& s = worker_->stats();
   for (uint32_t i = 0; i < keys_total_; ++i) {
-    const protocol::Result& r = parts_[i].result.result;
+    const protocol::Result& r = result_of(i);
     WorkerStats::Add(s.results_by_code[static_cast<size_t>(r.code)]);
     if (protocol::IsError(r.code)) {
       // memcached has no per-key error in a multi-get: the first error ends the reply.
@@ -191,9 +201,17 @@ void ProxyRequest::KeyDone() {
       WorkerStats::Add(s.get_misses);
     }
   }
+  if (out == &out_) {
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < keys_total_; ++i) {
+      const protocol::Result& r = result_of(i);
+      if (protocol::IsHit(r.code)) bytes += r.value.size() + parts_[i].key.size();
+    }
+    ReserveOwn(bytes + 64 * keys_total_);
+  }
   if (out != nullptr) {
     for (uint32_t i = 0; i < keys_total_; ++i) {
-      const protocol::Result& r = parts_[i].result.result;
+      const protocol::Result& r = result_of(i);
       if (protocol::IsHit(r.code)) protocol::ComposeClientValue(req_, parts_[i].key, r, out);
     }
     protocol::ComposeClientEnd(req_, out);
@@ -267,7 +285,33 @@ void ProxyRequest::Send(DestinationId dest, const Request& req, ReplyReceiver& d
   tree_->upstreams[dest]->Send(req, *tracker);
 }
 
+void ProxyRequest::DropKeyThenAnswer(const protocol::Result& r) {
+  forced_.Assign(r, arena_);
+  std::string_view key;
+  const router::Route* route = Select(req_.key, &key);
+  if (route == nullptr) {
+    Answer(forced_.result);
+    return;
+  }
+  // The request's own shape (protocol, key form) with nothing but the key: a plain delete.
+  protocol::Request* drop = arena_.Make<protocol::Request>(req_);
+  drop->op = Op::kDelete;
+  drop->key = key;
+  drop->keys = key;
+  drop->value = {};
+  drop->value_length = 0;
+  drop->cas = 0;
+  drop->exptime = 0;
+  drop->noreply = false;
+  drop->meta.tokens = {};
+  route->Dispatch(*drop, *this, *this);
+}
+
 void ProxyRequest::OnReply(const protocol::Result& r) {
+  if (forced_.set) {
+    Answer(forced_.result);
+    return;
+  }
   if (fan_left_ > 0) {
     // flush_all: keep the worst reply until every server has answered.
     if (!fan_worst_.set || protocol::WorseThan(r.code, fan_worst_.result.code)) {
@@ -330,21 +374,26 @@ void ProxyRequest::Count(const protocol::Result& r) {
 void ProxyRequest::Answer(const protocol::Result& r) {
   Count(r);
   std::string* out = ReplyTarget();
+  if (out == &out_ && r.has_value) ReserveOwn(r.value.size());
   if (out != nullptr) protocol::ComposeClientReply(req_, r, out);
   Deliver();
 }
 
+void ProxyRequest::ReserveOwn(size_t value_bytes) {
+  // A reply that waits in out_ is held as long as the client does not read: grow the buffer
+  // once, to its size, instead of doubling past it while the pieces are appended.
+  constexpr size_t kHeadRoom = 512;
+  out_.reserve(out_.size() + value_bytes + kHeadRoom);
+}
+
 void ProxyRequest::Finish() {
-  if (conn_ != nullptr && conn_->IsHead(this)) {
-    conn_->out()->append(out_);
-    out_.clear();
-  }
-  Deliver();
+  Deliver();  // the connection moves out_ to its output in turn
 }
 
 std::string* ProxyRequest::ReplyTarget() {
   if (conn_ == nullptr) return nullptr;
-  return conn_->IsHead(this) ? conn_->out() : &out_;
+  std::string* head = conn_->IsHead(this) ? conn_->HeadOutput() : nullptr;
+  return head != nullptr ? head : &out_;
 }
 
 void ProxyRequest::Deliver() {

@@ -9,11 +9,12 @@
 // stats, noop, errors) are composed at once (Finish).
 //
 // The reply is composed in the client's protocol straight into the connection's output when the
-// request is the oldest one pending there, or into this request's own buffer until those before
-// it are done (replies leave in request order). The request is counted: one reference for the
-// client's reply, one per upstream send still out (sends of background routes outlive the
-// client's reply); at zero it returns to its worker's pool, the arena is reset and the tree
-// released. Loop thread of its worker only.
+// request is the oldest one pending there and that output has room, or into this request's own
+// buffer until those before it are done and the output has room (replies leave in request order;
+// a client that does not read holds at most its in-flight requests' replies). The request is
+// counted: one reference for the client's reply, one per upstream send still out (sends of
+// background routes outlive the client's reply); at zero it returns to its worker's pool, the arena
+// is reset and the tree released. Loop thread of its worker only.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,9 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   void RouteToAll();
   // The router answers r itself.
   void Answer(const protocol::Result& r);
+  // Deletes the request's key on its server, then answers r (whatever the delete got): how
+  // memcached answers a value too large to store, which also drops the item it would replace.
+  void DropKeyThenAnswer(const protocol::Result& r);
   // The reply bytes are already in out_ (stats, protocol errors): deliver them.
   void Finish();
   std::string* out() { return &out_; }
@@ -67,10 +71,15 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   friend struct KeyPart;
   const router::Route* Select(std::string_view key, std::string_view* routed_key) const;
   void RouteKeys();
-  void KeyDone();
+  // A key of a text retrieval has its reply; the last one composes the whole reply. only: the
+  // reply itself when the retrieval has one key (nothing was stored in its part).
+  void KeyDone(const protocol::Result* only = nullptr);
   bool AdminGet(std::string_view key, protocol::Result* r);
-  // The string that receives the reply: the connection's output at the head, else out_.
+  // The string that receives the reply: the connection's output at the head (when it has
+  // room), else out_.
   std::string* ReplyTarget();
+  // Makes room in out_ for a reply carrying value_bytes of values.
+  void ReserveOwn(size_t value_bytes);
   void Deliver();
   void Count(const protocol::Result& r);
 
@@ -89,6 +98,8 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   // flush_all fan-out.
   uint32_t fan_left_ = 0;
   StoredResult fan_worst_;
+  // DropKeyThenAnswer: the reply given whatever the upstream answers.
+  StoredResult forced_;
 };
 
 }  // namespace memfleet::router

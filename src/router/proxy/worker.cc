@@ -32,16 +32,26 @@ ProxyWorker::~ProxyWorker() {
 }
 
 void ProxyWorker::Start() {
+  running_ = true;
   thread_ = std::thread([this] { Run(); });
 }
 
 void ProxyWorker::Stop() {
   if (!thread_.joinable()) return;
+  loop_.Post([this] { running_ = false; });
   loop_.Stop();
   thread_.join();
 }
 
-void ProxyWorker::Run() { loop_.Run(); }
+void ProxyWorker::Run() {
+  // The loop calls AfterEvents after a batch's handlers, but posted tasks and timers run after
+  // it: replies that a timer completes (an upstream timeout, a failed connect) would wait for
+  // the next I/O event to be written. Flush once more after every turn.
+  while (running_) {
+    loop_.RunOnce(-1);
+    AfterEvents();
+  }
+}
 
 void ProxyWorker::AfterEvents() {
   // Upstream requests first, so that they leave before the replies to earlier ones are written.

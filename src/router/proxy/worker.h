@@ -94,6 +94,7 @@ class ProxyWorker {
   net::EventLoop loop_;
   net::Connector connector_;
   std::thread thread_;
+  bool running_ = false;  // loop thread once started: Stop posts its end
   std::mt19937_64 rng_;
   WorkerStats stats_;
 
