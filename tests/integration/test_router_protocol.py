@@ -532,10 +532,8 @@ def test_flush_all_fans_out_with_enable_flush_cmd(module_fleet_factory):  # noqa
             assert b.request(("get " + " ".join(placed) + "\r\n").encode()) == b"END\r\n"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the router routes a meta request with b by its base64 form, not by the key it names: "
-    "`ms <base64> b` and `mg <key>` name one item on memcached but can go to different servers"))
 def test_base64_key_routes_like_its_plain_key(fleet):
+    """`ms <base64> b` and `mg <key>` name one item: the router hashes the decoded key."""
     with WireConn(fleet.addr) as c:
         for i in range(200):
             key = f"b64route{fleet.kind}{i}"

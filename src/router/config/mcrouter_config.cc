@@ -77,6 +77,7 @@ memfleet::Result<std::shared_ptr<const RouteTree>> LoadMcrouterConfig(std::strin
   Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
   if (root.is_discarded()) return ParseError(text);
   RouteTreeBuilder builder;
+  builder.set_md5(options.config_md5);
   McrouterReader reader(options, builder);
   if (Status st = reader.Read(root); !st.ok()) return st;
   return builder.Finish();

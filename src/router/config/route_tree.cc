@@ -7,6 +7,7 @@
 
 #include "router/config/mcrouter_config.h"
 #include "router/config/nutcracker_config.h"
+#include "router/hash/md5.h"
 
 namespace memfleet::router {
 namespace {
@@ -60,6 +61,13 @@ memfleet::Result<std::shared_ptr<const RouteTree>> LoadRouteTree(std::string_vie
                                                                  const LoadOptions& options) {
   LoadOptions resolved = options;
   if (resolved.host_id == 0) resolved.host_id = HostNameHash();
+  const hash::Md5Digest digest = hash::Md5(text);
+  static constexpr char kHex[] = "0123456789abcdef";
+  resolved.config_md5.clear();
+  for (uint8_t b : digest) {
+    resolved.config_md5 += kHex[b >> 4];
+    resolved.config_md5 += kHex[b & 15];
+  }
   if (EndsWithNoCase(name, ".yml") || EndsWithNoCase(name, ".yaml")) {
     return LoadNutcrackerConfig(text, resolved);
   }

@@ -51,6 +51,8 @@ struct ListenerSpec {
 };
 
 struct LoadOptions {
+  // Filled by LoadRouteTree: the md5 (hex) of the config text.
+  std::string config_md5;
   // mcrouter's --route-prefix: the alias of `routes` that keys without a routing prefix take.
   // Empty: the first alias of the first route.
   std::string route_prefix;

@@ -158,6 +158,7 @@ Result<std::shared_ptr<const RouteTree>> RouteTreeBuilder::Finish() {
   std::sort(
       tree_->aliases_.begin(), tree_->aliases_.end(),
       [](const RouteTree::Alias& a, const RouteTree::Alias& b) { return a.prefix < b.prefix; });
+  tree_->md5_ = md5_;
   return std::shared_ptr<const RouteTree>(std::move(tree_));
 }
 

@@ -73,6 +73,8 @@ class RouteTreeBuilder {
   void Warn(std::string line);
 
   // The tree. Warns about defined pools no route uses. Internal when no default route was set.
+  // The md5 (hex) of the config text, for stats and __memfleet__.config_md5.
+  void set_md5(std::string md5) { md5_ = std::move(md5); }
   Result<std::shared_ptr<const RouteTree>> Finish();
 
  private:
@@ -90,6 +92,7 @@ class RouteTreeBuilder {
   std::map<std::string, DestinationId, std::less<>> server_by_key_;
   std::map<std::string, std::string, std::less<>> first_pool_;  // by UpstreamSpec::key()
   std::vector<RoutePtr> destinations_;                          // by DestinationId
+  std::string md5_;
 };
 
 // True for "/region/cluster/": a slash, two non-empty names without slashes, each followed by a
