@@ -9,19 +9,23 @@ void* Arena::Allocate(size_t bytes, size_t align) {
     uintptr_t v = reinterpret_cast<uintptr_t>(p);
     return static_cast<size_t>((align - v % align) % align);
   };
-  size_t pad = cur_ ? pad_for(cur_) : 0;
+  size_t pad = cur_ != nullptr ? pad_for(cur_) : 0;
   if (cur_ == nullptr || pad + bytes > left_) {
-    if (blocks_.empty() || cur_ != nullptr || bytes + align > kBlockSize) {
-      // A new block (a request bigger than a block gets one of its own size).
-      size_t size = bytes + align > kBlockSize ? bytes + align : kBlockSize;
-      if (blocks_.empty()) first_is_standard_ = size == kBlockSize;
-      blocks_.push_back(std::make_unique<char[]>(size));
-      cur_ = blocks_.back().get();
-      left_ = size;
-    } else {
-      cur_ = blocks_[0].get();  // the block kept from the last request
-      left_ = kBlockSize;
+    if (bytes + align > kBlockSize) {
+      // Larger than a block: a block of its own, freed at Reset.
+      big_.push_back(std::make_unique<char[]>(bytes + align));
+      char* p = big_.back().get();
+      used_total_ += bytes;
+      return p + pad_for(p);
     }
+    if (!spare_.empty()) {
+      blocks_.push_back(std::move(spare_.back()));
+      spare_.pop_back();
+    } else {
+      blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+    }
+    cur_ = blocks_.back().get();
+    left_ = kBlockSize;
     pad = pad_for(cur_);
   }
   char* p = cur_ + pad;
@@ -41,15 +45,13 @@ std::string_view Arena::Copy(std::string_view s) {
 void Arena::Reset() {
   for (Destructor* d = destructors_; d != nullptr; d = d->next) d->destroy(d->object);
   destructors_ = nullptr;
-  // blocks_[0] is always of the standard size (the first Allocate of a fresh arena makes a
-  // standard block unless the request is larger; such a block is not kept).
-  if (!blocks_.empty()) {
-    std::unique_ptr<char[]> keep;
-    if (first_is_standard_) keep = std::move(blocks_[0]);
-    blocks_.clear();
-    if (keep) blocks_.push_back(std::move(keep));
+  // Standard blocks are kept for the next request (a worker's requests are pooled, so a
+  // 100-key multi-get reuses its blocks instead of allocating them again); a few at most.
+  for (auto& b : blocks_) {
+    if (spare_.size() < kMaxSpareBlocks) spare_.push_back(std::move(b));
   }
-  first_is_standard_ = !blocks_.empty();
+  blocks_.clear();
+  big_.clear();
   cur_ = nullptr;
   left_ = 0;
   used_total_ = 0;

@@ -79,7 +79,7 @@ class Arena {
   }
   // Copies bytes into the arena.
   std::string_view Copy(std::string_view s);
-  // Runs the destructors and frees every block but the first (kept for the next request).
+  // Runs the destructors, keeps a few standard blocks for the next request, frees the rest.
   void Reset();
   size_t used() const { return used_total_; }
 
@@ -90,8 +90,10 @@ class Arena {
     Destructor* next;
   };
   static constexpr size_t kBlockSize = 4096;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // blocks_[0] is kept across Reset
-  bool first_is_standard_ = false;
+  static constexpr size_t kMaxSpareBlocks = 16;
+  std::vector<std::unique_ptr<char[]>> blocks_;  // standard blocks in use
+  std::vector<std::unique_ptr<char[]>> spare_;   // standard blocks kept from earlier requests
+  std::vector<std::unique_ptr<char[]>> big_;     // oversized blocks of this request
   char* cur_ = nullptr;
   size_t left_ = 0;
   size_t used_total_ = 0;

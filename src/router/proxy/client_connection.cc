@@ -62,6 +62,7 @@ void ClientConnection::OnEvent(uint32_t events) {
 }
 
 void ClientConnection::ReadInput() {
+  worker_->clock().Refresh();
   for (int round = 0; round < 8 && fd_ >= 0 && !Paused() && !close_after_write_; ++round) {
     bool filled = false;
     ssize_t n = in_.ReadFrom(fd_, &filled);

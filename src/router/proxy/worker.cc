@@ -112,7 +112,7 @@ void ProxyWorker::InstallTree(std::shared_ptr<const RouteTree> tree) {
     std::string key = spec.key();
     auto it = upstreams_.find(key);
     if (it == upstreams_.end()) {
-      auto up = std::make_unique<UpstreamServer>(&loop_, &connector_, spec, uo,
+      auto up = std::make_unique<UpstreamServer>(&loop_, &connector_, &clock_, spec, uo,
                                                  options_.upstream_connections, &upstream_flush_);
       up->ConnectAll();
       it = upstreams_.emplace(key, std::move(up)).first;

@@ -25,6 +25,7 @@
 #include "router/config/route_tree.h"
 #include "router/proxy/router_options.h"
 #include "router/proxy/router_stats.h"
+#include "router/upstream/coarse_clock.h"
 #include "router/upstream/upstream_server.h"
 
 namespace memfleet::router {
@@ -60,6 +61,7 @@ class ProxyWorker {
   const RouterOptions& options() const { return options_; }
   Router* router() { return router_; }
   WorkerStats& stats() { return stats_; }
+  CoarseClock& clock() { return clock_; }
   TreeRef* AcquireTree();
   void ReleaseTree(TreeRef* t);
   ProxyRequest* NewRequest();
@@ -96,6 +98,7 @@ class ProxyWorker {
   std::thread thread_;
   bool running_ = false;  // loop thread once started: Stop posts its end
   std::mt19937_64 rng_;
+  CoarseClock clock_;
   WorkerStats stats_;
 
   std::unordered_map<std::string, std::unique_ptr<UpstreamServer>> upstreams_;

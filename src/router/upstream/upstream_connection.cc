@@ -12,36 +12,30 @@
 namespace memfleet::router {
 namespace {
 
-// A copy of what ParseUpstreamReply needs of a request; no views (the request may be gone when
-// its late reply arrives).
-Request ShapeOf(const Request& req) {
-  Request s;
-  s.op = req.op;
-  s.protocol = req.protocol;
-  s.noreply = req.noreply;
-  s.create = req.create;
+// What ParseUpstreamReply needs of the request an in-flight record stands for.
+protocol::Request ShapeOf(protocol::Op op, protocol::Protocol protocol, bool noreply, bool create) {
+  protocol::Request s;
+  s.op = op;
+  s.protocol = protocol;
+  s.noreply = noreply;
+  s.create = create;
   return s;
 }
 
 }  // namespace
 
 UpstreamConnection::UpstreamConnection(net::EventLoop* loop, net::Connector* connector,
-                                       std::string address, const UpstreamOptions& options,
-                                       UpstreamObserver* observer)
+                                       CoarseClock* clock, std::string address,
+                                       const UpstreamOptions& options, UpstreamObserver* observer)
     : loop_(loop),
       connector_(connector),
+      clock_(clock),
       address_(std::move(address)),
       options_(options),
       observer_(observer),
       in_(16 * 1024, options.max_reply_bytes) {}
 
 UpstreamConnection::~UpstreamConnection() { Close(); }
-
-int64_t UpstreamConnection::NowUs() const {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
 
 void UpstreamConnection::Connect() {
   if (state_ == State::kDisconnected) StartConnect();
@@ -55,6 +49,7 @@ void UpstreamConnection::StartConnect() {
 }
 
 void UpstreamConnection::OnConnected(int fd, int error) {
+  clock_->Refresh();
   connect_id_ = 0;
   if (fd < 0) {
     Fail(error == ETIMEDOUT ? ResultCode::kConnectTimeout : ResultCode::kConnectError);
@@ -86,10 +81,11 @@ void UpstreamConnection::Send(const Request& req, ReplyReceiver& done) {
       break;
   }
   protocol::ComposeUpstreamRequest(req, &out_);
-  const int64_t now_ms = loop_->NowMs();
+  const int64_t now_ms = clock_->now_ms();
   int64_t timeout = options_.server_timeout_ms;
   if (state_ == State::kConnecting) timeout += options_.connect_timeout_ms;
-  inflight_.push_back(InFlight{&done, ShapeOf(req), now_ms + timeout, NowUs()});
+  inflight_.push_back(
+      InFlight{&done, now_ms + timeout, NowUs(), req.op, req.protocol, req.noreply, req.create});
   if (timeout_timer_ == net::kNoTimer) ArmTimer();
   if (state_ == State::kUp && !flush_queued_) {
     flush_queued_ = true;
@@ -138,6 +134,7 @@ void UpstreamConnection::OnEvent(uint32_t events) {
 }
 
 void UpstreamConnection::ReadReplies() {
+  clock_->Refresh();
   for (int round = 0; round < 16 && fd_ >= 0; ++round) {
     bool filled = false;
     ssize_t n = in_.ReadFrom(fd_, &filled);
@@ -159,8 +156,9 @@ void UpstreamConnection::ReadReplies() {
         return;
       }
       protocol::Result r;
-      protocol::ReplyParse pr =
-          protocol::ParseUpstreamReply(in_.view(), inflight_.front().shape, &r);
+      const InFlight& head = inflight_.front();
+      protocol::ReplyParse pr = protocol::ParseUpstreamReply(
+          in_.view(), ShapeOf(head.op, head.protocol, head.noreply, head.create), &r);
       if (pr.status == protocol::ReplyStatus::kIncomplete) break;
       if (pr.status == protocol::ReplyStatus::kMalformed) {
         Fail(ResultCode::kRemoteError);
@@ -203,7 +201,8 @@ void UpstreamConnection::FailOne(ReplyReceiver* done, ResultCode code, int64_t s
 void UpstreamConnection::ArmTimer() {
   // The oldest request still waiting for an answer sets the deadline (deadlines grow with
   // the queue: one timeout per connection).
-  for (const InFlight& f : inflight_) {
+  for (size_t i = 0; i < inflight_.size(); ++i) {
+    const InFlight& f = inflight_[i];
     if (f.done == nullptr) continue;
     timer_deadline_ms_ = f.deadline_ms;
     timeout_timer_ = loop_->AddTimerAt(f.deadline_ms, [this] { OnTimer(); });
@@ -214,9 +213,11 @@ void UpstreamConnection::ArmTimer() {
 
 void UpstreamConnection::OnTimer() {
   timeout_timer_ = net::kNoTimer;
-  const int64_t now = loop_->NowMs();
+  clock_->Refresh();
+  const int64_t now = clock_->now_ms();
   size_t waiting = 0;
-  for (InFlight& f : inflight_) {
+  for (size_t i = 0; i < inflight_.size(); ++i) {
+    InFlight& f = inflight_[i];
     if (f.done == nullptr) continue;
     if (f.deadline_ms > now) break;
     ReplyReceiver* done = f.done;
@@ -224,7 +225,7 @@ void UpstreamConnection::OnTimer() {
     FailOne(done, ResultCode::kTimeout, f.start_us);
     if (fd_ < 0 && state_ != State::kConnecting) return;  // the receiver closed us
   }
-  for (const InFlight& f : inflight_) waiting += f.done != nullptr;
+  for (size_t i = 0; i < inflight_.size(); ++i) waiting += inflight_[i].done != nullptr;
   if (state_ == State::kConnecting && waiting == 0 && !inflight_.empty()) {
     // Everything queued behind a connect that has not finished has timed out: drop the queue
     // (nothing was sent) so that it cannot grow without bound.
@@ -253,7 +254,7 @@ void UpstreamConnection::Fail(ResultCode code) {
   out_.clear();
   out_sent_ = 0;
   while (in_.size() > 0) in_.Consume(in_.size());
-  std::deque<InFlight> failed;
+  InFlightQueue<InFlight> failed;
   failed.swap(inflight_);
   backoff_ms_ = backoff_ms_ == 0 ? options_.reconnect_initial_ms
                                  : std::min(backoff_ms_ * 2, options_.reconnect_max_ms);
@@ -264,8 +265,8 @@ void UpstreamConnection::Fail(ResultCode code) {
     if (state_ == State::kBackoff) StartConnect();
   });
   observer_->OnStateChange();
-  for (InFlight& f : failed) {
-    if (f.done != nullptr) FailOne(f.done, code, f.start_us);
+  for (size_t i = 0; i < failed.size(); ++i) {
+    if (failed[i].done != nullptr) FailOne(failed[i].done, code, failed[i].start_us);
   }
 }
 

@@ -19,7 +19,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 
@@ -28,6 +27,8 @@
 #include "net/read_buffer.h"
 #include "net/timer_queue.h"
 #include "router/route.h"
+#include "router/upstream/coarse_clock.h"
+#include "router/upstream/inflight_queue.h"
 
 namespace memfleet::router {
 
@@ -57,8 +58,10 @@ class UpstreamConnection : public net::EventLoop::Handler {
  public:
   enum class State : uint8_t { kDisconnected, kConnecting, kUp, kBackoff };
 
-  UpstreamConnection(net::EventLoop* loop, net::Connector* connector, std::string address,
-                     const UpstreamOptions& options, UpstreamObserver* observer);
+  // clock: the worker's CoarseClock (refreshed by the worker and by this connection's events).
+  UpstreamConnection(net::EventLoop* loop, net::Connector* connector, CoarseClock* clock,
+                     std::string address, const UpstreamOptions& options,
+                     UpstreamObserver* observer);
   ~UpstreamConnection() override;
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
@@ -81,9 +84,13 @@ class UpstreamConnection : public net::EventLoop::Handler {
  private:
   struct InFlight {
     ReplyReceiver* done;  // nullptr once answered by a timeout: the reply is read and dropped
-    Request shape;        // what parsing the reply needs (op, protocol, noreply, create)
     int64_t deadline_ms;
     int64_t start_us;
+    // What parsing the reply needs of the request (no views: it may be gone by then).
+    protocol::Op op;
+    protocol::Protocol protocol;
+    bool noreply;
+    bool create;
   };
 
   void StartConnect();
@@ -96,10 +103,11 @@ class UpstreamConnection : public net::EventLoop::Handler {
   void Complete(InFlight& f, const protocol::Result& r);
   void FailOne(ReplyReceiver* done, ResultCode code, int64_t start_us);
   void UpdateEvents();
-  int64_t NowUs() const;
+  int64_t NowUs() const { return clock_->now_us(); }
 
   net::EventLoop* loop_;
   net::Connector* connector_;
+  CoarseClock* clock_;
   std::string address_;
   UpstreamOptions options_;
   UpstreamObserver* observer_;
@@ -117,7 +125,7 @@ class UpstreamConnection : public net::EventLoop::Handler {
   std::string out_;      // composed requests not yet written
   size_t out_sent_ = 0;  // bytes of out_ already written
   net::ReadBuffer in_;
-  std::deque<InFlight> inflight_;
+  InFlightQueue<InFlight> inflight_;
   size_t timed_out_ = 0;  // entries at the front of inflight_ answered by a timeout
   friend class UpstreamServer;
 };

@@ -1,8 +1,18 @@
 #include "router/upstream/upstream_server.h"
 
 namespace memfleet::router {
+namespace {
 
-UpstreamServer::UpstreamServer(net::EventLoop* loop, net::Connector* connector,
+// Only this worker's thread writes the counters: a plain load and store, no locked RMW.
+template <class A, class N>
+void Bump(A& counter, N n) {
+  counter.store(counter.load(std::memory_order_relaxed) + static_cast<decltype(counter.load())>(n),
+                std::memory_order_relaxed);
+}
+
+}  // namespace
+
+UpstreamServer::UpstreamServer(net::EventLoop* loop, net::Connector* connector, CoarseClock* clock,
                                const UpstreamSpec& spec, const UpstreamOptions& options,
                                int connections, std::vector<UpstreamConnection*>* flush_list)
     : spec_(spec), flush_list_(flush_list) {
@@ -12,7 +22,8 @@ UpstreamServer::UpstreamServer(net::EventLoop* loop, net::Connector* connector,
   if (spec.connections > 0) connections = spec.connections;
   if (connections < 1) connections = 1;
   for (int i = 0; i < connections; ++i) {
-    conns_.push_back(std::make_unique<UpstreamConnection>(loop, connector, spec.address, o, this));
+    conns_.push_back(
+        std::make_unique<UpstreamConnection>(loop, connector, clock, spec.address, o, this));
   }
 }
 
@@ -33,8 +44,8 @@ void UpstreamServer::CloseAll() {
 }
 
 void UpstreamServer::Send(const Request& req, ReplyReceiver& done) {
-  counters_.requests.fetch_add(1, std::memory_order_relaxed);
-  counters_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  Bump(counters_.requests, 1);
+  Bump(counters_.in_flight, 1);
   UpstreamConnection* best = conns_[0].get();
   if (conns_.size() > 1) {
     // Fewest in flight among the connections that are up; round robin breaks ties.
@@ -54,18 +65,17 @@ void UpstreamServer::Send(const Request& req, ReplyReceiver& done) {
 }
 
 void UpstreamServer::OnCompleted(ResultCode code, int64_t latency_us) {
-  counters_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-  counters_.latency_us_total.fetch_add(static_cast<uint64_t>(latency_us),
-                                       std::memory_order_relaxed);
+  Bump(counters_.in_flight, -1);
+  Bump(counters_.latency_us_total, latency_us);
   size_t b = 0;
   while (b + 1 < kLatencyBuckets && latency_us > kLatencyBucketsUs[b]) ++b;
-  counters_.latency_buckets[b].fetch_add(1, std::memory_order_relaxed);
-  if (code == ResultCode::kTimeout) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+  Bump(counters_.latency_buckets[b], 1);
+  if (code == ResultCode::kTimeout) Bump(counters_.timeouts, 1);
   if (code == ResultCode::kConnectError || code == ResultCode::kConnectTimeout) {
-    counters_.connect_errors.fetch_add(1, std::memory_order_relaxed);
+    Bump(counters_.connect_errors, 1);
   }
   if (protocol::IsError(code) && code != ResultCode::kClientError) {
-    counters_.errors.fetch_add(1, std::memory_order_relaxed);
+    Bump(counters_.errors, 1);
   }
 }
 

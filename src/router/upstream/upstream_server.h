@@ -4,7 +4,8 @@
 // Each worker thread has one UpstreamServer per server of the route trees it runs, built from the
 // server's UpstreamSpec; a config reload keeps the UpstreamServer (and its connections) of every
 // server the new tree still has. Requests are spread over the connections by fewest in flight.
-// The counters are written by the worker's thread only and read by any thread (relaxed atomics):
+// The counters are written by the worker's thread only (plain load + store, no locked
+// read-modify-write) and read by any thread (relaxed atomics):
 // `stats servers` and the metrics sum them over workers. Loop thread only otherwise.
 #pragma once
 
@@ -41,8 +42,8 @@ struct UpstreamCounters {
 class UpstreamServer final : public UpstreamObserver {
  public:
   // flush_list: the worker's list of connections to flush at the end of the batch.
-  UpstreamServer(net::EventLoop* loop, net::Connector* connector, const UpstreamSpec& spec,
-                 const UpstreamOptions& options, int connections,
+  UpstreamServer(net::EventLoop* loop, net::Connector* connector, CoarseClock* clock,
+                 const UpstreamSpec& spec, const UpstreamOptions& options, int connections,
                  std::vector<UpstreamConnection*>* flush_list);
   ~UpstreamServer();
 
