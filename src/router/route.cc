@@ -5,9 +5,9 @@
 namespace memfleet::router {
 
 void* Arena::Allocate(size_t bytes, size_t align) {
+  // REQUIRES: align is a power of two (alignof values are).
   auto pad_for = [align](const char* p) {
-    uintptr_t v = reinterpret_cast<uintptr_t>(p);
-    return static_cast<size_t>((align - v % align) % align);
+    return static_cast<size_t>(-reinterpret_cast<uintptr_t>(p) & (align - 1));
   };
   size_t pad = cur_ != nullptr ? pad_for(cur_) : 0;
   if (cur_ == nullptr || pad + bytes > left_) {
