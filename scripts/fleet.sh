@@ -23,6 +23,6 @@ done
 "$build/bin/memfleet-router" -l 127.0.0.1 -p 11211 -t 2 --config-file "$config" "$@" &
 pids+=($!)
 echo "fleet: memfleet-router on 127.0.0.1:11211 -> memfleetd on 11311, 11312, 11313 ($config)"
-echo "fleet: try   printf 'set k 0 0 1\\r\\nv\\r\\nget k\\r\\nget __memfleet__.route(get,k)\\r\\n' | nc -q1 127.0.0.1 11211"
+echo "fleet: point any memcached client at 127.0.0.1:11211; get __memfleet__.route(get,KEY) names the server of KEY"
 echo "fleet: Ctrl-C stops all four"
 wait -n "${pids[@]}" || true

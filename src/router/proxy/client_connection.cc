@@ -219,6 +219,12 @@ void ClientConnection::Execute(ProxyRequest* pr) {
       return;
     }
     case Op::kStats:
+      // Counted when the requests before it are done, as memcached (which runs them in order)
+      // would count them.
+      if (pending_.size() > 1) {
+        deferred_stats_ = pr;
+        return;
+      }
       AnswerStats(pr);
       return;
     case Op::kFlushAll:
@@ -312,6 +318,11 @@ void ClientConnection::MoveDone() {
     out_.append(next->composed());  // empty when it was composed in place
     next->composed().clear();
     next->Release();
+    if (!pending_.empty() && pending_.front() == deferred_stats_) {
+      ProxyRequest* stats = deferred_stats_;
+      deferred_stats_ = nullptr;
+      AnswerStats(stats);  // at the head now: composed in place, done
+    }
   }
 }
 
@@ -388,8 +399,10 @@ void ClientConnection::Close() {
       r->Release();  // the reference RequestDone took
     } else {
       r->Detach();
+      if (r == deferred_stats_) r->Finish();  // nothing else would ever finish it
     }
   }
+  deferred_stats_ = nullptr;
   worker_->ClientClosed(this);
 }
 

@@ -77,7 +77,8 @@ class ClientConnection : public net::EventLoop::Handler {
   std::string out_;
   size_t out_sent_ = 0;
   std::deque<ProxyRequest*> pending_;
-  size_t swallow_ = 0;  // bytes of input to skip (a refused value)
+  ProxyRequest* deferred_stats_ = nullptr;  // a `stats` waiting for the requests before it
+  size_t swallow_ = 0;                      // bytes of input to skip (a refused value)
   bool close_after_write_ = false;
   bool processing_ = false;
   bool flush_queued_ = false;
