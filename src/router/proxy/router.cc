@@ -27,8 +27,9 @@ class FileSource final : public ConfigSource {
     fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd_ >= 0) {
       // The directory, not the file: editors and deploy tools replace a file by renaming.
-      if (inotify_add_watch(fd_, dir_.c_str(),
-                            IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0) {
+      // A file written in place is read once it is closed, not at every write (IN_MODIFY would
+      // read it half written, refuse it and count a failure).
+      if (inotify_add_watch(fd_, dir_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
         close(fd_);
         fd_ = -1;
       }
