@@ -30,6 +30,13 @@ LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 WAIT = 15.0
 
 
+def swap_in(path, text: str) -> None:
+    """Replaces the config file atomically (written beside it, renamed into place)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
 def http_get(port: int, path: str) -> Tuple[int, Dict[str, str], str]:
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
@@ -231,7 +238,7 @@ def test_reload_metrics(fleet_factory, tmp_path):  # noqa: F811
     # A new config: server 2 moves from pool B to pool C; B goes away.
     config["pools"] = {"A": {"servers": names[:2]}, "C": {"servers": names[2:]}}
     config["route"]["policies"] = {"b:": "PoolRoute|C"}
-    path.write_text(json.dumps(config))
+    swap_in(path, json.dumps(config))
     deadline = time.monotonic() + WAIT
     while True:
         now = scrape(port)
@@ -250,7 +257,7 @@ def test_reload_metrics(fleet_factory, tmp_path):  # noqa: F811
     assert value(now, "memfleet_router_upstream_requests_total", server=names[2], pool="C") == 1
     assert value(now, "memfleet_router_pool_request_duration_seconds_count", pool="C") == 1
 
-    path.write_text("{ not json")
+    swap_in(path, "{ not json")
     deadline = time.monotonic() + WAIT
     while value(scrape(port), "memfleet_router_config_reload_failures_total") != 1:
         assert time.monotonic() < deadline, "the refused config did not show in the metrics"

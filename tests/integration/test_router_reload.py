@@ -23,14 +23,11 @@ import json
 import os
 import random
 import signal
-import socket
 import struct
 import threading
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Set
-
-import pytest
 
 from router_fixture import fleet_factory  # noqa: F401 (fixture)
 from server_process import HOST
@@ -75,8 +72,8 @@ def wait_for_stats(addr, what: str, check: Callable[[Dict[str, str]], bool]) -> 
         wait_for(probe, what)
     except AssertionError as e:
         s = last.get("s", {})
-        raise AssertionError(f"{e}; stats config_*: "
-                             f"{ {k: v for k, v in s.items() if k.startswith('config')} }") from None
+        config = {k: v for k, v in s.items() if k.startswith("config")}
+        raise AssertionError(f"{e}; stats config_*: {config}") from None
     return last["s"]
 
 
@@ -132,6 +129,35 @@ class TextClient(Client):
         if set(got) - {k.encode() for k in keys}:
             raise ClientError(f"get {keys}: {reply!r}")
         return {k: (got[k.encode()][1] if k.encode() in got else None) for k in keys}
+
+
+class PipelinedTextClient(TextClient):
+    """Sends a batch of sets and gets in one write, so that requests are in flight across a
+    swap; checks the replies in order."""
+
+    def batch(self, pairs: List[tuple], check: Callable[[str, Optional[bytes]], None]) -> None:
+        out = b"".join(f"set {k} 0 0 {len(v)}\r\n".encode() + v + b"\r\n" for k, v in pairs)
+        out += b"".join(f"get {k}\r\n".encode() for k, _ in pairs)
+        reply = self.conn.request(out)
+        pos = 0
+        for k, _ in pairs:
+            if not reply.startswith(b"STORED\r\n", pos):
+                raise ClientError(f"pipelined set {k}: {reply[pos:pos + 200]!r}")
+            pos += 8
+        for k, _ in pairs:
+            end = reply.find(b"END\r\n", pos)
+            if end < 0:
+                raise ClientError(f"pipelined get {k}: {reply[pos:pos + 200]!r}")
+            try:
+                got = parse_values(reply[pos:end + 5])
+            except (AssertionError, ValueError):
+                raise ClientError(f"pipelined get {k}: {reply[pos:end + 5]!r}") from None
+            if set(got) - {k.encode()}:
+                raise ClientError(f"pipelined get {k}: {reply[pos:end + 5]!r}")
+            check(k, got[k.encode()][1] if got else None)
+            pos = end + 5
+        if pos != len(reply):
+            raise ClientError(f"pipelined batch: extra bytes {reply[pos:pos + 200]!r}")
 
 
 class MetaClient(TextClient):
@@ -213,8 +239,8 @@ class PymemcacheClient(Client):
 
 
 def client_kinds() -> List[type]:
-    kinds = [TextClient, TextClient, TextClient, BinaryClient, BinaryClient, MetaClient,
-             PymemcacheClient, PymemcacheClient]
+    kinds = [TextClient, TextClient, PipelinedTextClient, BinaryClient, BinaryClient,
+             MetaClient, PymemcacheClient, PymemcacheClient]
     try:
         import pymemcache.client.base  # noqa: F401
     except ImportError:
@@ -254,6 +280,16 @@ class Worker(threading.Thread):
         seq = 0
         try:
             while not self.stop_event.is_set() and not self.errors:
+                if isinstance(client, PipelinedTextClient):
+                    pairs = []
+                    for key in self.rng.sample(self.keys, 8):
+                        seq += 1
+                        value = f"{key}#{seq}#".encode() + b"p" * self.rng.randrange(0, 2000)
+                        self.written[key].add(value)
+                        pairs.append((key, value))
+                    client.batch(pairs, self.check)
+                    self.ops += 1
+                    continue
                 key = self.rng.choice(self.keys)
                 seq += 1
                 value = f"{key}#{seq}#".encode() + b"x" * self.rng.randrange(0, 200)
@@ -269,6 +305,8 @@ class Worker(threading.Thread):
             self.errors.append(str(e))
         except (OSError, AssertionError) as e:  # a closed connection, a hang (WireError)
             self.errors.append(f"{self.kind.__name__}: {type(e).__name__}: {e}")
+        except Exception as e:  # noqa: BLE001 - a bug in the client: fail, do not hang
+            self.errors.append(f"{self.kind.__name__} crashed: {type(e).__name__}: {e}")
         finally:
             client.close()
 
@@ -471,6 +509,28 @@ def test_invalid_config_is_refused_and_logged(fleet_factory, tmp_path):  # noqa:
         assert s["config_reload_failures"] == "1" and s["config_reloads"] == "1"
         assert int(s["config_last_reload_time"]) > 0
         assert c.request(b"get inv:1\r\n") == b"VALUE inv:1 0 2\r\nok\r\nEND\r\n"
+
+
+def test_config_written_in_place(fleet_factory, tmp_path):  # noqa: F811
+    """A file rewritten in place (truncated, then written) is loaded once it is complete, never
+    read half written and refused."""
+    backends = [fleet_factory.backend("memfleetd", name=f"backend{i}") for i in range(2)]
+    names = [f"{HOST}:{b.port}" for b in backends]
+    path = tmp_path / "router.json"
+    path.write_text(json.dumps({"pools": {"A": {"servers": names[:1]}}, "route": "PoolRoute|A"}))
+    router = fleet_factory.router(path)
+    for n in range(3):
+        # A long config, so that its text is not one small write.
+        text = json.dumps({"pools": {"A": {"servers": names[n % 2:n % 2 + 1]},
+                                     **{f"spare{i}": {"servers": names} for i in range(300)}},
+                           "route": "PoolRoute|A"}, indent=2)
+        with open(path, "w") as f:
+            for i in range(0, len(text), 4096):
+                f.write(text[i:i + 4096])
+                f.flush()
+        s = wait_for_stats(router.addr, f"in-place write {n} was loaded",
+                           lambda s, m=md5_of(text): s["config_md5"] == m)
+        assert s["config_reload_failures"] == "0", router.stderr_text()[-2000:]
 
 
 def test_sighup_alone_reloads(fleet_factory):  # noqa: F811
