@@ -557,6 +557,8 @@ def test_server_counters_survive_reload(fleet_factory, tmp_path):  # noqa: F811
     path = tmp_path / "router.json"
     path.write_text(json.dumps({"pools": {"A": {"servers": [kept]}}, "route": "PoolRoute|A"}))
     router = fleet_factory.router(path, threads=2)
+    direct_added = WireConn((HOST, backends[1].port))
+    unused_connections = direct_added.stats()["curr_connections"]  # the router has none yet
     with WireConn(router.addr) as c, WireConn((HOST, backends[0].port)) as direct:
         c.send(b"".join(f"set sc:{i} 0 0 1\r\nx\r\n".encode() for i in range(50)))
         for _ in range(50):
@@ -585,6 +587,17 @@ def test_server_counters_survive_reload(fleet_factory, tmp_path):  # noqa: F811
         # No new connection from the router to the kept server: its connections were reused.
         assert direct.stats()["total_connections"] == connections_before
         assert c.request(b"get sc:new:1\r\n") == b"VALUE sc:new:1 0 1\r\ny\r\nEND\r\n"
+
+    # A reload that drops the added server closes the router's connections to it.
+    with direct_added:
+        assert int(direct_added.stats()["curr_connections"]) > int(unused_connections)
+        text = json.dumps({"pools": {"A": {"servers": [kept]}}, "route": "PoolRoute|A",
+                           "//": "the added server is gone"})
+        swap_in(path, text)
+        wait_for_stats(router.addr, "the config without the added server was loaded",
+                       lambda s: s["config_md5"] == md5_of(text))
+        wait_for(lambda: direct_added.stats()["curr_connections"] == unused_connections,
+                 "the router closed its connections to the dropped server")
 
 
 def stat_field(line: str, name: str) -> str:

@@ -334,6 +334,35 @@ def test_latest_route(backends, fleet_factory, start_router):  # noqa: F811
         assert get_value(c, "lr:1") == b"replicated"
 
 
+def test_latest_route_salts_spread_reads(backends, start_router):
+    """Each LatestRoute reads from one replica, chosen by the router's host and the route's salt:
+    routes (as routers of a fleet) with different salts spread their reads over the replicas."""
+    b = backends
+    replicas = [0, 1, 2]
+    salts = 30  # with 3 replicas, the chance that 30 choices miss one is about 1e-5
+    c = start_router({
+        "pools": pools(b, R=replicas),
+        "route": {"type": "PrefixSelectorRoute",
+                  "policies": {f"ls{n}:": {"type": "LatestRoute", "children": "Pool|R",
+                                           "salt": f"salt{n}"} for n in range(salts)},
+                  "wildcard": "AllSyncRoute|Pool|R"}})
+    chosen = set()
+    for n in range(salts):
+        key = f"ls{n}:k"
+        for i in replicas:
+            b.set(i, key, "v")
+        before = {i: b.get_hits(i) for i in replicas}
+        c.send(f"get {key}\r\n".encode() * 10)
+        for _ in range(10):
+            assert c.read_value_reply() == f"VALUE {key} 0 1\r\nv\r\nEND\r\n".encode()
+        served = {i: b.get_hits(i) - before[i] for i in replicas}
+        readers = [i for i in replicas if served[i]]
+        assert len(readers) == 1 and served[readers[0]] == 10, served
+        assert route_of(c, key)[0] == b.name(readers[0])  # the first of its failover order
+        chosen.add(readers[0])
+    assert chosen == set(replicas), f"{salts} salts chose only replicas {chosen}"
+
+
 # ---- hashing, terminal routes --------------------------------------------------------------------
 
 
