@@ -27,8 +27,9 @@ class FileSource final : public ConfigSource {
     fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd_ >= 0) {
       // The directory, not the file: editors and deploy tools replace a file by renaming.
-      if (inotify_add_watch(fd_, dir_.c_str(),
-                            IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0) {
+      // A file written in place is read once it is closed, not at every write (IN_MODIFY would
+      // read it half written, refuse it and count a failure).
+      if (inotify_add_watch(fd_, dir_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
         close(fd_);
         fd_ = -1;
       }
@@ -110,7 +111,7 @@ class Watcher : public net::EventLoop::Handler {
  public:
   Watcher(Router* r, ConfigSource* s) : router_(r), source_(s) {}
   void OnEvent(uint32_t) override {
-    if (source_->DrainWatch()) router_->Reload();
+    if (source_->DrainWatch()) router_->ReloadIfChanged();
   }
 
  private:
@@ -200,16 +201,7 @@ Status Router::Start() {
   }
   if (options_.config_check_interval_ms > 0 && source_->WatchFd() >= 0) {
     // Behind inotify (which misses changes on some file systems), compare the text itself.
-    loop_.Every(static_cast<int>(options_.config_check_interval_ms), [this] {
-      auto t = source_->Read();
-      if (!t.ok()) return;
-      std::string current;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        current = last_text_;
-      }
-      if (t->second != current) Reload();
-    });
+    loop_.Every(static_cast<int>(options_.config_check_interval_ms), [this] { ReloadIfChanged(); });
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -316,6 +308,16 @@ bool Router::Reload() {
   last_reload_time_.store(time(nullptr));
   fprintf(stderr, "config reloaded from %s\n", source_->Describe().c_str());
   return true;
+}
+
+bool Router::ReloadIfChanged() {
+  auto t = source_->Read();
+  if (!t.ok()) return false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (t->second == last_text_) return false;
+  }
+  return Reload();
 }
 
 std::vector<ProxyWorker::ServerSnapshot> Router::ServerTotals() {

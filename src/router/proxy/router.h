@@ -69,8 +69,11 @@ class Router {
   // The metrics endpoint's port (--metrics-port 0 picks one), or -1.
   int metrics_port() const { return metrics_ ? metrics_->port() : -1; }
 
-  // Reloads the config now (SIGHUP, a change seen); false when the new config was refused.
+  // Reloads the config now (SIGHUP); false when the new config was refused.
   bool Reload();
+  // Reloads when the source's text differs from the text last loaded or refused (inotify, the
+  // periodic check): one change is loaded, or refused and counted, once, whichever sees it first.
+  bool ReloadIfChanged();
 
   // `stats` and `stats <args>`: name/value lines. False for an unknown stats group.
   bool CollectStats(std::string_view args, std::vector<std::pair<std::string, std::string>>* out);

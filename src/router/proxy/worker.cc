@@ -177,11 +177,16 @@ void ProxyWorker::FreeRequest(ProxyRequest* r) {
 std::vector<ProxyWorker::ServerSnapshot> ProxyWorker::SnapshotServers() {
   std::vector<ServerSnapshot> out;
   std::lock_guard<std::mutex> lock(published_mu_);
-  for (const UpstreamServer* up : published_) {
+  for (size_t i = 0; i < published_.size(); ++i) {
+    const UpstreamServer* up = published_[i];
     ServerSnapshot s;
     const UpstreamCounters& c = up->counters();
     s.address = up->spec().address;
-    s.pool = up->spec().pool;
+    // The pool the running config puts the server in: an UpstreamServer kept across a reload
+    // still carries the spec of the config that created it.
+    s.pool = published_tree_ != nullptr && i < published_tree_->servers().size()
+                 ? published_tree_->servers()[i].pool
+                 : up->spec().pool;
     s.state = up->state_name();
     s.requests = c.requests.load(std::memory_order_relaxed);
     s.errors = c.errors.load(std::memory_order_relaxed);
@@ -200,6 +205,7 @@ std::vector<ProxyWorker::ServerSnapshot> ProxyWorker::SnapshotServers() {
 void ProxyWorker::Publish() {
   std::lock_guard<std::mutex> lock(published_mu_);
   published_ = current_ != nullptr ? current_->upstreams : std::vector<UpstreamServer*>{};
+  published_tree_ = current_ != nullptr ? current_->tree : nullptr;
 }
 
 }  // namespace memfleet::router

@@ -114,7 +114,8 @@ class ProxyWorker {
   std::vector<std::unique_ptr<ClientConnection>> closed_clients_;  // freed after the batch
 
   std::mutex published_mu_;
-  std::vector<UpstreamServer*> published_;  // guarded by published_mu_
+  std::vector<UpstreamServer*> published_;           // guarded by published_mu_
+  std::shared_ptr<const RouteTree> published_tree_;  // guarded by published_mu_: its pools
 };
 
 }  // namespace memfleet::router
