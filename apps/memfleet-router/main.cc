@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
     pf << getpid() << "\n";
   }
   fprintf(stderr, "memfleet-router listening on port %d\n", router.bound_port());
+  if (router.metrics_port() >= 0) {
+    fprintf(stderr, "memfleet-router metrics on port %d (/metrics)\n", router.metrics_port());
+  }
   router.Run();
   if (!o.pid_file.empty()) unlink(o.pid_file.c_str());
   return 0;

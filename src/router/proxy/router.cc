@@ -201,7 +201,25 @@ Status Router::Start() {
   }
   if (options_.config_check_interval_ms > 0 && source_->WatchFd() >= 0) {
     // Behind inotify (which misses changes on some file systems), compare the text itself.
-    loop_.Every(static_cast<int>(options_.config_check_interval_ms), [this] { ReloadIfChanged(); });
+    // A change seen this way is loaded only when the next check sees the same text, so that a
+    // file being written in place is not read half-written.
+    loop_.Every(static_cast<int>(options_.config_check_interval_ms), [this] {
+      auto t = source_->Read();
+      if (!t.ok()) return;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (t->second == last_text_) {
+          candidate_text_.clear();
+          return;
+        }
+      }
+      if (t->second != candidate_text_) {
+        candidate_text_ = t->second;
+        return;
+      }
+      candidate_text_.clear();
+      ReloadIfChanged();
+    });
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

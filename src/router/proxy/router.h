@@ -106,6 +106,7 @@ class Router {
   std::atomic<int64_t> last_reload_time_{0};
   std::string last_reload_error_;  // guarded by mu_
   std::string last_text_;          // guarded by mu_: the config text last loaded or refused
+  std::string candidate_text_;     // main thread: a changed text the periodic check saw once
   std::unique_ptr<net::EventLoop::Handler> signal_handler_;
   std::unique_ptr<net::EventLoop::Handler> watcher_;
   std::unique_ptr<MetricsServer> metrics_;
