@@ -186,7 +186,7 @@ Status Router::Start() {
   int threads = options_.threads < 1 ? 1 : options_.threads;
   for (int i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<ProxyWorker>(i, this, options_));
-    workers_.back()->SetTree(tree_);
+    workers_.back()->SetTree(tree_, 0);
     workers_.back()->Start();
   }
   for (auto& a : acceptors_) {
@@ -209,15 +209,15 @@ Status Router::Start() {
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (t->second == last_text_) {
-          candidate_text_.clear();
+          candidate_text_.reset();
           return;
         }
       }
-      if (t->second != candidate_text_) {
+      if (!candidate_text_ || t->second != *candidate_text_) {
         candidate_text_ = t->second;
         return;
       }
-      candidate_text_.clear();
+      candidate_text_.reset();
       ReloadIfChanged();
     });
   }
@@ -315,13 +315,22 @@ bool Router::Reload() {
     last_reload_error_ = tree.status().message();
     return false;
   }
+  // Every worker takes the new tree before `stats` and /metrics speak of it, so that a tool that
+  // sees the new md5 knows every new request runs on it (a bounded wait: the workers never block).
+  const uint64_t generation = ++tree_generation_;
+  for (auto& w : workers_) w->SetTree(*tree, generation);
+  for (int i = 0; i < 5000; ++i) {
+    bool all = true;
+    for (auto& w : workers_) all = all && w->installed_generation() >= generation;
+    if (all) break;
+    usleep(1000);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     tree_ = *tree;
     last_text_ = text->second;
     last_reload_error_.clear();
   }
-  for (auto& w : workers_) w->SetTree(*tree);
   reloads_.fetch_add(1);
   last_reload_time_.store(time(nullptr));
   fprintf(stderr, "config reloaded from %s\n", source_->Describe().c_str());

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -101,12 +102,14 @@ class Router {
   int signal_fd_ = -1;
   int64_t start_time_s_ = 0;
 
+  uint64_t tree_generation_ = 0;  // main thread
   std::atomic<uint64_t> reloads_{0};
   std::atomic<uint64_t> reload_failures_{0};
   std::atomic<int64_t> last_reload_time_{0};
   std::string last_reload_error_;  // guarded by mu_
   std::string last_text_;          // guarded by mu_: the config text last loaded or refused
-  std::string candidate_text_;     // main thread: a changed text the periodic check saw once
+  // Main thread: a changed text the periodic check has seen once (an empty file is a text too).
+  std::optional<std::string> candidate_text_;
   std::unique_ptr<net::EventLoop::Handler> signal_handler_;
   std::unique_ptr<net::EventLoop::Handler> watcher_;
   std::unique_ptr<MetricsServer> metrics_;

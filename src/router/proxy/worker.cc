@@ -97,8 +97,11 @@ void ProxyWorker::ClientClosed(ClientConnection* c) {
   }
 }
 
-void ProxyWorker::SetTree(std::shared_ptr<const RouteTree> tree) {
-  loop_.Post([this, tree = std::move(tree)]() mutable { InstallTree(std::move(tree)); });
+void ProxyWorker::SetTree(std::shared_ptr<const RouteTree> tree, uint64_t generation) {
+  loop_.Post([this, tree = std::move(tree), generation]() mutable {
+    InstallTree(std::move(tree));
+    installed_.store(generation, std::memory_order_release);
+  });
 }
 
 void ProxyWorker::InstallTree(std::shared_ptr<const RouteTree> tree) {

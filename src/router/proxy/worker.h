@@ -11,6 +11,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -53,8 +54,10 @@ class ProxyWorker {
   void Stop();   // asks the loop to stop and joins
   // Any thread: the worker adopts the client socket fd, accepted on listener `listener`.
   void AddClient(int fd, int listener);
-  // Any thread: new requests take `tree` from now on.
-  void SetTree(std::shared_ptr<const RouteTree> tree);
+  // Any thread: new requests take `tree` from now on; installed_generation() reaches
+  // `generation` once the worker has taken it.
+  void SetTree(std::shared_ptr<const RouteTree> tree, uint64_t generation);
+  uint64_t installed_generation() const { return installed_.load(std::memory_order_acquire); }
 
   // Loop thread:
   net::EventLoop* loop() { return &loop_; }
@@ -99,6 +102,7 @@ class ProxyWorker {
   bool running_ = false;  // loop thread once started: Stop posts its end
   std::mt19937_64 rng_;
   CoarseClock clock_;
+  std::atomic<uint64_t> installed_{0};
   WorkerStats stats_;
 
   std::unordered_map<std::string, std::unique_ptr<UpstreamServer>> upstreams_;
