@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "protocol/text/client.h"
+#include "protocol/text/vocabulary.h"
 #include "protocol/translate.h"
 
 namespace memfleet::router {
@@ -58,6 +60,7 @@ void UpstreamConnection::OnConnected(int fd, int error) {
   fd_ = fd;
   state_ = State::kUp;
   backoff_ms_ = 0;
+  CloseBatch();
   want_write_ = out_.size() > out_sent_;
   if (!loop_->Add(fd_, EPOLLIN | EPOLLRDHUP | (want_write_ ? uint32_t{EPOLLOUT} : 0u), this).ok()) {
     Fail(ResultCode::kConnectError);
@@ -80,12 +83,22 @@ void UpstreamConnection::Send(const Request& req, ReplyReceiver& done) {
     case State::kUp:
       break;
   }
-  protocol::ComposeUpstreamRequest(req, &out_);
+  const bool batched = Batchable(req);
+  if (batched) {
+    AppendToBatch(req);
+  } else {
+    CloseBatch();
+    protocol::ComposeUpstreamRequest(req, &out_);
+  }
   const int64_t now_ms = clock_->now_ms();
   int64_t timeout = options_.server_timeout_ms;
   if (state_ == State::kConnecting) timeout += options_.connect_timeout_ms;
-  inflight_.push_back(
-      InFlight{&done, now_ms + timeout, NowUs(), req.op, req.protocol, req.noreply, req.create});
+  InFlight f{&done, now_ms + timeout, NowUs(), req.op, req.protocol, req.noreply, req.create};
+  if (batched) {
+    f.batched = true;
+    f.key_hash = KeyHash(req.key);
+  }
+  inflight_.push_back(f);
   if (timeout_timer_ == net::kNoTimer) ArmTimer();
   if (state_ == State::kUp && !flush_queued_) {
     flush_queued_ = true;
@@ -96,6 +109,7 @@ void UpstreamConnection::Send(const Request& req, ReplyReceiver& done) {
 void UpstreamConnection::Flush() {
   flush_queued_ = false;
   if (fd_ < 0) return;
+  CloseBatch();
   while (out_sent_ < out_.size()) {
     ssize_t n = send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
     if (n > 0) {
@@ -155,6 +169,12 @@ void UpstreamConnection::ReadReplies() {
         Fail(ResultCode::kConnectError);
         return;
       }
+      if (inflight_.front().batched) {
+        const BatchStep step = ReadBatchReply();
+        if (step == BatchStep::kIncomplete) break;
+        if (step == BatchStep::kFailed) return;
+        continue;
+      }
       protocol::Result r;
       const InFlight& head = inflight_.front();
       protocol::ReplyParse pr = protocol::ParseUpstreamReply(
@@ -183,6 +203,116 @@ void UpstreamConnection::ReadReplies() {
   // The timeout timer stays armed when the queue empties: it finds nothing due when it fires
   // and re-arms only for requests still waiting, so a busy connection sets about one timer per
   // timeout period instead of one per request.
+}
+
+bool UpstreamConnection::Batchable(const Request& req) {
+  // A text client's get/gets: the reply it gets is built from flags, value and cas, all of
+  // which a text "get"/"gets" returns (the translation layer would send "mg <key> f v [c]").
+  return req.protocol == protocol::Protocol::kText &&
+         (req.op == protocol::Op::kGet || req.op == protocol::Op::kGets) && !req.noreply &&
+         !req.meta.base64_key && !req.key.empty();
+}
+
+uint64_t UpstreamConnection::KeyHash(std::string_view key) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+void UpstreamConnection::AppendToBatch(const Request& req) {
+  const std::string_view word =
+      req.op == protocol::Op::kGets ? protocol::text::kCommandGets : protocol::text::kCommandGet;
+  if (batch_keys_ > 0 && (batch_op_ != req.op || batch_keys_ >= kMaxBatchKeys ||
+                          out_.size() - batch_start_ + req.key.size() > kMaxBatchLine)) {
+    CloseBatch();
+  }
+  if (batch_keys_ == 0) {
+    batch_start_ = out_.size();
+    batch_op_ = req.op;
+    out_.append(word);
+  }
+  out_.push_back(' ');
+  out_.append(req.key);
+  ++batch_keys_;
+}
+
+void UpstreamConnection::CloseBatch() {
+  if (batch_keys_ == 0) return;
+  out_.append(protocol::text::kCrlf);
+  inflight_[inflight_.size() - 1].batch_end = true;
+  batch_keys_ = 0;
+}
+
+UpstreamConnection::BatchStep UpstreamConnection::ReadBatchReply() {
+  // A batch's reply: "VALUE <key> ..." for the keys found, in request order, then "END" (or
+  // one error line for the whole command).
+  InFlight head = inflight_.front();
+  if (!head.batch_end && inflight_.size() == 1) {
+    // The rest of the batch is not even queued: the command has not been terminated yet.
+    return BatchStep::kIncomplete;
+  }
+  protocol::Result r;
+  protocol::ReplyParse pr = protocol::text::ParseReply(in_.view(), head.op, &r);
+  if (pr.status == protocol::ReplyStatus::kIncomplete) return BatchStep::kIncomplete;
+  if (pr.status == protocol::ReplyStatus::kMalformed) {
+    Fail(ResultCode::kRemoteError);
+    return BatchStep::kFailed;
+  }
+  const size_t used = pr.consumed;
+  if (pr.part == protocol::ReplyPart::kValue) {
+    const uint64_t h = KeyHash(r.key);
+    // Keys before the one found were misses.
+    while (!inflight_.front().answered_hit && inflight_.front().key_hash != h) {
+      InFlight miss = inflight_.front();
+      if (miss.batch_end) {
+        Fail(ResultCode::kRemoteError);  // a value for a key this batch did not ask for
+        return BatchStep::kFailed;
+      }
+      inflight_.pop_front();
+      CompleteMiss(miss);
+      if (fd_ < 0) return BatchStep::kFailed;
+    }
+    InFlight& found = inflight_.front();
+    if (found.answered_hit) {
+      Fail(ResultCode::kRemoteError);
+      return BatchStep::kFailed;
+    }
+    InFlight hit = found;
+    if (hit.batch_end) {
+      // Keep the last entry until the END that closes the batch.
+      found.answered_hit = true;
+      found.done = nullptr;
+    } else {
+      inflight_.pop_front();
+    }
+    r.code = ResultCode::kFound;
+    Complete(hit, r);
+    if (fd_ < 0) return BatchStep::kFailed;
+    in_.Consume(used);
+    return BatchStep::kContinue;
+  }
+  // END (every key not found so far is a miss) or an error line (the whole batch failed).
+  const bool end = pr.part == protocol::ReplyPart::kEnd;
+  protocol::Result failure = r;
+  for (;;) {
+    InFlight f = inflight_.front();
+    inflight_.pop_front();
+    if (end) {
+      if (!f.answered_hit) CompleteMiss(f);
+    } else {
+      Complete(f, failure);
+    }
+    if (fd_ < 0) return BatchStep::kFailed;
+    if (f.batch_end) break;
+  }
+  in_.Consume(used);
+  return BatchStep::kContinue;
+}
+
+void UpstreamConnection::CompleteMiss(InFlight& f) {
+  protocol::Result miss;
+  miss.code = ResultCode::kNotFound;
+  Complete(f, miss);
 }
 
 void UpstreamConnection::Complete(InFlight& f, const protocol::Result& r) {
@@ -232,6 +362,7 @@ void UpstreamConnection::OnTimer() {
     inflight_.clear();
     out_.clear();
     out_sent_ = 0;
+    batch_keys_ = 0;
   }
   if (waiting > 0) ArmTimer();
 }
@@ -253,6 +384,7 @@ void UpstreamConnection::Fail(ResultCode code) {
   want_write_ = false;
   out_.clear();
   out_sent_ = 0;
+  batch_keys_ = 0;
   while (in_.size() > 0) in_.Consume(in_.size());
   InFlightQueue<InFlight> failed;
   failed.swap(inflight_);

@@ -108,7 +108,19 @@ class UpstreamConnectionTest : public testing::Test {
     }
     return true;
   }
+  // A meta client's mg (sent upstream as "mg <key> f v"); TextGet is a text client's get, which
+  // is coalesced with the gets around it.
   protocol::Request Get(std::string_view key) {
+    protocol::Request r;
+    r.op = protocol::Op::kGet;
+    r.protocol = protocol::Protocol::kMeta;
+    r.key = key;
+    r.keys = key;
+    static const std::string_view kTokens[] = {"f", "v"};
+    r.meta.tokens = kTokens;
+    return r;
+  }
+  protocol::Request TextGet(std::string_view key) {
     protocol::Request r;
     r.op = protocol::Op::kGet;
     r.key = key;
@@ -124,8 +136,8 @@ class UpstreamConnectionTest : public testing::Test {
 
 TEST_F(UpstreamConnectionTest, PipelinedRepliesAreMatchedInOrder) {
   FakeServer server;
-  auto c = Connect(server.address(), 5000);
   Reply a, b, m;
+  auto c = Connect(server.address(), 5000);
   c->Send(Get("a"), a);
   c->Send(Get("b"), b);
   c->Send(Get("missing"), m);
@@ -151,13 +163,12 @@ TEST_F(UpstreamConnectionTest, PipelinedRepliesAreMatchedInOrder) {
 
 TEST_F(UpstreamConnectionTest, ATimedOutRequestsLateReplyIsDroppedNotGivenToTheNext) {
   FakeServer server;
+  Reply slow, next;
   auto c = Connect(server.address(), 50);
-  Reply slow;
   c->Send(Get("slow"), slow);
   ASSERT_TRUE(TurnUntil([&] { return server.TryAccept(); }));
   ASSERT_TRUE(TurnUntil([&] { return slow.got; }));
   EXPECT_EQ(slow.code, ResultCode::kTimeout);
-  Reply next;
   c->Send(Get("next"), next);
   server.Write("VA 4 f0\r\nlate\r\n");  // the answer to "slow"
   server.Write("VA 4 f0\r\nnext\r\n");
@@ -170,13 +181,12 @@ TEST_F(UpstreamConnectionTest, ARefusedConnectFailsAndThenFailsFastWhileBackingO
   FakeServer server;
   std::string address = server.address();
   server.CloseListener();  // nothing listens there now
+  Reply first, during;
   auto c = Connect(address, 1000);
-  Reply first;
   c->Send(Get("k"), first);
   ASSERT_TRUE(TurnUntil([&] { return first.got; }));
   EXPECT_EQ(first.code, ResultCode::kConnectError);
   EXPECT_EQ(c->state(), UpstreamConnection::State::kBackoff);
-  Reply during;
   c->Send(Get("k"), during);
   EXPECT_TRUE(during.got);  // at once, no wait for a timeout
   EXPECT_EQ(during.code, ResultCode::kConnectError);
@@ -184,8 +194,8 @@ TEST_F(UpstreamConnectionTest, ARefusedConnectFailsAndThenFailsFastWhileBackingO
 
 TEST_F(UpstreamConnectionTest, AClosedConnectionFailsWhatIsInFlightAndReconnects) {
   FakeServer server;
+  Reply lost, again;
   auto c = Connect(server.address(), 5000);
-  Reply lost;
   c->Send(Get("k"), lost);
   ASSERT_TRUE(TurnUntil([&] { return server.TryAccept(); }));
   ASSERT_TRUE(TurnUntil([&] { return !server.Read().empty(); }));
@@ -195,12 +205,49 @@ TEST_F(UpstreamConnectionTest, AClosedConnectionFailsWhatIsInFlightAndReconnects
   // It reconnects by itself after the backoff.
   ASSERT_TRUE(TurnUntil([&] { return server.TryAccept(); }));
   ASSERT_TRUE(TurnUntil([&] { return c->state() == UpstreamConnection::State::kUp; }));
-  Reply again;
   c->Send(Get("k"), again);
   ASSERT_TRUE(TurnUntil([&] { return !server.Read().empty(); }));
   server.Write("EN\r\n");
   ASSERT_TRUE(TurnUntil([&] { return again.got; }));
   EXPECT_EQ(again.code, ResultCode::kNotFound);
+}
+
+TEST_F(UpstreamConnectionTest, TextGetsAreCoalescedAndMatchedByKey) {
+  FakeServer server;
+  Reply r[5], after;
+  auto c = Connect(server.address(), 5000);
+  const char* keys[] = {"k0", "k1", "k2", "k3", "k4"};
+  for (int i = 0; i < 5; ++i) c->Send(TextGet(keys[i]), r[i]);
+  c->Send(Get("meta"), after);  // not a text get: closes the batch
+  ASSERT_TRUE(TurnUntil([&] { return server.TryAccept(); }));
+  std::string sent;
+  ASSERT_TRUE(TurnUntil([&] {
+    sent += server.Read();
+    return sent.find("mg meta") != std::string::npos;
+  }));
+  EXPECT_EQ(sent, "get k0 k1 k2 k3 k4\r\nmg meta f v\r\n");
+  // k1 and k4 found (in request order, as memcached answers), the rest missed.
+  server.Write("VALUE k1 3 2\r\nv1\r\nVALUE k4 0 2\r\nv4\r\nEND\r\nVA 1 f0\r\nm\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return after.got; }));
+  for (int i : {0, 2, 3}) EXPECT_EQ(r[i].code, ResultCode::kNotFound) << i;
+  EXPECT_EQ(r[1].code, ResultCode::kFound);
+  EXPECT_EQ(r[1].value, "v1");
+  EXPECT_EQ(r[4].code, ResultCode::kFound);
+  EXPECT_EQ(r[4].value, "v4");
+  EXPECT_EQ(after.value, "m");
+  EXPECT_EQ(c->in_flight(), 0u);
+}
+
+TEST_F(UpstreamConnectionTest, AnErrorLineFailsTheWholeBatch) {
+  FakeServer server;
+  Reply r[3];
+  auto c = Connect(server.address(), 5000);
+  for (int i = 0; i < 3; ++i) c->Send(TextGet("k" + std::to_string(i)), r[i]);
+  ASSERT_TRUE(TurnUntil([&] { return server.TryAccept(); }));
+  ASSERT_TRUE(TurnUntil([&] { return !server.Read().empty(); }));
+  server.Write("SERVER_ERROR out of memory\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return r[2].got; }));
+  for (auto& one : r) EXPECT_EQ(one.code, ResultCode::kRemoteError);
 }
 
 }  // namespace
