@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "protocol/text/client.h"
@@ -214,9 +215,20 @@ bool UpstreamConnection::Batchable(const Request& req) {
 }
 
 uint64_t UpstreamConnection::KeyHash(std::string_view key) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
-  return h;
+  // Eight bytes per step (keys are 1..250 bytes): tells the keys of one batch apart.
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+  uint64_t h = key.size() * kMul;
+  size_t i = 0;
+  for (; i + 8 <= key.size(); i += 8) {
+    uint64_t w;
+    memcpy(&w, key.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  uint64_t tail = 0;
+  memcpy(&tail, key.data() + i, key.size() - i);
+  h = (h ^ tail) * kMul;
+  return h ^ (h >> 32);
 }
 
 void UpstreamConnection::AppendToBatch(const Request& req) {
