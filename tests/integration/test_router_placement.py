@@ -21,10 +21,12 @@ MEMFLEET_ROUTER (router_fixture.py). Processes are stopped by pid; every wait is
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Sequence
@@ -343,3 +345,39 @@ def test_each_listen_port_routes_to_its_own_pool(module_fleet_factory, memcached
     assert_all_found(two_port, keys_two, "port two")
     assert not get_all(two_port, keys_one), "port two reads pool one's keys"
     assert not get_all(one_port, keys_two), "port one reads pool two's keys"
+
+
+# -- unix socket servers: twemproxy's own name for them ----------------------------------------
+
+@pytest.mark.skipif(not Path(NUTCRACKER).exists(), reason="Debian's nutcracker is not installed")
+@pytest.mark.parametrize("distribution", ["ketama", "modula"])
+def test_unnamed_unix_socket_servers_place_keys_as_nutcracker(module_fleet_factory, memcacheds,
+                                                               tmp_path_factory, distribution):
+    """A server "/path:1" without a name hashes (and sorts, for modula) as twemproxy names it:
+    the path and a colon."""
+    sockdir = Path(tempfile.mkdtemp(prefix="mfsock", dir="/tmp"))  # short: sun_path is 108 bytes
+    try:
+        os.chmod(sockdir, 0o777)  # memcached runs as nobody when the tests run as root
+        paths = [str(sockdir / f"mc{i}.sock") for i in range(2)]
+        for i, path in enumerate(paths):
+            module_fleet_factory.backend("memcached", ["-s", path],
+                                         name=f"memcached-unix-{distribution}{i}-")
+        nc_port, router_port = free_port(), free_port()
+        servers = [f"{paths[0]}:1", f"{HOST}:{memcacheds[0]}:1", f"{paths[1]}:2"]
+        yml = "\n".join(["pool:", f"  listen: {HOST}:{nc_port}", "  hash: md5",
+                         f"  distribution: {distribution}", "  timeout: 5000", "  servers:",
+                         *[f"   - {s}" for s in servers], ""])
+        workdir = module_fleet_factory.workdir
+        proxy = Nutcracker(workdir, f"nutcracker-unix-{distribution}", yml, nc_port).start()
+        try:
+            router_yml = workdir / f"router-unix-{distribution}.yml"
+            router_yml.write_text(yml.replace(f"{HOST}:{nc_port}", f"{HOST}:{router_port}"))
+            start_yml_router(module_fleet_factory, router_yml, [router_port],
+                             f"router-unix-{distribution}-")
+            keys = make_keys(f"unix-{distribution}", n=3000)
+            set_all(nc_port, keys)
+            assert_all_found(router_port, keys, "the router reading nutcracker's keys")
+        finally:
+            proxy.stop()
+    finally:
+        shutil.rmtree(sockdir, ignore_errors=True)
