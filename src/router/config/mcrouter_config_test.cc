@@ -577,15 +577,6 @@ TEST(McrouterConfigTest, UnknownTopLevelFieldsAreWarnedAbout) {
   EXPECT_TRUE(HasWarning(*tree, "at $.macros: ignoring the field (not supported)"));
 }
 
-TEST(RouteTreeTest, NutcrackerConfigsAreNotSupportedYet) {
-  for (const char* name : {"nutcracker.yml", "/etc/nutcracker/CONF.YAML"}) {
-    auto r = LoadRouteTree(name, "alpha:\n  listen: 127.0.0.1:22121\n", Options());
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
-    EXPECT_EQ(r.status().message(), "nutcracker.yml configs are not supported yet");
-  }
-}
-
 // --- the shipped example configs
 
 std::string ReadConfig(const std::string& relative) {

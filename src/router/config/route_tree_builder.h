@@ -1,12 +1,13 @@
 // RouteTreeBuilder: what every config dialect builds a RouteTree with.
 //
-// A dialect's reader (mcrouter's JSON in mcrouter_config.cc; twemproxy's nutcracker.yml later)
-// parses its syntax and reports its errors with its own paths; the builder owns the parts that
-// do not depend on the syntax: pools and their servers, the server table (one entry per distinct
-// UpstreamSpec::key(), numbered in the order routes first use them), one DestinationRoute per
-// server, PoolRoutes with a HashSpec (mcrouter's functions or a nutcracker hash/distribution),
-// listeners, routing-prefix aliases and the default route. Its errors are plain sentences; the
-// reader prefixes them with the config path they concern. Single-threaded: one builder per load.
+// A dialect's reader (mcrouter's JSON in mcrouter_config.cc; twemproxy's nutcracker.yml in
+// nutcracker_config.cc) parses its syntax and reports its errors with its own paths; the builder
+// owns the parts that do not depend on the syntax: pools and their servers, the server table (one
+// entry per distinct UpstreamSpec::key(), numbered in the order routes first use them), one
+// DestinationRoute per server, PoolRoutes with a HashSpec (mcrouter's functions or a nutcracker
+// hash/distribution), listeners, routing-prefix aliases and the default route. Its errors are plain
+// sentences; the reader prefixes them with the config path they concern. Single-threaded: one
+// builder per load.
 #pragma once
 
 #include <map>
