@@ -82,7 +82,7 @@ class NutcrackerReader {
  public:
   explicit NutcrackerReader(RouteTreeBuilder& builder) : builder_(builder) {}
 
-  Status Read(const std::vector<YAML::Node>& documents);
+  Status Read(const YAML::Node& root);
 
  private:
   Status ReadPool(const YAML::Node& pool, const std::string& path, PoolConfig* out);
@@ -136,12 +136,7 @@ Status ReadBool(const std::string& text, const std::string& path, bool* out) {
   return json::Error(path, "expected true or false, got " + json::Quote(text));
 }
 
-Status NutcrackerReader::Read(const std::vector<YAML::Node>& documents) {
-  if (documents.size() > 1) {
-    return json::Error("$", "a nutcracker.yml holds one YAML document; this one has " +
-                                std::to_string(documents.size()));
-  }
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+Status NutcrackerReader::Read(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull() || (root.IsMap() && root.size() == 0)) {
     return json::Error("$", "the config has no pools");
   }
@@ -341,6 +336,25 @@ Status NutcrackerReader::BuildPool(const std::string& name, const std::string& p
   return Status::Ok();
 }
 
+// The line (from 1) of the first document marker of text, "---" or "..." at the start of a line
+// and followed by a blank or the end; 0 when there is none.
+size_t DocumentMarkerLine(std::string_view text) {
+  size_t line = 1;
+  for (size_t pos = 0; pos < text.size(); ++line) {
+    const std::string_view rest = text.substr(pos);
+    if (rest.starts_with("---") || rest.starts_with("...")) {
+      if (rest.size() == 3 || rest[3] == ' ' || rest[3] == '\t' || rest[3] == '\r' ||
+          rest[3] == '\n') {
+        return line;
+      }
+    }
+    const size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) break;
+    pos = eol + 1;
+  }
+  return 0;
+}
+
 // "config error at line L, column C: ..." from the position yaml-cpp reports (0-based).
 Status YamlError(const YAML::Mark& mark, const std::string& message) {
   if (mark.is_null()) return Status::InvalidArgument("config error: " + message);
@@ -354,12 +368,20 @@ memfleet::Result<std::shared_ptr<const RouteTree>> LoadNutcrackerConfig(
     std::string_view text, const LoadOptions& options) {
   // yaml-cpp reports bad YAML (and too deep nesting) with exceptions: this is the one place they
   // are caught, and none leaves it.
+  //
+  // twemproxy refuses document markers (one document, no "---"), which also keeps yaml-cpp
+  // 0.7's LoadAll away: on some malformed input it returns empty documents forever.
+  if (size_t line = DocumentMarkerLine(text); line != 0) {
+    return Status::InvalidArgument(
+        "config error at line " + std::to_string(line) +
+        ", column 1: a nutcracker.yml is one YAML document, without \"---\" or \"...\" markers");
+  }
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    const YAML::Node root = YAML::Load(std::string(text));
     RouteTreeBuilder builder;
     builder.set_md5(options.config_md5);
     NutcrackerReader reader(builder);
-    if (Status st = reader.Read(documents); !st.ok()) return st;
+    if (Status st = reader.Read(root); !st.ok()) return st;
     return builder.Finish();
   } catch (const YAML::Exception& e) {
     return YamlError(e.mark, e.msg);

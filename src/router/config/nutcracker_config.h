@@ -1,6 +1,7 @@
 // twemproxy's dialect -> RouteTree: a nutcracker.yml, as twemproxy 0.5.0 reads it (nc_conf.c).
 //
-// The file is one YAML document, a mapping of pools; each pool is a mapping of directives:
+// The file is one YAML document (no "---" or "..." markers, which twemproxy refuses too), a
+// mapping of pools; each pool is a mapping of directives:
 //
 //   beta:                          # the pool's name
 //     listen: 127.0.0.1:22122      # "host:port" or "/path/to/socket [mode]" (required)

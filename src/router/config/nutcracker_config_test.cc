@@ -687,7 +687,15 @@ TEST(NutcrackerConfigErrorTest, FileShape) {
        "config error at $.b.listen: pools \"a\" and \"b\" have the same listen address "
        "\"127.0.0.1:22121\""},
       {"p:\n" + ok_pool + "---\nq:\n" + ok_pool,
-       "config error at $: a nutcracker.yml holds one YAML document; this one has 2"},
+       "config error at line 5, column 1: a nutcracker.yml is one YAML document, without \"---\" "
+       "or \"...\" markers"},
+      {"---\np:\n" + ok_pool, "config error at line 1, column 1: a nutcracker.yml is one"},
+      {"p:\n" + ok_pool + "...\n", "config error at line 5, column 1: a nutcracker.yml is one"},
+      {"p:\n" + ok_pool + "--- # two\n", "config error at line 5, column 1: a nutcracker.yml"},
+      // yaml-cpp 0.7's LoadAll never returns on this one.
+      {std::string(",p!!&o\xf4"
+                   "a"),
+       "config error at $: the config has no pools"},
       {"? [a, b]\n: {}\n", "config error at $: a pool name must be a non-empty string"},
       {"\"my pool\":\n  listen: 127.0.0.1:22121\n  servers:\n   - x\n",
        "config error at $[\"my pool\"].servers[0]: \"x\" has no weight"},
