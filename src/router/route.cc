@@ -4,6 +4,17 @@
 
 namespace memfleet::router {
 
+std::unique_ptr<char[]> ArenaBlockPool::Take(size_t size) {
+  if (free_.empty()) return std::make_unique<char[]>(size);
+  std::unique_ptr<char[]> b = std::move(free_.back());
+  free_.pop_back();
+  return b;
+}
+
+void ArenaBlockPool::Give(std::unique_ptr<char[]> block) {
+  if (free_.size() < max_blocks_) free_.push_back(std::move(block));
+}
+
 void* Arena::Allocate(size_t bytes, size_t align) {
   // REQUIRES: align is a power of two (alignof values are).
   auto pad_for = [align](const char* p) {
@@ -21,6 +32,8 @@ void* Arena::Allocate(size_t bytes, size_t align) {
     if (!spare_.empty()) {
       blocks_.push_back(std::move(spare_.back()));
       spare_.pop_back();
+    } else if (pool_ != nullptr) {
+      blocks_.push_back(pool_->Take(kBlockSize));
     } else {
       blocks_.push_back(std::make_unique<char[]>(kBlockSize));
     }
@@ -45,10 +58,14 @@ std::string_view Arena::Copy(std::string_view s) {
 void Arena::Reset() {
   for (Destructor* d = destructors_; d != nullptr; d = d->next) d->destroy(d->object);
   destructors_ = nullptr;
-  // Standard blocks are kept for the next request (a worker's requests are pooled, so a
-  // 100-key multi-get reuses its blocks instead of allocating them again); a few at most.
+  // A few standard blocks stay with this arena for its next request; the rest go back to the
+  // thread's pool (a 100-key multi-get reuses blocks instead of allocating them again).
   for (auto& b : blocks_) {
-    if (spare_.size() < kMaxSpareBlocks) spare_.push_back(std::move(b));
+    if (spare_.size() < kMaxSpareBlocks) {
+      spare_.push_back(std::move(b));
+    } else if (pool_ != nullptr) {
+      pool_->Give(std::move(b));
+    }
   }
   blocks_.clear();
   big_.clear();

@@ -54,11 +54,27 @@ class ReplyReceiver {
   ~ReplyReceiver() = default;
 };
 
+// Standard arena blocks kept for reuse by every arena of one thread (a worker's requests), up to a
+// bound, so that a request that needed many blocks (a 100-key multi-get) does not allocate them
+// again and a thousand pooled requests do not each keep their own. Not thread-safe.
+class ArenaBlockPool {
+ public:
+  explicit ArenaBlockPool(size_t max_blocks = 1024) : max_blocks_(max_blocks) {}
+  std::unique_ptr<char[]> Take(size_t size);
+  void Give(std::unique_ptr<char[]> block);
+  size_t size() const { return free_.size(); }
+
+ private:
+  size_t max_blocks_;
+  std::vector<std::unique_ptr<char[]>> free_;
+};
+
 // Bump allocation for one request's route state, freed all at once. Objects with destructors are
 // destroyed (in reverse order of construction) when the arena is reset. Not thread-safe.
 class Arena {
  public:
-  Arena() = default;
+  // pool: where standard blocks come from and go back to (nullptr: a few are kept here).
+  explicit Arena(ArenaBlockPool* pool = nullptr) : pool_(pool) {}
   ~Arena() { Reset(); }
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
@@ -90,7 +106,8 @@ class Arena {
     Destructor* next;
   };
   static constexpr size_t kBlockSize = 4096;
-  static constexpr size_t kMaxSpareBlocks = 16;
+  static constexpr size_t kMaxSpareBlocks = 4;
+  ArenaBlockPool* pool_;
   std::vector<std::unique_ptr<char[]>> blocks_;  // standard blocks in use
   std::vector<std::unique_ptr<char[]>> spare_;   // standard blocks kept from earlier requests
   std::vector<std::unique_ptr<char[]>> big_;     // oversized blocks of this request
@@ -112,7 +129,7 @@ struct StoredResult {
 // server); tests implement it with fakes.
 class RequestContext {
  public:
-  RequestContext() = default;
+  explicit RequestContext(ArenaBlockPool* pool = nullptr) : arena_(pool) {}
   virtual ~RequestContext() = default;
   RequestContext(const RequestContext&) = delete;
   RequestContext& operator=(const RequestContext&) = delete;

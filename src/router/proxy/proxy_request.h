@@ -30,7 +30,8 @@ class ClientConnection;
 
 class ProxyRequest final : public RequestContext, public ReplyReceiver {
  public:
-  explicit ProxyRequest(ProxyWorker* worker) : worker_(worker) {}
+  explicit ProxyRequest(ProxyWorker* worker)
+      : RequestContext(worker->arena_blocks()), worker_(worker) {}
 
   // Starts a new request of conn (whose reply order it joins) on the worker's current tree.
   void Begin(ClientConnection* conn, TreeRef* tree, int listener);

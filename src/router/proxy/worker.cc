@@ -8,8 +8,7 @@
 namespace memfleet::router {
 
 ProxyWorker::ProxyWorker(int id, Router* router, const RouterOptions& options)
-    : id_(id),
-      router_(router),
+    : router_(router),
       options_(options),
       connector_(&loop_),
       rng_(0x6d656d666c656574ULL + static_cast<uint64_t>(id) * 0x9e3779b97f4a7c15ULL) {

@@ -65,6 +65,8 @@ class ProxyWorker {
   Router* router() { return router_; }
   WorkerStats& stats() { return stats_; }
   CoarseClock& clock() { return clock_; }
+  // Arena blocks shared by this worker's requests (4 MB at most kept).
+  ArenaBlockPool* arena_blocks() { return &arena_blocks_; }
   TreeRef* AcquireTree();
   void ReleaseTree(TreeRef* t);
   ProxyRequest* NewRequest();
@@ -93,7 +95,6 @@ class ProxyWorker {
   // Makes the current tree's servers visible to SnapshotServers.
   void Publish();
 
-  int id_;
   Router* router_;
   RouterOptions options_;
   net::EventLoop loop_;
@@ -102,6 +103,7 @@ class ProxyWorker {
   bool running_ = false;  // loop thread once started: Stop posts its end
   std::mt19937_64 rng_;
   CoarseClock clock_;
+  ArenaBlockPool arena_blocks_{1024};
   std::atomic<uint64_t> installed_{0};
   WorkerStats stats_;
 
