@@ -428,4 +428,15 @@ void ComposeStat(const Result& r, std::string* out) {
 
 void ComposeEnd(std::string* out) { out->append(kReplyEnd); }
 
+void ComposeMultiGetStart(protocol::Op op, std::string* out) {
+  out->append(op == Op::kGets ? kCommandGets : kCommandGet);
+}
+
+void ComposeMultiGetKey(std::string_view key, std::string* out) {
+  out->push_back(' ');
+  out->append(key);
+}
+
+void ComposeMultiGetEnd(std::string* out) { out->append(kCrlf); }
+
 }  // namespace memfleet::protocol::text

@@ -105,4 +105,11 @@ void ComposeStat(const protocol::Result& r, std::string* out);
 // Appends "END\r\n", the end of a retrieval or stats reply.
 void ComposeEnd(std::string* out);
 
+// A retrieval of many keys composed one key at a time (a router coalescing the gets of many
+// clients into one line): "get" or "gets" (by op), then " <key>" per key, then the line's end.
+// The keys must be ones text can carry as they are (protocol/key.h).
+void ComposeMultiGetStart(protocol::Op op, std::string* out);
+void ComposeMultiGetKey(std::string_view key, std::string* out);
+void ComposeMultiGetEnd(std::string* out);
+
 }  // namespace memfleet::protocol::text

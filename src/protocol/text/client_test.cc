@@ -668,3 +668,22 @@ TEST(TextClientReply, StatsCachedumpLinesAndSpecialStatsRepliesArePassedThrough)
 
 }  // namespace
 }  // namespace memfleet::protocol::text
+
+namespace memfleet::protocol::text {
+namespace {
+
+TEST(TextClientMultiGet, ComposesOneLineKeyByKey) {
+  std::string out;
+  ComposeMultiGetStart(protocol::Op::kGet, &out);
+  for (std::string_view k : {"a", "bb", "ccc"}) ComposeMultiGetKey(k, &out);
+  ComposeMultiGetEnd(&out);
+  EXPECT_EQ(out, "get a bb ccc\r\n");
+  out.clear();
+  ComposeMultiGetStart(protocol::Op::kGets, &out);
+  ComposeMultiGetKey("k", &out);
+  ComposeMultiGetEnd(&out);
+  EXPECT_EQ(out, "gets k\r\n");
+}
+
+}  // namespace
+}  // namespace memfleet::protocol::text

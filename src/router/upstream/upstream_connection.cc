@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "protocol/text/client.h"
-#include "protocol/text/vocabulary.h"
 #include "protocol/translate.h"
 
 namespace memfleet::router {
@@ -232,8 +231,6 @@ uint64_t UpstreamConnection::KeyHash(std::string_view key) {
 }
 
 void UpstreamConnection::AppendToBatch(const Request& req) {
-  const std::string_view word =
-      req.op == protocol::Op::kGets ? protocol::text::kCommandGets : protocol::text::kCommandGet;
   if (batch_keys_ > 0 && (batch_op_ != req.op || batch_keys_ >= kMaxBatchKeys ||
                           out_.size() - batch_start_ + req.key.size() > kMaxBatchLine)) {
     CloseBatch();
@@ -241,16 +238,15 @@ void UpstreamConnection::AppendToBatch(const Request& req) {
   if (batch_keys_ == 0) {
     batch_start_ = out_.size();
     batch_op_ = req.op;
-    out_.append(word);
+    protocol::text::ComposeMultiGetStart(req.op, &out_);
   }
-  out_.push_back(' ');
-  out_.append(req.key);
+  protocol::text::ComposeMultiGetKey(req.key, &out_);
   ++batch_keys_;
 }
 
 void UpstreamConnection::CloseBatch() {
   if (batch_keys_ == 0) return;
-  out_.append(protocol::text::kCrlf);
+  protocol::text::ComposeMultiGetEnd(&out_);
   inflight_[inflight_.size() - 1].batch_end = true;
   batch_keys_ = 0;
 }
