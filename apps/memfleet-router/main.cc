@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/daemon.h"
 #include "router/config/route_tree.h"
 #include "router/proxy/command_line.h"
 #include "router/proxy/router.h"
@@ -15,21 +16,6 @@
 namespace {
 
 constexpr int kExitUsage = 64;
-
-bool Daemonize() {
-  pid_t pid = fork();
-  if (pid < 0) return false;
-  if (pid > 0) _exit(0);
-  if (setsid() < 0) return false;
-  if (chdir("/") != 0) return false;
-  int fd = open("/dev/null", O_RDWR);
-  if (fd < 0) return false;
-  dup2(fd, STDIN_FILENO);
-  dup2(fd, STDOUT_FILENO);
-  dup2(fd, STDERR_FILENO);
-  if (fd > STDERR_FILENO) close(fd);
-  return true;
-}
 
 void RaiseFileLimit(int max_conns) {
   rlimit rl{};
@@ -82,7 +68,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   RaiseFileLimit(o.max_connections);
-  if (o.daemonize && !Daemonize()) {
+  if (o.daemonize && !memfleet::Daemonize()) {
     fprintf(stderr, "memfleet-router: failed to daemonize\n");
     return 1;
   }

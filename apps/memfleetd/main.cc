@@ -13,27 +13,13 @@
 #include <cstring>
 #include <string>
 
+#include "common/daemon.h"
 #include "server/command_line.h"
 #include "server/server.h"
 
 namespace {
 
 constexpr int kExitUsage = 64;  // EX_USAGE, as memcached
-
-bool Daemonize() {
-  pid_t pid = fork();
-  if (pid < 0) return false;
-  if (pid > 0) _exit(0);
-  if (setsid() < 0) return false;
-  if (chdir("/") != 0) return false;
-  int fd = open("/dev/null", O_RDWR);
-  if (fd < 0) return false;
-  dup2(fd, STDIN_FILENO);
-  dup2(fd, STDOUT_FILENO);
-  dup2(fd, STDERR_FILENO);
-  if (fd > STDERR_FILENO) close(fd);
-  return true;
-}
 
 bool DropPrivileges(const std::string& user) {
   if (getuid() != 0 && geteuid() != 0) return true;  // nothing to drop
@@ -90,7 +76,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_CORE, &rl);
   }
   RaiseFileLimit(s.max_conns);
-  if (s.daemonize && !Daemonize()) {
+  if (s.daemonize && !memfleet::Daemonize()) {
     fprintf(stderr, "failed to daemon() in order to daemonize\n");
     return 1;
   }
