@@ -81,7 +81,7 @@ void ClientConnection::ReadInput() {
       Close();
       return;
     }
-    WorkerStats::Add(worker_->stats().bytes_read, static_cast<uint64_t>(n));
+    worker_->stats().bytes_read.Add(static_cast<uint64_t>(n));
     ProcessInput();
     if (!filled) break;
   }
@@ -348,7 +348,7 @@ void ClientConnection::Flush() {
       ssize_t n = send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
       if (n > 0) {
         out_sent_ += static_cast<size_t>(n);
-        WorkerStats::Add(worker_->stats().bytes_written, static_cast<uint64_t>(n));
+        worker_->stats().bytes_written.Add(static_cast<uint64_t>(n));
         continue;
       }
       if (n < 0 && errno == EINTR) continue;

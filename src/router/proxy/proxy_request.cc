@@ -83,7 +83,7 @@ void ProxyRequest::Begin(ClientConnection* conn, TreeRef* tree, int listener) {
   fan_left_ = 0;
   fan_worst_ = StoredResult{};
   forced_ = StoredResult{};
-  WorkerStats::Add(worker_->stats().requests_in_flight);
+  worker_->stats().requests_in_flight.Add();
 }
 
 void ProxyRequest::Reset() {
@@ -122,7 +122,7 @@ const router::Route* ProxyRequest::Select(std::string_view key,
 
 void ProxyRequest::Route() {
   WorkerStats& s = worker_->stats();
-  WorkerStats::Add(s.requests_by_op[static_cast<size_t>(req_.op)]);
+  s.requests_by_op[static_cast<size_t>(req_.op)].Add();
   if (protocol::IsRetrieval(req_.op) && req_.protocol == protocol::Protocol::kText) {
     RouteKeys();
     return;
@@ -155,7 +155,7 @@ void ProxyRequest::RouteKeys() {
   parts_ = static_cast<KeyPart*>(arena_.Allocate(sizeof(KeyPart) * n, alignof(KeyPart)));
   protocol::text::KeyIterator it(req_.keys.empty() ? req_.key : req_.keys);
   for (uint32_t i = 0; i < n && it.Next(&key); ++i) new (&parts_[i]) KeyPart(this, key);
-  WorkerStats::Add(worker_->stats().cmd_get, n);
+  worker_->stats().cmd_get.Add(n);
   // Hold the request while dispatching, so that keys answered at once cannot finish it early.
   Hold();
   for (uint32_t i = 0; i < n; ++i) {
@@ -188,7 +188,7 @@ void ProxyRequest::KeyDone(const protocol::Result* only) {
   WorkerStats& s = worker_->stats();
   for (uint32_t i = 0; i < keys_total_; ++i) {
     const protocol::Result& r = result_of(i);
-    WorkerStats::Add(s.results_by_code[static_cast<size_t>(r.code)]);
+    s.results_by_code[static_cast<size_t>(r.code)].Add();
     if (protocol::IsError(r.code)) {
       // memcached has no per-key error in a multi-get: the first error ends the reply.
       if (out != nullptr) protocol::ComposeClientReply(req_, r, out);
@@ -196,9 +196,9 @@ void ProxyRequest::KeyDone(const protocol::Result* only) {
       return;
     }
     if (protocol::IsHit(r.code)) {
-      WorkerStats::Add(s.get_hits);
+      s.get_hits.Add();
     } else {
-      WorkerStats::Add(s.get_misses);
+      s.get_misses.Add();
     }
   }
   if (out == &out_) {
@@ -326,45 +326,43 @@ void ProxyRequest::OnReply(const protocol::Result& r) {
 
 void ProxyRequest::Count(const protocol::Result& r) {
   WorkerStats& s = worker_->stats();
-  WorkerStats::Add(s.results_by_code[static_cast<size_t>(r.code)]);
+  s.results_by_code[static_cast<size_t>(r.code)].Add();
   const bool hit = protocol::IsHit(r.code);
   switch (req_.op) {
     case Op::kGet:
     case Op::kGets:
-      WorkerStats::Add(s.cmd_get);
-      WorkerStats::Add(hit ? s.get_hits : s.get_misses);
+      s.cmd_get.Add();
+      (hit ? s.get_hits : s.get_misses).Add();
       break;
     case Op::kGat:
     case Op::kGats:
     case Op::kTouch:
-      WorkerStats::Add(s.cmd_touch);
-      WorkerStats::Add(hit ? s.touch_hits : s.touch_misses);
+      s.cmd_touch.Add();
+      (hit ? s.touch_hits : s.touch_misses).Add();
       break;
     case Op::kSet:
     case Op::kAdd:
     case Op::kReplace:
     case Op::kAppend:
     case Op::kPrepend:
-      WorkerStats::Add(s.cmd_set);
-      WorkerStats::Add(hit ? s.set_stored : s.set_not_stored);
+      s.cmd_set.Add();
+      (hit ? s.set_stored : s.set_not_stored).Add();
       break;
     case Op::kCas:
-      WorkerStats::Add(s.cmd_set);
-      WorkerStats::Add(hit                             ? s.cas_hits
-                       : r.code == ResultCode::kExists ? s.cas_badval
-                                                       : s.cas_misses);
+      s.cmd_set.Add();
+      (hit ? s.cas_hits : r.code == ResultCode::kExists ? s.cas_badval : s.cas_misses).Add();
       break;
     case Op::kDelete:
-      WorkerStats::Add(hit ? s.delete_hits : s.delete_misses);
+      (hit ? s.delete_hits : s.delete_misses).Add();
       break;
     case Op::kIncr:
-      WorkerStats::Add(hit ? s.incr_hits : s.incr_misses);
+      (hit ? s.incr_hits : s.incr_misses).Add();
       break;
     case Op::kDecr:
-      WorkerStats::Add(hit ? s.decr_hits : s.decr_misses);
+      (hit ? s.decr_hits : s.decr_misses).Add();
       break;
     case Op::kFlushAll:
-      WorkerStats::Add(s.cmd_flush);
+      s.cmd_flush.Add();
       break;
     default:
       break;
@@ -399,8 +397,7 @@ std::string* ProxyRequest::ReplyTarget() {
 void ProxyRequest::Deliver() {
   done_ = true;
   WorkerStats& s = worker_->stats();
-  s.requests_in_flight.store(s.requests_in_flight.load(std::memory_order_relaxed) - 1,
-                             std::memory_order_relaxed);
+  s.requests_in_flight.Sub();
   if (conn_ != nullptr) conn_->RequestDone(this);
   Release();  // the client's reference
 }

@@ -281,13 +281,13 @@ void Router::OnAccept(int listen_fd, int listener) {
     int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     uint64_t current = 0;
-    for (auto& w : workers_) current += w->stats().curr_connections.load(std::memory_order_relaxed);
+    for (auto& w : workers_) current += w->stats().curr_connections.Get();
     if (current >= static_cast<uint64_t>(options_.max_connections)) {
       // As memcached: tell the client why, then close.
       ssize_t n = send(fd, kTooManyConnections.data(), kTooManyConnections.size(), MSG_NOSIGNAL);
       (void)n;
       close(fd);
-      WorkerStats::Add(workers_[0]->stats().rejected_connections);
+      workers_[0]->stats().rejected_connections.Add();
       continue;
     }
     net::SetTcpNoDelay(fd);
@@ -395,9 +395,9 @@ bool Router::CollectStats(std::string_view args,
     return true;
   }
   if (!args.empty()) return false;
-  auto sum = [this](std::atomic<uint64_t> WorkerStats::*field) {
+  auto sum = [this](Counter WorkerStats::*field) {
     uint64_t v = 0;
-    for (auto& w : workers_) v += (w->stats().*field).load(std::memory_order_relaxed);
+    for (auto& w : workers_) v += (w->stats().*field).Get();
     return v;
   };
   time_t now = time(nullptr);
@@ -439,7 +439,7 @@ bool Router::CollectStats(std::string_view args,
   for (int code = 0; code <= static_cast<int>(ResultCode::kTko); ++code) {
     uint64_t v = 0;
     for (auto& w : workers_) {
-      v += w->stats().results_by_code[static_cast<size_t>(code)].load(std::memory_order_relaxed);
+      v += w->stats().results_by_code[static_cast<size_t>(code)].Get();
     }
     add(std::string("result_") +
             std::string(protocol::ResultCodeName(static_cast<ResultCode>(code))),

@@ -58,9 +58,9 @@ class Exposition {
 
 std::string Router::RenderMetrics() {
   Exposition e;
-  auto sum = [this](std::atomic<uint64_t> WorkerStats::*field) {
+  auto sum = [this](Counter WorkerStats::*field) {
     uint64_t v = 0;
-    for (auto& w : workers_) v += (w->stats().*field).load(std::memory_order_relaxed);
+    for (auto& w : workers_) v += (w->stats().*field).Get();
     return static_cast<double>(v);
   };
 
@@ -69,7 +69,7 @@ std::string Router::RenderMetrics() {
   for (int op = 0; op <= static_cast<int>(Op::kMetaDebug); ++op) {
     uint64_t v = 0;
     for (auto& w : workers_) {
-      v += w->stats().requests_by_op[static_cast<size_t>(op)].load(std::memory_order_relaxed);
+      v += w->stats().requests_by_op[static_cast<size_t>(op)].Get();
     }
     e.Sample("memfleet_router_requests_total",
              "op=\"" + Escape(protocol::OpName(static_cast<Op>(op))) + "\"",
@@ -80,7 +80,7 @@ std::string Router::RenderMetrics() {
   for (int code = 0; code <= static_cast<int>(ResultCode::kTko); ++code) {
     uint64_t v = 0;
     for (auto& w : workers_) {
-      v += w->stats().results_by_code[static_cast<size_t>(code)].load(std::memory_order_relaxed);
+      v += w->stats().results_by_code[static_cast<size_t>(code)].Get();
     }
     e.Sample("memfleet_router_results_total",
              "result=\"" + Escape(protocol::ResultCodeName(static_cast<ResultCode>(code))) + "\"",

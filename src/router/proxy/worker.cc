@@ -73,15 +73,14 @@ void ProxyWorker::AddClient(int fd, int listener) {
       close(fd);
       return;
     }
-    WorkerStats::Add(stats_.curr_connections);
-    WorkerStats::Add(stats_.total_connections);
+    stats_.curr_connections.Add();
+    stats_.total_connections.Add();
     clients_.push_back(std::move(c));
   });
 }
 
 void ProxyWorker::ClientClosed(ClientConnection* c) {
-  stats_.curr_connections.store(stats_.curr_connections.load(std::memory_order_relaxed) - 1,
-                                std::memory_order_relaxed);
+  stats_.curr_connections.Sub();
   for (size_t i = 0; i < clients_.size(); ++i) {
     if (clients_[i].get() == c) {
       // Freed after this batch: the connection may still be on the stack.
@@ -190,14 +189,14 @@ std::vector<ProxyWorker::ServerSnapshot> ProxyWorker::SnapshotServers() {
                  ? published_tree_->servers()[i].pool
                  : up->spec().pool;
     s.state = up->state_name();
-    s.requests = c.requests.load(std::memory_order_relaxed);
-    s.errors = c.errors.load(std::memory_order_relaxed);
-    s.timeouts = c.timeouts.load(std::memory_order_relaxed);
-    s.connect_errors = c.connect_errors.load(std::memory_order_relaxed);
-    s.latency_us_total = c.latency_us_total.load(std::memory_order_relaxed);
-    s.in_flight = c.in_flight.load(std::memory_order_relaxed);
+    s.requests = c.requests.Get();
+    s.errors = c.errors.Get();
+    s.timeouts = c.timeouts.Get();
+    s.connect_errors = c.connect_errors.Get();
+    s.latency_us_total = c.latency_us_total.Get();
+    s.in_flight = static_cast<int64_t>(c.in_flight.Get());
     for (size_t b = 0; b < kLatencyBuckets; ++b) {
-      s.latency_buckets[b] = c.latency_buckets[b].load(std::memory_order_relaxed);
+      s.latency_buckets[b] = c.latency_buckets[b].Get();
     }
     out.push_back(std::move(s));
   }

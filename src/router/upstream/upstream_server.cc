@@ -1,16 +1,6 @@
 #include "router/upstream/upstream_server.h"
 
 namespace memfleet::router {
-namespace {
-
-// Only this worker's thread writes the counters: a plain load and store, no locked RMW.
-template <class A, class N>
-void Bump(A& counter, N n) {
-  counter.store(counter.load(std::memory_order_relaxed) + static_cast<decltype(counter.load())>(n),
-                std::memory_order_relaxed);
-}
-
-}  // namespace
 
 UpstreamServer::UpstreamServer(net::EventLoop* loop, net::Connector* connector, CoarseClock* clock,
                                const UpstreamSpec& spec, const UpstreamOptions& options,
@@ -44,8 +34,8 @@ void UpstreamServer::CloseAll() {
 }
 
 void UpstreamServer::Send(const Request& req, ReplyReceiver& done) {
-  Bump(counters_.requests, 1);
-  Bump(counters_.in_flight, 1);
+  counters_.requests.Add();
+  counters_.in_flight.Add();
   UpstreamConnection* best = conns_[0].get();
   if (conns_.size() > 1) {
     // Fewest in flight among the connections that are up; round robin breaks ties.
@@ -65,17 +55,17 @@ void UpstreamServer::Send(const Request& req, ReplyReceiver& done) {
 }
 
 void UpstreamServer::OnCompleted(ResultCode code, int64_t latency_us) {
-  Bump(counters_.in_flight, -1);
-  Bump(counters_.latency_us_total, latency_us);
+  counters_.in_flight.Sub();
+  counters_.latency_us_total.Add(static_cast<uint64_t>(latency_us));
   size_t b = 0;
   while (b + 1 < kLatencyBuckets && latency_us > kLatencyBucketsUs[b]) ++b;
-  Bump(counters_.latency_buckets[b], 1);
-  if (code == ResultCode::kTimeout) Bump(counters_.timeouts, 1);
+  counters_.latency_buckets[b].Add();
+  if (code == ResultCode::kTimeout) counters_.timeouts.Add();
   if (code == ResultCode::kConnectError || code == ResultCode::kConnectTimeout) {
-    Bump(counters_.connect_errors, 1);
+    counters_.connect_errors.Add();
   }
   if (protocol::IsError(code) && code != ResultCode::kClientError) {
-    Bump(counters_.errors, 1);
+    counters_.errors.Add();
   }
 }
 

@@ -4,8 +4,8 @@
 // Each worker thread has one UpstreamServer per server of the route trees it runs, built from the
 // server's UpstreamSpec; a config reload keeps the UpstreamServer (and its connections) of every
 // server the new tree still has. Requests are spread over the connections by fewest in flight.
-// The counters are written by the worker's thread only (plain load + store, no locked
-// read-modify-write) and read by any thread (relaxed atomics):
+// The counters are written by the worker's thread only (common/counter.h) and read by any
+// thread:
 // `stats servers` and the metrics sum them over workers. Loop thread only otherwise.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/counter.h"
 #include "router/config/route_tree.h"
 #include "router/upstream/upstream_connection.h"
 
@@ -29,14 +30,14 @@ inline constexpr int64_t kLatencyBucketsUs[] = {100,    250,    500,     1000,  
 inline constexpr size_t kLatencyBuckets = sizeof(kLatencyBucketsUs) / sizeof(int64_t) + 1;
 
 struct UpstreamCounters {
-  std::atomic<uint64_t> requests{0};
-  std::atomic<uint64_t> errors{0};  // IsError results other than client errors
-  std::atomic<uint64_t> timeouts{0};
-  std::atomic<uint64_t> connect_errors{0};
-  std::atomic<uint64_t> latency_us_total{0};
-  std::atomic<int64_t> in_flight{0};
+  Counter requests;
+  Counter errors;  // IsError results other than client errors
+  Counter timeouts;
+  Counter connect_errors;
+  Counter latency_us_total;
+  Counter in_flight;  // Add/Sub (wraps below zero never: every request completes once)
   std::atomic<int> up_connections{0};
-  std::array<std::atomic<uint64_t>, kLatencyBuckets> latency_buckets{};  // not cumulative
+  std::array<Counter, kLatencyBuckets> latency_buckets{};  // not cumulative
 };
 
 class UpstreamServer final : public UpstreamObserver {
