@@ -360,11 +360,13 @@ std::optional<std::string> Translate(Conn& up, const p::Request& req, std::strin
     *why = "send to translated server failed";
     return std::nullopt;
   }
-  // A request with its own barrier (UpstreamHasBarrier) ends in that barrier's MN, then ours.
+  // A request with its own barrier (UpstreamHasBarrier) ends in that barrier's MN, then ours; so
+  // does mn itself. Reading only up to the first MN would leave the second for the next request.
+  bool own_mn = p::UpstreamHasBarrier(req) || req.op == p::Op::kNoop;
   std::string tail(kTextBarrierReply);
-  if (p::UpstreamHasBarrier(req)) tail += kTextBarrierReply;
+  if (own_mn) tail += kTextBarrierReply;
   std::optional<std::string> reply = up.ReadUntilTail(tail);
-  if (reply && p::UpstreamHasBarrier(req)) *reply += kTextBarrierReply;
+  if (reply && own_mn) *reply += kTextBarrierReply;
   if (!reply) {
     *why = "no reply from translated server";
     return std::nullopt;
