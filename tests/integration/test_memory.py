@@ -50,7 +50,11 @@ def test_rss_stays_within_memory_limit(start_server):
 
         stats = c.stats()
         assert int(stats["evictions"]) > 0
-        assert int(stats["total_items"]) == ITEMS
+        # A store refused while the page mover works on the tail (see test_stats.test_evictions)
+        # is counted in outofmemory; none is lost without a trace.
+        refused = c.refused_stores()
+        assert int(stats["total_items"]) + refused == ITEMS, (stats, refused)
+        assert refused < ITEMS // 100
         assert int(stats["bytes"]) <= CACHE_MB * MB
         # Early keys were evicted, the latest is there, and the server still serves.
         values = parse_values(c.request(b"get key:0 key:1 key:%d\r\n" % (ITEMS - 1)))

@@ -181,7 +181,12 @@ def test_evictions(start_server):
         assert c.request(b"") == b""
         stats = c.stats()
         assert int(stats["evictions"]) > 0
-        assert int(stats["total_items"]) == 24000
+        # Every store linked an item, except one the cache refused with "SERVER_ERROR out of
+        # memory" (hidden by noreply): memcached refuses a store when every item its tail search
+        # looks at is busy, and so may memfleetd while the page mover works on that class's tail.
+        refused = c.refused_stores()
+        assert int(stats["total_items"]) + refused == 24000, (stats, refused)
+        assert refused < 100
         assert 0 < int(stats["curr_items"]) < 24000
         assert int(stats["bytes"]) <= 8 * MB
         values = parse_values(c.request(b"get key:0 key:23999\r\n"))

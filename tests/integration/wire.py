@@ -200,6 +200,11 @@ class WireConn:
         self.send(b"version\r\n")
         return self.read_line()
 
+    def refused_stores(self) -> int:
+        """Stores the cache refused with "SERVER_ERROR out of memory" (every class's outofmemory
+        in `stats items`): with noreply, the only trace of a store that linked no item."""
+        return sum(int(v) for k, v in self.stats("items").items() if k.endswith(":outofmemory"))
+
     def stats(self, sub: Union[str, bytes] = b"") -> dict:
         """Returns `stats [sub]` as {name: value} (both str)."""
         if isinstance(sub, str):
