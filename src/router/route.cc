@@ -5,7 +5,7 @@
 namespace memfleet::router {
 
 std::unique_ptr<char[]> ArenaBlockPool::Take(size_t size) {
-  if (free_.empty()) return std::make_unique<char[]>(size);
+  if (free_.empty()) return std::make_unique_for_overwrite<char[]>(size);
   std::unique_ptr<char[]> b = std::move(free_.back());
   free_.pop_back();
   return b;
@@ -24,7 +24,7 @@ void* Arena::Allocate(size_t bytes, size_t align) {
   if (cur_ == nullptr || pad + bytes > left_) {
     if (bytes + align > kBlockSize) {
       // Larger than a block: a block of its own, freed at Reset.
-      big_.push_back(std::make_unique<char[]>(bytes + align));
+      big_.push_back(std::make_unique_for_overwrite<char[]>(bytes + align));
       char* p = big_.back().get();
       used_total_ += bytes;
       return p + pad_for(p);
@@ -35,7 +35,7 @@ void* Arena::Allocate(size_t bytes, size_t align) {
     } else if (pool_ != nullptr) {
       blocks_.push_back(pool_->Take(kBlockSize));
     } else {
-      blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockSize));
     }
     cur_ = blocks_.back().get();
     left_ = kBlockSize;

@@ -48,6 +48,46 @@ void ClientConnection::UpdateInterest() {
   }
 }
 
+void ClientConnection::Prepare(uint32_t events) {
+  pre_read_ = false;
+  net::IoBatch* batch = worker_->io_batch();
+  if (batch == nullptr || fd_ < 0 || Paused() || close_after_write_ ||
+      !(events & (EPOLLIN | EPOLLERR | EPOLLHUP))) {
+    return;
+  }
+  pre_room_ = in_.MakeRoom();
+  if (pre_room_ == 0) return;  // a line past the buffer's limit: ReadInput's ReadFrom says so
+  pre_read_ = true;
+  batch->DeferRead(this);
+}
+
+std::span<char> ClientConnection::BatchReadRoom() { return {in_.room(), pre_room_}; }
+
+void ClientConnection::BatchReadDone(int result) {
+  pre_result_ = result;
+  pre_full_ = result > 0 && static_cast<size_t>(result) == pre_room_;
+  if (result > 0) in_.Commit(static_cast<size_t>(result));
+}
+
+bool ClientConnection::BatchContiguousOutput(const char** data, size_t* len) {
+  if (fd_ < 0 || out_sent_ >= out_.size()) return false;
+  *data = out_.data() + out_sent_;
+  *len = out_.size() - out_sent_;
+  return true;
+}
+
+void ClientConnection::BatchSendDone(int result) {
+  if (fd_ < 0) return;
+  if (result > 0) {
+    out_sent_ += static_cast<size_t>(result);
+    worker_->stats().bytes_written.Add(static_cast<uint64_t>(result));
+  } else if (result < 0 && result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR) {
+    Close();
+    return;
+  }
+  Flush();  // the rest, if the send was short; then what waited for room, interest, input
+}
+
 void ClientConnection::OnEvent(uint32_t events) {
   if (fd_ < 0) return;
   if (events & EPOLLOUT) {
@@ -63,9 +103,21 @@ void ClientConnection::OnEvent(uint32_t events) {
 
 void ClientConnection::ReadInput() {
   worker_->clock().Refresh();
-  for (int round = 0; round < 8 && fd_ >= 0 && !Paused() && !close_after_write_; ++round) {
+  // The batch's read (Prepare) is handled first whatever else changed since: its bytes are in.
+  bool pre = pre_read_;
+  pre_read_ = false;
+  for (int round = 0; round < 8 && fd_ >= 0 && (pre || (!Paused() && !close_after_write_));
+       ++round) {
     bool filled = false;
-    ssize_t n = in_.ReadFrom(fd_, &filled);
+    ssize_t n;
+    if (pre) {
+      pre = false;
+      n = pre_result_ >= 0 ? pre_result_ : -1;
+      errno = pre_result_ >= 0 ? 0 : -pre_result_;
+      filled = pre_full_;
+    } else {
+      n = in_.ReadFrom(fd_, &filled);
+    }
     if (n == 0) {
       Close();
       return;

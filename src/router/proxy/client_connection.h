@@ -16,9 +16,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <span>
 #include <string>
 
 #include "net/event_loop.h"
+#include "net/io_batch.h"
 #include "net/read_buffer.h"
 #include "protocol/client_request.h"
 #include "router/proxy/worker.h"
@@ -27,7 +29,7 @@ namespace memfleet::router {
 
 class ProxyRequest;
 
-class ClientConnection : public net::EventLoop::Handler {
+class ClientConnection : public net::EventLoop::Handler, public net::IoBatch::Client {
  public:
   ClientConnection(ProxyWorker* worker, int fd, int listener);
   ~ClientConnection() override;
@@ -35,7 +37,18 @@ class ClientConnection : public net::EventLoop::Handler {
   ClientConnection& operator=(const ClientConnection&) = delete;
 
   bool Start();
+  // With the worker's IoBatch: a readable connection queues its read in Prepare, and the batch
+  // reads every such connection with one submission before OnEvent handles what came.
+  void Prepare(uint32_t events) override;
   void OnEvent(uint32_t events) override;
+
+  // net::IoBatch::Client.
+  int BatchFd() const override { return fd_; }
+  std::span<char> BatchReadRoom() override;
+  void BatchReadDone(int result) override;
+  bool BatchContiguousOutput(const char** data, size_t* len) override;
+  void BatchSendDone(int result) override;
+  void BatchSendSelf() override { Flush(); }
 
   // A request's reply is complete (composed in place when it was at the head).
   void RequestDone(ProxyRequest* r);
@@ -83,6 +96,11 @@ class ClientConnection : public net::EventLoop::Handler {
   bool processing_ = false;
   bool flush_queued_ = false;
   uint32_t interest_ = 0;
+  // A read Prepare queued with the IoBatch, and its result (bytes, 0 at end of stream, -errno).
+  bool pre_read_ = false;
+  bool pre_full_ = false;
+  int pre_result_ = 0;
+  size_t pre_room_ = 0;
   protocol::ClientRequest parsed_;
 };
 

@@ -36,6 +36,8 @@ constexpr Flag kFlags[] = {
     {nullptr, "--upstream-connections", nullptr, true,
      "connections per upstream server and thread (default 1)"},
     {nullptr, "--enable-flush-cmd", nullptr, false, "send flush_all to every server"},
+    {nullptr, "--no-io-uring", nullptr, false,
+     "read and send with plain system calls instead of batching them through io_uring"},
     {"-I", "--max-item-size", nullptr, true,
      "largest value accepted (bytes, or with k/m; default 1m)"},
     {nullptr, "--max-client-inflight", nullptr, true,
@@ -176,6 +178,8 @@ memfleet::Result<RouterCommandLine> ParseRouterCommandLine(int argc, char** argv
       o.upstream_connections = static_cast<int>(n);
     } else if (name == "--enable-flush-cmd") {
       o.enable_flush_cmd = true;
+    } else if (name == "--no-io-uring") {
+      o.io_uring = false;
     } else if (name == "--max-item-size") {
       if (!ParseSize(value, &o.max_item_size) || o.max_item_size > (1u << 30)) return bad();
     } else if (name == "--max-client-inflight") {

@@ -93,7 +93,7 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   bool done_ = false;
   int64_t refs_ = 0;
   // Multi-key retrieval.
-  struct KeyPart* parts_ = nullptr;
+  struct KeyPart** parts_ = nullptr;
   uint32_t keys_total_ = 0;
   uint32_t keys_done_ = 0;
   // flush_all fan-out.

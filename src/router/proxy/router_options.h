@@ -18,14 +18,17 @@ struct RouterOptions {
   int max_connections = 1024;       // -c
   int backlog = 1024;               // -b
   // Where the config comes from: exactly one of these.
-  std::string config_file;             // --config-file, -f, --config file:PATH
-  std::string config_str;              // --config-str
-  bool validate_config = false;        // --validate-config: load, print the error or "ok", exit
-  std::string route_prefix;            // --route-prefix / -R
-  int64_t server_timeout_ms = 1000;    // --server-timeout
-  int64_t connect_timeout_ms = 1000;   // --connect-timeout
-  int upstream_connections = 1;        // --upstream-connections: per server and thread
-  bool enable_flush_cmd = false;       // --enable-flush-cmd
+  std::string config_file;            // --config-file, -f, --config file:PATH
+  std::string config_str;             // --config-str
+  bool validate_config = false;       // --validate-config: load, print the error or "ok", exit
+  std::string route_prefix;           // --route-prefix / -R
+  int64_t server_timeout_ms = 1000;   // --server-timeout
+  int64_t connect_timeout_ms = 1000;  // --connect-timeout
+  int upstream_connections = 1;       // --upstream-connections: per server and thread
+  bool enable_flush_cmd = false;      // --enable-flush-cmd
+  // Client reads and sends of one loop turn go through io_uring, one submission each
+  // (net::IoBatch); --no-io-uring (or a kernel without it) makes them plain system calls.
+  bool io_uring = true;
   size_t max_item_size = 1024 * 1024;  // -I / --max-item-size
   // A client's requests in flight at once; past this the router stops reading that client.
   size_t max_client_inflight = 1024;

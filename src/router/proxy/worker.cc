@@ -6,6 +6,11 @@
 #include "router/proxy/proxy_request.h"
 
 namespace memfleet::router {
+namespace {
+
+constexpr unsigned kIoBatchEntries = 256;  // as many as one epoll_wait returns
+
+}  // namespace
 
 ProxyWorker::ProxyWorker(int id, Router* router, const RouterOptions& options)
     : router_(router),
@@ -13,6 +18,10 @@ ProxyWorker::ProxyWorker(int id, Router* router, const RouterOptions& options)
       connector_(&loop_),
       rng_(0x6d656d666c656574ULL + static_cast<uint64_t>(id) * 0x9e3779b97f4a7c15ULL) {
   loop_.SetAfterEvents([this] { AfterEvents(); });
+  if (options.io_uring) {
+    io_batch_ = net::IoBatch::Create(kIoBatchEntries);
+    if (io_batch_ != nullptr) loop_.SetAfterPrepare([this] { io_batch_->FlushReads(); });
+  }
 }
 
 ProxyWorker::~ProxyWorker() {
@@ -53,16 +62,34 @@ void ProxyWorker::Run() {
 }
 
 void ProxyWorker::AfterEvents() {
-  // Upstream requests first, so that they leave before the replies to earlier ones are written.
-  for (size_t i = 0; i < upstream_flush_.size(); ++i) {
-    if (upstream_flush_[i] != nullptr) upstream_flush_[i]->Flush();
+  // Writing to a client can let it go on with input that waited for room (ClientConnection::
+  // Flush), which sends more upstream and queues more output: repeat until nothing is queued, so
+  // that no request waits for the next event to leave.
+  while (!upstream_flush_.empty() || !client_flush_.empty()) {
+    // Upstream requests first, so that they leave before the replies to earlier ones are written.
+    for (size_t i = 0; i < upstream_flush_.size(); ++i) {
+      if (upstream_flush_[i] != nullptr) upstream_flush_[i]->Flush();
+    }
+    upstream_flush_.clear();
+    if (io_batch_ != nullptr) {
+      // Every client's output in one submission; each then goes on as if its own send() had
+      // returned (ClientConnection::BatchSendDone).
+      std::vector<ClientConnection*> flushing;
+      flushing.swap(client_flush_);
+      for (ClientConnection* c : flushing) {
+        if (c != nullptr && !c->closed()) io_batch_->Defer(c);
+      }
+      io_batch_->Flush();
+      flushing.clear();
+      if (client_flush_.empty()) client_flush_.swap(flushing);  // keep the capacity
+      continue;
+    }
+    for (size_t i = 0; i < client_flush_.size(); ++i) {
+      ClientConnection* c = client_flush_[i];
+      if (c != nullptr && !c->closed()) c->Flush();
+    }
+    client_flush_.clear();
   }
-  upstream_flush_.clear();
-  for (size_t i = 0; i < client_flush_.size(); ++i) {
-    ClientConnection* c = client_flush_[i];
-    if (c != nullptr && !c->closed()) c->Flush();
-  }
-  client_flush_.clear();
   closed_clients_.clear();
 }
 

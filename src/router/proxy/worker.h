@@ -23,6 +23,7 @@
 
 #include "net/connector.h"
 #include "net/event_loop.h"
+#include "net/io_batch.h"
 #include "router/config/route_tree.h"
 #include "router/proxy/router_options.h"
 #include "router/proxy/router_stats.h"
@@ -75,6 +76,8 @@ class ProxyWorker {
   uint64_t Random() { return rng_(); }
   // Writes out, at the end of the batch, what the connections queued.
   void QueueClientFlush(ClientConnection* c) { client_flush_.push_back(c); }
+  // The batch of client reads and sends (nullptr: plain system calls).
+  net::IoBatch* io_batch() { return io_batch_.get(); }
 
   // Any thread: this worker's counters for each server of its current tree (`stats servers`).
   struct ServerSnapshot {
@@ -106,6 +109,7 @@ class ProxyWorker {
   ArenaBlockPool arena_blocks_{1024};
   std::atomic<uint64_t> installed_{0};
   WorkerStats stats_;
+  std::unique_ptr<net::IoBatch> io_batch_;
 
   std::unordered_map<std::string, std::unique_ptr<UpstreamServer>> upstreams_;
   std::unordered_map<UpstreamServer*, int> upstream_tree_refs_;  // TreeRefs naming each
