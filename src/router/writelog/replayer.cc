@@ -129,6 +129,8 @@ void WriteLogReplayer::Pump() {
     }
     if (uncommitted_ >= options_.commit_every) Commit();
     if (inflight_ == slots_.size()) break;
+    // A batch read before the log was emptied (its bound passed) is not sent any further.
+    if (batch_pos_ < batch_.entries.size() && log_.epoch() != epoch_) batch_.entries.clear();
     if (batch_pos_ < batch_.entries.size()) {
       Slot& s = slots_[(head_ + inflight_) % slots_.size()];
       s.entry = std::move(batch_.entries[batch_pos_++]);

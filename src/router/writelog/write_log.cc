@@ -263,6 +263,7 @@ Status WriteLog::EmptyLocked() {
   header_.start_offset = header_size;
   records_ = 0;
   ++epoch_;
+  epoch_mirror_.store(epoch_, std::memory_order_release);
   dirty_ = false;
   return Status::Ok();
 }

@@ -120,6 +120,9 @@ class WriteLog {
   // do before it may serve reads. One atomic load; no lock.
   bool HasWork() const { return has_work_.load(std::memory_order_acquire); }
   bool needs_resync() const;
+  // Changes whenever the log is emptied (caught up, resync): a replay's batch read under an
+  // older epoch is stale. One atomic load.
+  uint64_t epoch() const { return epoch_mirror_.load(std::memory_order_acquire); }
   WriteLogStats stats() const;
   const std::string& address() const { return address_; }
   const std::string& path() const { return path_; }
@@ -182,6 +185,7 @@ class WriteLog {
   std::string last_error_;
 
   std::atomic<bool> has_work_{false};
+  std::atomic<uint64_t> epoch_mirror_{1};
 };
 
 }  // namespace memfleet::router::writelog
