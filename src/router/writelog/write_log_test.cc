@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <thread>
 
 #include "protocol/meta/meta.h"
 #include "router/writelog/record_scanner.h"
@@ -305,6 +306,34 @@ TEST(WriteLogTest, TheGateRunsUnderTheLockAndAnUpServerGetsNothingLogged) {
   EXPECT_EQ(log->stats().appended, 0u);
   EXPECT_EQ(log->Append(r.req, [] { return true; }), AppendOutcome::kAppended);
   EXPECT_TRUE(log->HasWork());
+}
+
+TEST(WriteLogTest, AppendsFromManyThreadsGetOneOrderWithNothingLost) {
+  TempDir dir;
+  std::string path = dir.File("a.wlog");
+  auto log = OpenLog(path);
+  constexpr int kThreads = 4, kEach = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        OwnedRequest r(Op::kSet, "t" + std::to_string(t) + "-" + std::to_string(i), "v");
+        EXPECT_EQ(log->Append(r.req), AppendOutcome::kAppended);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  log.reset();
+  log = OpenLog(path);
+  auto got = ReadAll(*log);
+  ASSERT_EQ(got.size(), size_t{kThreads * kEach});
+  std::vector<int> next(kThreads, 0);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].seq, i + 1);
+    // Each thread's writes keep their order.
+    int t = got[i].key[1] - '0';
+    EXPECT_EQ(got[i].key, "t" + std::to_string(t) + "-" + std::to_string(next[t]++));
+  }
 }
 
 TEST(WriteLogTest, FsyncAlwaysSyncsEveryAppend) {
