@@ -88,8 +88,10 @@ WriteLog::~WriteLog() {
   {
     std::lock_guard lock(mu_);
     // Drops counted while the mark was set are persisted here (not one header write per drop).
-    if (header_.needs_resync()) WriteHeaderLocked(false);
-    if ((dirty_ || header_.needs_resync()) && options_.fsync != FsyncPolicy::kNever) SyncLocked();
+    // A file Open refused (another server's, unreadable) is left exactly as it was.
+    const bool mark = recovered_ && header_.needs_resync();
+    if (mark) WriteHeaderLocked(false);
+    if ((dirty_ || mark) && options_.fsync != FsyncPolicy::kNever) SyncLocked();
   }
   ::close(fd_);
 }
@@ -165,6 +167,7 @@ Status WriteLog::Recover(uint64_t size) {
   // server missed and no replay can give it.
   if (step == RecordScanner::Step::kCorrupt) MarkResyncLocked(last_error_);
   last_sync_ms_ = SteadyMs();
+  recovered_ = true;
   UpdateHasWorkLocked();
   return Status::Ok();
 }

@@ -174,7 +174,8 @@ class WriteLog {
   uint64_t next_seq_ = 1;
   uint64_t records_ = 0;  // not yet replayed (from header_.start_offset to end_)
   uint64_t epoch_ = 1;
-  bool dirty_ = false;  // appended since the last sync
+  bool dirty_ = false;      // appended since the last sync
+  bool recovered_ = false;  // Open accepted the file
   int64_t last_sync_ms_ = 0;
   std::string scratch_;  // the record being encoded
   // Stats.
