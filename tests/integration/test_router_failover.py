@@ -103,7 +103,7 @@ def test_failover_with_exptime_writes_the_gutter_with_a_short_ttl(fleet_factory)
         assert c.request(b"set forever 3 0 5\r\nvalue\r\n") == b"STORED\r\n"
         assert c.request(b"set hour 0 3600 1\r\nx\r\n") == b"STORED\r\n"
         assert c.request(b"set short 0 2 1\r\ny\r\n") == b"STORED\r\n"
-        assert parse_values(c.request(b"get forever\r\n")) == {"forever": (3, b"value")}
+        assert parse_values(c.request(b"get forever\r\n")) == {b"forever": (3, b"value")}
         # Through meta too: the T token is rewritten, not only the neutral exptime.
         assert c.request(b"ms metakey 2 T0\r\nmv\r\n") == b"HD\r\n"
     value, flags, ttl = meta_get(gutter, "forever")
@@ -126,7 +126,7 @@ def test_warm_up_route_fills_cold_from_warm(fleet_factory):  # noqa: F811
             assert w.request(f"set {key} 7 0 4\r\nwarm\r\n".encode()) == b"STORED\r\n"
     with WireConn(router.addr, timeout=15) as c:
         # get: warm's hit is the reply; the add to cold happens in the background.
-        assert parse_values(c.request(b"get only_warm\r\n")) == {"only_warm": (7, b"warm")}
+        assert parse_values(c.request(b"get only_warm\r\n")) == {b"only_warm": (7, b"warm")}
         value, flags, ttl = wait_for("the add of only_warm to cold",
                                      lambda: meta_get(cold, "only_warm"))
         assert (value, flags) == (b"warm", 7)
@@ -162,7 +162,7 @@ def test_shadow_copies_traffic_and_replies_come_from_default(fleet_factory):  # 
         with WireConn(shadow.addr) as s:
             assert s.request(b"set copied 0 0 6\r\nshadow\r\n") == b"STORED\r\n"
         gets_before = stat(shadow, "cmd_get")
-        assert parse_values(c.request(b"get copied\r\n")) == {"copied": (0, b"main")}
+        assert parse_values(c.request(b"get copied\r\n")) == {b"copied": (0, b"main")}
         wait_for("the shadow's get", lambda: stat(shadow, "cmd_get") > gets_before)
         # A key only the shadow has is a miss for the client.
         with WireConn(shadow.addr) as s:
@@ -173,7 +173,8 @@ def test_shadow_copies_traffic_and_replies_come_from_default(fleet_factory):  # 
     with WireConn(router.addr, timeout=15) as c:
         for i in range(5):
             assert c.request(f"set s{i} 0 0 1\r\n{i}\r\n".encode()) == b"STORED\r\n"
-            assert parse_values(c.request(f"get s{i}\r\n".encode())) == {f"s{i}": (0, str(i).encode())}
+            got = parse_values(c.request(f"get s{i}\r\n".encode()))
+            assert got == {f"s{i}".encode(): (0, str(i).encode())}
     assert router.running()
 
 
@@ -200,7 +201,8 @@ def test_replicated_pool_reads_survive_a_killed_replica(fleet_factory):  # noqa:
         kill(fleet_factory, victim)
         with WireConn(router.addr, timeout=15) as c:
             for k in keys:
-                assert parse_values(c.request(f"get {k}\r\n".encode())) == {k: (1, k.encode())}, k
+                got = parse_values(c.request(f"get {k}\r\n".encode()))
+                assert got == {k.encode(): (1, k.encode())}, k
             got = parse_values(c.request(("get " + " ".join(keys) + "\r\n").encode()))
             assert len(got) == len(keys)
     assert router.running()
