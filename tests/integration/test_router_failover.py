@@ -206,3 +206,22 @@ def test_replicated_pool_reads_survive_a_killed_replica(fleet_factory):  # noqa:
             got = parse_values(c.request(("get " + " ".join(keys) + "\r\n").encode()))
             assert len(got) == len(keys)
     assert router.running()
+
+
+def test_miss_failover_reads_the_pool_that_has_the_key(fleet_factory):  # noqa: F811
+    old, new = start_backends(fleet_factory, 2)
+    config = {"pools": {"new": {"servers": [addr_of(new)]}, "old": {"servers": [addr_of(old)]}},
+              "route": {"type": "MissFailoverRoute", "children": ["PoolRoute|new", "PoolRoute|old"]}}
+    router = fleet_factory.router(config)
+    with WireConn(old.addr) as o:
+        assert o.request(b"set in_old 2 0 3\r\nold\r\n") == b"STORED\r\n"
+    with WireConn(router.addr, timeout=15) as c:
+        assert c.request(b"set in_new 0 0 3\r\nnew\r\n") == b"STORED\r\n"  # writes: first only
+        assert meta_get(old, "in_new") is None
+        assert parse_values(c.request(b"get in_new in_old nowhere\r\n")) == {
+            b"in_new": (0, b"new"), b"in_old": (2, b"old")}
+        # A delete goes on until one pool deletes.
+        assert c.request(b"delete in_old\r\n") == b"DELETED\r\n"
+        assert meta_get(old, "in_old") is None
+        assert c.request(b"delete nowhere\r\n") == b"NOT_FOUND\r\n"
+    assert router.running()
