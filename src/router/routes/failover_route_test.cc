@@ -80,6 +80,45 @@ TEST(FailoverRouteTest, WhenEveryChildFailsTheLastFailureIsTheReply) {
   EXPECT_EQ(done.got[0].code, ResultCode::kConnectError);
 }
 
+TEST(FailoverRouteTest, ManyChildrenThatFailAtOnceAreWalkedWithoutRecursion) {
+  // Servers marked down answer TKO inside Send; a deep recursion would overflow the stack.
+  std::vector<RoutePtr> children;
+  auto tko = FakeReplying(Reply(ResultCode::kTko));
+  for (int i = 0; i < 200000; ++i) children.push_back(tko);
+  auto last = FakeReplying(Reply(ResultCode::kFound, "v"));
+  children.push_back(last);
+  FailoverRoute route(children);
+  FakeContext ctx;
+  Replies done;
+  TestRequest t("k");
+  route.Dispatch(t.req, ctx, done);
+  ASSERT_EQ(done.got.size(), 1u);
+  EXPECT_EQ(done.got[0].value, "v");
+  EXPECT_EQ(tko->keys.size(), 200000u);
+  EXPECT_EQ(ctx.holds, ctx.releases);
+  EXPECT_FALSE(ctx.over_released);
+}
+
+TEST(FailoverRouteTest, AChildThatAnswersLaterContinuesTheWalk) {
+  // Synchronous failures, then one that answers later, then synchronous failures again.
+  auto now1 = FakeReplying(Reply(ResultCode::kTko)), later = Fake("later");
+  auto now2 = FakeReplying(Reply(ResultCode::kConnectError)), good = Fake("good");
+  FailoverRoute route({now1, later, now2, good});
+  FakeContext ctx;
+  Replies done;
+  TestRequest t("k");
+  route.Dispatch(t.req, ctx, done);
+  ASSERT_EQ(later->pending.size(), 1u);
+  EXPECT_FALSE(ctx.held());  // the loop has ended; nothing outstanding is held by it
+  later->ReplyNext(Reply(ResultCode::kTimeout));
+  ASSERT_EQ(good->pending.size(), 1u);
+  EXPECT_EQ(now2->keys.size(), 1u);
+  good->ReplyNext(Reply(ResultCode::kStored));
+  ASSERT_EQ(done.got.size(), 1u);
+  EXPECT_EQ(done.got[0].code, ResultCode::kStored);
+  EXPECT_EQ(ctx.holds, ctx.releases);
+}
+
 TEST(FailoverRouteTest, FailoverErrorsArePerOperationClass) {
   FailoverErrors errors;
   errors.Set(FailoverErrors::OpClass::kGets, {ResultCode::kTimeout});

@@ -36,16 +36,35 @@ class MissFailoverRoute::Attempts final : public ReplyReceiver {
         (!best_.set || !protocol::WorseThan(r.code, best_.result.code))) {
       best_.Assign(r, ctx_.arena());
     }
-    children[next_++]->Dispatch(req_, ctx_, *this);
+    TryNext();
   }
 
  private:
+  // As FailoverRoute's: children that answer inside Dispatch are walked by a loop, not by
+  // recursion.
+  void TryNext() {
+    if (looping_) {
+      again_ = true;
+      return;
+    }
+    looping_ = true;
+    ctx_.Hold();  // the loop reads this object after each Dispatch
+    do {
+      again_ = false;
+      route_.children_[next_++]->Dispatch(req_, ctx_, *this);
+    } while (again_);
+    looping_ = false;
+    ctx_.Release();  // last: may free this object
+  }
+
   const MissFailoverRoute& route_;
   const Request& req_;  // valid for the life of the context (route.h)
   RequestContext& ctx_;
   ReplyReceiver& done_;
   StoredResult best_;
   size_t next_ = 1;
+  bool looping_ = false;
+  bool again_ = false;
 };
 
 void MissFailoverRoute::Dispatch(const Request& req, RequestContext& ctx,

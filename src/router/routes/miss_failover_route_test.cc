@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "router/routes/route_test_util.h"
 
 namespace memfleet::router {
@@ -96,6 +98,21 @@ TEST(MissFailoverRouteTest, ADeleteMovesOnUntilOneDeletes) {
   route.Dispatch(t.req, ctx, done);
   ASSERT_EQ(done.got.size(), 1u);
   EXPECT_EQ(done.got[0].code, ResultCode::kDeleted);
+}
+
+TEST(MissFailoverRouteTest, ManyMissesAtOnceAreWalkedWithoutRecursion) {
+  std::vector<RoutePtr> children;
+  auto miss = FakeReplying(Reply(ResultCode::kNotFound));
+  for (int i = 0; i < 200000; ++i) children.push_back(miss);
+  children.push_back(FakeReplying(Reply(ResultCode::kFound, "v")));
+  MissFailoverRoute route(children, true);
+  FakeContext ctx;
+  Replies done;
+  TestRequest t("k");
+  route.Dispatch(t.req, ctx, done);
+  ASSERT_EQ(done.got.size(), 1u);
+  EXPECT_EQ(done.got[0].value, "v");
+  EXPECT_EQ(ctx.holds, ctx.releases);
 }
 
 TEST(MissFailoverRouteTest, OtherOperationsGoToTheFirstChildOnly) {
