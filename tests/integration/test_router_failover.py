@@ -2,7 +2,7 @@
 two pools with the first one's server killed, FailoverWithExptimeRoute's gutter with its short
 TTL, WarmUpRoute filling cold from warm, ShadowRoute (PoolRoute `shadows`) copying traffic, and a
 replicated pool (AllSyncRoute writes, LatestRoute reads) that keeps answering reads with a replica
-killed.
+killed, MissFailoverRoute reading through to the pool that has a key, and the shipped replicated-gutter example with one and then two replicas killed.
 
 Each test starts its own backends and router on free loopback ports (router_fixture), kills a
 backend by its pid after forget(), bounds every wait, and reads backends directly to see where a
@@ -16,7 +16,7 @@ import signal
 import time
 
 from router_fixture import HOST, fleet_factory  # noqa: F401 (fixture)
-from server_process import STOP_TIMEOUT
+from server_process import REPO_ROOT, STOP_TIMEOUT
 from wire import WireConn, parse_values
 
 WAIT = 10.0  # the bound of every wait for something the router does in the background
@@ -211,7 +211,8 @@ def test_replicated_pool_reads_survive_a_killed_replica(fleet_factory):  # noqa:
 def test_miss_failover_reads_the_pool_that_has_the_key(fleet_factory):  # noqa: F811
     old, new = start_backends(fleet_factory, 2)
     config = {"pools": {"new": {"servers": [addr_of(new)]}, "old": {"servers": [addr_of(old)]}},
-              "route": {"type": "MissFailoverRoute", "children": ["PoolRoute|new", "PoolRoute|old"]}}
+              "route": {"type": "MissFailoverRoute",
+                        "children": ["PoolRoute|new", "PoolRoute|old"]}}
     router = fleet_factory.router(config)
     with WireConn(old.addr) as o:
         assert o.request(b"set in_old 2 0 3\r\nold\r\n") == b"STORED\r\n"
@@ -224,4 +225,38 @@ def test_miss_failover_reads_the_pool_that_has_the_key(fleet_factory):  # noqa: 
         assert c.request(b"delete in_old\r\n") == b"DELETED\r\n"
         assert meta_get(old, "in_old") is None
         assert c.request(b"delete nowhere\r\n") == b"NOT_FOUND\r\n"
+    assert router.running()
+
+
+def test_shipped_replicated_gutter_example(fleet_factory):  # noqa: F811
+    replicas = start_backends(fleet_factory, 3)
+    gutter = fleet_factory.backend("memfleetd")
+    text = (REPO_ROOT / "configs/examples/replicated-gutter.json").read_text()
+    for example, b in zip(["127.0.0.1:11311", "127.0.0.1:11312", "127.0.0.1:11313",
+                           "127.0.0.1:11321"], [*replicas, gutter]):
+        assert f'"{example}"' in text, example
+        text = text.replace(f'"{example}"', f'"{addr_of(b)}"')
+    router = fleet_factory.router(text)
+    keys = [f"g{i}" for i in range(10)]
+    with WireConn(router.addr, timeout=15) as c:
+        for k in keys:
+            assert c.request(f"set {k} 0 0 2\r\nv1\r\n".encode()) == b"STORED\r\n"
+        assert all(meta_get(b, k) is not None for b in replicas for k in keys)
+        assert meta_get(gutter, keys[0]) is None
+        # One replica down: a majority still stores, every read hits, the gutter is not used.
+        kill(fleet_factory, replicas[0])
+        assert c.request(b"set one_down 0 0 1\r\nx\r\n") == b"STORED\r\n"
+        assert len(parse_values(c.request(("get " + " ".join(keys) + "\r\n").encode()))) == 10
+        assert meta_get(gutter, "one_down") is None
+        # Two down: writes land in the gutter too, with its 10 s TTL; reads still hit.
+        kill(fleet_factory, replicas[1])
+        assert c.request(b"set two_down 0 0 1\r\ny\r\n") == b"STORED\r\n"
+        value, _, ttl = meta_get(gutter, "two_down")
+        assert value == b"y" and 0 < ttl <= 10, ttl
+        assert parse_values(c.request(b"get two_down g3\r\n")) == {
+            b"two_down": (0, b"y"), b"g3": (0, b"v1")}
+        # A delete reaches the live replica and, in the background, the gutter.
+        c.request(b"delete two_down\r\n")
+        assert meta_get(replicas[2], "two_down") is None
+        wait_for("the gutter's delete", lambda: meta_get(gutter, "two_down") is None)
     assert router.running()
