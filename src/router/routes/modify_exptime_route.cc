@@ -1,6 +1,9 @@
 #include "router/routes/modify_exptime_route.h"
 
 #include <charconv>
+#include <new>
+#include <span>
+#include <string_view>
 
 #include "protocol/meta/vocabulary.h"
 
