@@ -9,6 +9,7 @@
 
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@
 #include "router/config/route_tree_builder.h"
 #include "router/config/server_address.h"
 #include "router/hash/hash_func.h"
+#include "router/routes/failover_route.h"
+#include "router/routes/shadow_route.h"
 
 namespace memfleet::router {
 
@@ -85,6 +88,27 @@ class McrouterReader {
   Result<RoutePtr> MakePrefixSelector(const Json& j, const std::string& path, int depth);
   Result<RoutePtr> MakeOperationSelector(const Json& j, const std::string& path, int depth);
   Result<RoutePtr> MakeErrorRoute(const Json& j, const std::string& path);
+
+  // --- mcrouter_failover_routes.cc: failover, standby, warm-up and shadow handles.
+  Result<RoutePtr> MakeFailoverRoute(const Json& j, const std::string& path, int depth);
+  Result<RoutePtr> MakeMissFailoverRoute(const Json& j, const std::string& path, int depth);
+  Result<RoutePtr> MakeFailoverWithExptimeRoute(const Json& j, const std::string& path, int depth);
+  Result<RoutePtr> MakeModifyExptimeRoute(const Json& j, const std::string& path, int depth);
+  Result<RoutePtr> MakeWarmUpRoute(const Json& j, const std::string& path, int depth);
+  // ShadowRoute: its `children` (each wrapped with the shadows whose index_range holds its
+  // position), or its `default` route wrapped with all of them.
+  Result<RouteList> MakeShadowRoutes(const Json& j, const std::string& path, int depth);
+  // A PoolRoute's (or ShadowRoute's default's) `shadows`: normal wrapped in a ShadowRoute whose
+  // index ranges select normal's servers. shadows_path names the array.
+  Result<RoutePtr> WrapShadows(RoutePtr normal, const Json& shadows,
+                               const std::string& shadows_path, int depth);
+  // One entry of `shadows` (an object with a target and ranges).
+  Result<ShadowRoute::Shadow> ReadShadow(const Json& j, const std::string& path, int depth);
+  // `failover_errors` and `failover_limit` of a FailoverRoute, FailoverWithExptimeRoute or
+  // LatestRoute object (absent: the defaults, no limit).
+  Status ReadFailoverOptions(const Json& j, const std::string& path, FailoverErrors* errors,
+                             std::unique_ptr<FailoverRateLimiter>* limiter);
+  Status ReadErrorList(const Json& j, const std::string& path, std::vector<ResultCode>* codes);
 
   // Reads hash_func, salt and weights of a hash object (or a HashRoute/LatestRoute object).
   Status ReadHashFields(const Json& j, const std::string& path, hash::HashSpec* spec,

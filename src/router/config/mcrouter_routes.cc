@@ -23,7 +23,7 @@ namespace {
 
 using json::Json;
 
-constexpr std::array<std::string_view, 13> kTypes = {"Pool",
+constexpr std::array<std::string_view, 19> kTypes = {"Pool",
                                                      "PoolRoute",
                                                      "HashRoute",
                                                      "AllSyncRoute",
@@ -35,17 +35,17 @@ constexpr std::array<std::string_view, 13> kTypes = {"Pool",
                                                      "RandomRoute",
                                                      "NullRoute",
                                                      "ErrorRoute",
-                                                     "PrefixSelectorRoute"};
+                                                     "PrefixSelectorRoute",
+                                                     "FailoverRoute",
+                                                     "MissFailoverRoute",
+                                                     "FailoverWithExptimeRoute",
+                                                     "ModifyExptimeRoute",
+                                                     "WarmUpRoute",
+                                                     "ShadowRoute"};
 
 // mcrouter handles memfleet does not have yet: a config that uses one cannot be served as meant.
-constexpr std::array<std::string_view, 31> kUnsupportedTypes = {"FailoverRoute",
-                                                                "FailoverWithExptimeRoute",
-                                                                "MissFailoverRoute",
-                                                                "SaltedFailoverRoute",
-                                                                "ShadowRoute",
-                                                                "WarmUpRoute",
+constexpr std::array<std::string_view, 25> kUnsupportedTypes = {"SaltedFailoverRoute",
                                                                 "ModifyKeyRoute",
-                                                                "ModifyExptimeRoute",
                                                                 "BigValueRoute",
                                                                 "BlackholeRoute",
                                                                 "CarbonLookasideRoute",
@@ -241,6 +241,12 @@ Result<std::vector<RoutePtr>> McrouterReader::CreateTyped(std::string_view type,
     return one(MakeOperationSelector(j, path, depth));
   }
   if (type == "ErrorRoute") return one(MakeErrorRoute(j, path));
+  if (type == "FailoverRoute") return one(MakeFailoverRoute(j, path, depth));
+  if (type == "MissFailoverRoute") return one(MakeMissFailoverRoute(j, path, depth));
+  if (type == "FailoverWithExptimeRoute") return one(MakeFailoverWithExptimeRoute(j, path, depth));
+  if (type == "ModifyExptimeRoute") return one(MakeModifyExptimeRoute(j, path, depth));
+  if (type == "WarmUpRoute") return one(MakeWarmUpRoute(j, path, depth));
+  if (type == "ShadowRoute") return MakeShadowRoutes(j, path, depth);
   if (type == "NullRoute") {
     WarnFields(j, path, type, {});
     if (null_route_ == nullptr) null_route_ = std::make_shared<NullRoute>();
@@ -250,7 +256,8 @@ Result<std::vector<RoutePtr>> McrouterReader::CreateTyped(std::string_view type,
     auto children = Children(type, j, path, depth);
     if (!children.ok()) return children.status();
     WarnFields(j, path, type,
-               {"children", "failover_count", "salt", "weights", "thread_local_failover"});
+               {"children", "failover_count", "salt", "weights", "thread_local_failover",
+                "failover_errors", "failover_limit", "failover_policy"});
     return one(MakeLatestRoute(j, std::move(children.value()), path));
   }
   if (type.starts_with("All") || type == "RandomRoute") {
@@ -326,6 +333,7 @@ Result<RoutePtr> McrouterReader::MakePoolRoute(const Json& j, const std::string&
   const Json* pool = nullptr;
   std::string pool_path = path;
   const Json* hash = nullptr;
+  const Json* shadows = nullptr;
   if (j.is_string()) {
     pool = &j;
   } else if (j.is_object()) {
@@ -333,7 +341,13 @@ Result<RoutePtr> McrouterReader::MakePoolRoute(const Json& j, const std::string&
     if (pool == nullptr) return json::Error(path, "missing required field \"pool\"");
     pool_path = json::Key(path, "pool");
     hash = json::Find(j, "hash");
-    WarnFields(j, path, "PoolRoute", {"pool", "hash"});
+    shadows = json::Find(j, "shadows");
+    WarnFields(j, path, "PoolRoute", {"pool", "hash", "shadows", "shadow_policy"});
+    if (const Json* p = json::Find(j, "shadow_policy")) {
+      if (!p->is_string() || p->get_ref<const std::string&>() != "default") {
+        Warn(json::Key(path, "shadow_policy"), "ignored: shadows get the request as it is");
+      }
+    }
   } else {
     return json::Error(path, "PoolRoute needs a pool (\"PoolRoute|A\" or {\"pool\": \"A\"})");
   }
@@ -359,7 +373,9 @@ Result<RoutePtr> McrouterReader::MakePoolRoute(const Json& j, const std::string&
       hash_fields = hash;
       for (const auto& [key, value] : hash->items()) {
         if (key != "hash_func" && key != "salt" && key != "weights" &&
-            !(EqualsNoCase(spec.func, "Latest") && (key == "failover_count"))) {
+            !(EqualsNoCase(spec.func, "Latest") &&
+              (key == "failover_count" || key == "failover_errors" || key == "failover_limit" ||
+               key == "failover_policy"))) {
           Warn(json::Key(hash_path, key), "ignoring " + json::Quote(key) + " (not supported)");
         }
       }
@@ -367,14 +383,18 @@ Result<RoutePtr> McrouterReader::MakePoolRoute(const Json& j, const std::string&
       return json::Error(hash_path, json::Expected("a hash function name or an object", *hash));
     }
   }
+  // mcrouter's `shadows`: the pool's traffic (of the servers and keys they choose) copied.
+  auto with_shadows = [&](Result<RoutePtr> route) -> Result<RoutePtr> {
+    if (!route.ok() || shadows == nullptr) return route;
+    return WrapShadows(std::move(route.value()), *shadows, json::Key(path, "shadows"), depth);
+  };
   if (EqualsNoCase(spec.func, "Latest")) {
     // mcrouter's hash_func "Latest" makes the pool a LatestRoute over its servers.
     auto destinations = builder_.PoolDestinations(name.value());
     if (!destinations.ok()) return json::Error(pool_path, destinations.status().message());
-    return MakeLatestRoute(hash_fields != nullptr ? *hash_fields : Json(),
-                           std::move(destinations.value()), hash_path);
+    return with_shadows(MakeLatestRoute(hash_fields != nullptr ? *hash_fields : Json(),
+                                        std::move(destinations.value()), hash_path));
   }
-  (void)depth;
   if (weights_given) {
     // The route's own weights replace the pool's.
     auto destinations = builder_.PoolDestinations(name.value());
@@ -387,7 +407,7 @@ Result<RoutePtr> McrouterReader::MakePoolRoute(const Json& j, const std::string&
   }
   auto route = builder_.MakePoolRoute(name.value(), spec, weights);
   if (!route.ok()) return json::Error(hash_path, route.status().message());
-  return route;
+  return with_shadows(std::move(route));
 }
 
 Result<RoutePtr> McrouterReader::MakeHashRoute(const Json& j, const std::string& path, int depth) {
@@ -402,9 +422,9 @@ Result<RoutePtr> McrouterReader::MakeHashRoute(const Json& j, const std::string&
   }
   RouteList& list = children.value();
   if (EqualsNoCase(spec.func, "Latest")) {
-    WarnFields(
-        j, path, "HashRoute",
-        {"children", "hash_func", "salt", "weights", "failover_count", "thread_local_failover"});
+    WarnFields(j, path, "HashRoute",
+               {"children", "hash_func", "salt", "weights", "failover_count",
+                "thread_local_failover", "failover_errors", "failover_limit", "failover_policy"});
     return MakeLatestRoute(j, std::move(list), path);
   }
   WarnFields(j, path, "HashRoute", {"children", "hash_func", "salt", "weights"});
@@ -483,11 +503,15 @@ Result<RoutePtr> McrouterReader::MakeLatestRoute(const Json& j, RouteList childr
       }
     }
   }
+  // mcrouter's LatestRoute is a FailoverRoute over the replicas it chose: the same options.
+  FailoverErrors errors;
+  std::unique_ptr<FailoverRateLimiter> limiter;
+  if (Status st = ReadFailoverOptions(j, path, &errors, &limiter); !st.ok()) return st;
   if (children.size() == 1) return std::move(children[0]);
   // Per router (the host id) and per salt, as mcrouter seeds its choice.
   uint64_t seed = salt.empty() ? options_.host_id : Fnv1a(salt, options_.host_id);
   return RoutePtr(std::make_shared<LatestRoute>(std::move(children), static_cast<size_t>(count),
-                                                seed, weights));
+                                                seed, weights, errors, std::move(limiter)));
 }
 
 Result<RoutePtr> McrouterReader::MakePrefixSelector(const Json& j, const std::string& path,

@@ -23,13 +23,13 @@ HashRoute::HashRoute(std::vector<RoutePtr> children, std::unique_ptr<const hash:
   assert(!children_.empty() && func_ != nullptr && func_->size() == children_.size());
 }
 
-const Route& HashRoute::Pick(const Request& req) const {
+size_t HashRoute::PickIndex(const Request& req) const {
   RoutingKey key(req);
   size_t i = func_->Pick(key.view());
   assert(i < children_.size());
   // A function that answers out of range is a bug in it; stay in range in release builds.
   if (i >= children_.size()) i %= children_.size();
-  return *children_[i];
+  return i;
 }
 
 void HashRoute::Dispatch(const Request& req, RequestContext& ctx, ReplyReceiver& done) const {

@@ -6,6 +6,7 @@
 // choosing a child allocates nothing.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,9 @@ class HashRoute : public Route {
   void Traverse(const Request& req, RouteTraverser& t) const override;
   std::string_view type() const override { return "HashRoute"; }
 
-  // The child req's key hashes to.
-  const Route& Pick(const Request& req) const;
+  // The child req's key hashes to, and its index in children() (ShadowRoute's index_range).
+  const Route& Pick(const Request& req) const { return *children_[PickIndex(req)]; }
+  size_t PickIndex(const Request& req) const;
   const std::vector<RoutePtr>& children() const { return children_; }
 
  private:

@@ -52,43 +52,12 @@ std::vector<RoutePtr> Choose(std::vector<RoutePtr> children, size_t count, uint6
   return chosen;
 }
 
-// Tries the targets in order while they fail with failover errors.
-class Failover final : public ReplyReceiver {
- public:
-  Failover(const std::vector<RoutePtr>& targets, const Request& req, RequestContext& ctx,
-           ReplyReceiver& done)
-      : targets_(targets), req_(req), ctx_(ctx), done_(done) {}
-
-  void Start() { targets_[0]->Dispatch(req_, ctx_, *this); }
-
-  void OnReply(const protocol::Result& r) override {
-    if (protocol::IsFailoverError(r.code) && next_ < targets_.size()) {
-      targets_[next_++]->Dispatch(req_, ctx_, *this);
-      return;
-    }
-    done_.OnReply(r);
-  }
-
- private:
-  const std::vector<RoutePtr>& targets_;
-  const Request& req_;  // valid for the life of the context (route.h)
-  RequestContext& ctx_;
-  ReplyReceiver& done_;
-  size_t next_ = 1;
-};
-
 }  // namespace
 
 LatestRoute::LatestRoute(std::vector<RoutePtr> children, size_t failover_count, uint64_t seed,
-                         const std::vector<double>& weights)
-    : FanOutRoute(Choose(std::move(children), failover_count, seed, weights)) {}
-
-void LatestRoute::Dispatch(const Request& req, RequestContext& ctx, ReplyReceiver& done) const {
-  if (children_.size() == 1) {
-    children_[0]->Dispatch(req, ctx, done);
-    return;
-  }
-  ctx.Make<Failover>(children_, req, ctx, done)->Start();
-}
+                         const std::vector<double>& weights, FailoverErrors errors,
+                         std::unique_ptr<FailoverRateLimiter> limiter)
+    : FailoverRoute(Choose(std::move(children), failover_count, seed, weights), errors,
+                    std::move(limiter)) {}
 
 }  // namespace memfleet::router

@@ -70,6 +70,7 @@ class FakeRoute final : public Route {
   void Dispatch(const Request& req, RequestContext&, ReplyReceiver& done) const override {
     keys.push_back(std::string(req.key));
     ops.push_back(req.op);
+    requests.push_back(req);
     if (auto_reply) {
       // A copy whose views point at the child's own bytes, overwritten afterwards: a route
       // that keeps the view past OnReply would see the damage.
@@ -102,6 +103,9 @@ class FakeRoute final : public Route {
   std::optional<DestinationId> destination;  // what Traverse reports
   mutable std::vector<std::string> keys;
   mutable std::vector<Op> ops;
+  // Every request as given: its views stay valid only as long as what they point into (a test's
+  // TestRequest, the context's arena).
+  mutable std::vector<Request> requests;
   mutable std::deque<Pending> pending;
 
  private:
