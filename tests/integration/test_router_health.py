@@ -57,6 +57,17 @@ def wait_for(addr, server: str, what, description: str) -> Dict[str, str]:
         time.sleep(0.05)
 
 
+def stop(backend) -> None:
+    """SIGSTOPs backend and waits (bounded) until the kernel shows it stopped: the signal is
+    delivered asynchronously, and a request sent meanwhile would still be answered."""
+    backend.signal(signal.SIGSTOP)
+    deadline = time.monotonic() + WAIT
+    stat = Path(f"/proc/{backend.pid}/stat")
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "T":
+        assert time.monotonic() < deadline, "the backend did not stop"
+        time.sleep(0.01)
+
+
 def test_killed_server_fails_fast_and_comes_back_by_probe(fleet_factory):  # noqa: F811
     fleet = fleet_factory.fleet("memcached", router_args=FAST_PROBES)
     placement = fleet.place([f"kill{i}" for i in range(90)])
@@ -112,7 +123,7 @@ def test_stopped_server_goes_down_after_n_timeouts_and_comes_back(fleet_factory)
     with WireConn(fleet.addr, timeout=15) as c:
         assert c.request(f"set {stuck[0]} 0 0 2\r\nok\r\n".encode()) == b"STORED\r\n"
         backend = fleet.backends[2]
-        backend.signal(signal.SIGSTOP)
+        stop(backend)
         try:
             for i in range(3):
                 assert c.request(f"get {stuck[i]}\r\n".encode()) == b"SERVER_ERROR timeout\r\n", i
@@ -138,7 +149,7 @@ def test_idle_router_notices_dead_and_hung_servers(fleet_factory):  # noqa: F811
     alive = wait_for(fleet.addr, fleet.servers[0], lambda f: int(f["heartbeats"]) >= 2,
                      "heartbeats")
     assert alive["state"] == "up" and alive["requests"] == "0", alive
-    fleet.backends[1].signal(signal.SIGSTOP)
+    stop(fleet.backends[1])
     fleet.kill_backend(2)
     try:
         hung = wait_for(fleet.addr, fleet.servers[1], lambda f: f["state"] == "down",
@@ -203,7 +214,7 @@ def test_ejected_server_placement_matches_nutcracker(fleet_factory, distribution
         config = workdir / f"eject-{distribution}.yml"
         config.write_text(eject_yml(f"{HOST}:{router_port}", ports, distribution))
         start_yml_router(fleet_factory, config, [router_port], f"router-eject-{distribution}")
-        keys = [f"eject:{distribution}:{i}".encode() for i in range(1000)]
+        keys = [f"{i}:eject:{distribution}:{i * 7919 % 1000}".encode() for i in range(1000)]
 
         fleet_factory.forget(backends[1])
         backends[1].proc.send_signal(signal.SIGKILL)
@@ -214,12 +225,14 @@ def test_ejected_server_placement_matches_nutcracker(fleet_factory, distribution
                  "ejected by the router")
         deadline = time.monotonic() + WAIT
         while True:
+            # Every key: any of them may be the dead server's (nearby keys can share a stretch
+            # of the continuum).
             with socket.create_connection((HOST, nc_port), timeout=10) as sock:
                 sock.settimeout(10)
-                sock.sendall(b"".join(b"get %s\r\n" % k for k in keys[:50]))
+                sock.sendall(b"".join(b"get %s\r\n" % k for k in keys))
                 data = b""
-                while data.count(b"\r\n") < 50:
-                    chunk = sock.recv(65536)
+                while data.count(b"\r\n") < len(keys):
+                    chunk = sock.recv(1 << 20)
                     assert chunk, "nutcracker closed the connection"
                     data += chunk
             if b"ERROR" not in data:
