@@ -6,6 +6,9 @@
 // and SIGHUP) and, on a change, loads the new config; a valid one becomes the new route tree of
 // every worker (ProxyWorker::SetTree), an invalid one is logged and counted and the old tree
 // stays. SIGINT/SIGTERM stop the router. CollectStats may be called from any worker thread.
+// It owns the upstream servers' health records (health(), router/health/health_registry.h), and
+// binds every tree it loads to them before a worker takes it; a RecoveryHook (the write log) is
+// set with health().SetRecoveryHook between construction and Start.
 #pragma once
 
 #include <atomic>

@@ -6,7 +6,9 @@
 // current tree; the routes' sends reach this worker's UpstreamServer for the destination. A config
 // reload posts the new tree to every worker (SetTree): requests already routing keep the tree
 // they started with (a TreeRef they count), new ones take the new tree, upstream servers the new
-// tree still has keep their connections, and the others close once no request uses them.
+// tree still has keep their connections, and the others close once no request uses them. A
+// periodic health tick (every kHealthTickMs) runs each upstream's heartbeats and probes; each
+// UpstreamServer shares its server's health record (Router::health()) with the other workers.
 // Everything here runs on the worker's thread, except the counters, which `stats` reads.
 #pragma once
 
