@@ -186,6 +186,55 @@ TEST_F(UpstreamServerTest, AProbeBringsItBack) {
   EXPECT_EQ(r.code, ResultCode::kNotFound);
 }
 
+class HoldingHook final : public health::RecoveryHook {
+ public:
+  bool BeginRecovery(health::ServerHealth& s) override {
+    server = &s;
+    return true;
+  }
+  health::ServerHealth* server = nullptr;
+};
+
+TEST_F(UpstreamServerTest, WhileRecoveringReadsFailFastAndWritesPass) {
+  FakeUpstream up;
+  Start(up.address(), 0);
+  HoldingHook hook;
+  registry_->SetRecoveryHook(&hook);
+  ASSERT_TRUE(
+      TurnUntil([&] { return up.Accept() == 1 && server_->state_name() == std::string("up"); }));
+  up.Close(0);
+  ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kDown; }));
+  size_t probe_conn = 0;
+  ASSERT_TRUE(TurnUntil([&] {
+    const size_t n = up.Accept();
+    for (size_t i = 1; i < n; ++i) {
+      if (up.Read(i).find("mn\r\n") != std::string::npos) probe_conn = i;
+    }
+    return probe_conn != 0;
+  }));
+  up.Write(probe_conn, "MN\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kRecovering; }));
+  ASSERT_NE(hook.server, nullptr);
+  Reply read;
+  server_->Send(Get("k"), read);
+  EXPECT_TRUE(read.got);
+  EXPECT_EQ(read.code, ResultCode::kTko);
+  protocol::Request del;
+  del.op = protocol::Op::kDelete;
+  del.protocol = protocol::Protocol::kMeta;
+  del.key = "k";
+  del.keys = "k";
+  Reply write;
+  server_->Send(del, write);
+  EXPECT_FALSE(write.got);
+  ASSERT_TRUE(TurnUntil([&] { return up.Read(probe_conn).find("md k") != std::string::npos; }));
+  up.Write(probe_conn, "NF\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return write.got; }));
+  EXPECT_EQ(write.code, ResultCode::kNotFound);
+  hook.server->FinishRecovery();
+  EXPECT_EQ(state(), HealthState::kUp);
+}
+
 TEST_F(UpstreamServerTest, AnIdleConnectionGetsHeartbeatsThatAreNotClientRequests) {
   FakeUpstream up;
   Start(up.address(), 20);
