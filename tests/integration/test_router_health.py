@@ -167,6 +167,26 @@ def test_idle_router_notices_dead_and_hung_servers(fleet_factory):  # noqa: F811
     fleet.check_router_alive()
 
 
+def test_a_reload_keeps_the_health_of_servers_it_still_has(fleet_factory):  # noqa: F811
+    fleet = fleet_factory.fleet("memcached", router_args=FAST_PROBES)
+    fleet.kill_backend(1)
+    down = wait_for(fleet.addr, fleet.servers[1], lambda f: f["state"] == "down", "state=down")
+    # The same servers in a changed text (a comment): a reload, and the record stays as it was.
+    fleet.config_path.write_text("// reloaded\n" + fleet.config_path.read_text())
+    deadline = time.monotonic() + WAIT
+    while True:
+        with WireConn(fleet.addr) as c:
+            if c.stats()["config_reloads"] == "1":
+                break
+        assert time.monotonic() < deadline, "the router did not reload"
+        time.sleep(0.05)
+    after = server_stats(fleet.addr, fleet.servers[1])
+    assert after["state"] == "down" and after["last_change"] == down["last_change"], after
+    fleet.restart_backend(1)
+    wait_for(fleet.addr, fleet.servers[1], lambda f: f["state"] == "up", "state=up (a probe)")
+    fleet.check_router_alive()
+
+
 def test_pool_guard_keeps_part_of_the_pool_up(fleet_factory):  # noqa: F811
     fleet = fleet_factory.fleet("memcached", router_args=["--max-down-share", "0.34"])
     fleet.kill_backend(0)
