@@ -105,8 +105,8 @@ void UpstreamServer::Send(const Request& req, ReplyReceiver& done) {
 bool UpstreamServer::AdmitSlow(uint32_t word, const Request& req) {
   const uint32_t comebacks = ServerHealth::ComebacksOf(word);
   if (comebacks != comebacks_) {
-    // Back up: connections still waiting out their reconnect backoff would fail this request
-    // (a hard error that would mark the server down again); connect them now instead.
+    // Back up: connections still waiting out their reconnect backoff (up to 2 s) would fail
+    // this request at once; connect them now, and the request waits for the connect instead.
     comebacks_ = comebacks;
     for (auto& c : conns_) c->ConnectNow();
   }
