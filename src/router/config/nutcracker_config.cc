@@ -15,6 +15,9 @@
 #include "router/config/json_util.h"
 #include "router/config/nutcracker_address.h"
 #include "router/config/route_tree_builder.h"
+#include "router/hash/nutcracker_pool.h"
+#include "router/routes/nutcracker_pool_route.h"
+#include "router/routes/pool_route.h"
 
 namespace memfleet::router {
 namespace {
@@ -243,11 +246,6 @@ Status NutcrackerReader::ReadDirective(const std::string& key, const YAML::Node&
   } else if (key == "auto_eject_hosts") {
     if (Status st = ReadBool(text, path, &flag); !st.ok()) return st;
     out->base.auto_eject_hosts = flag;
-    if (flag) {
-      Warn(path,
-           "auto_eject_hosts is read but servers are not ejected yet (keys of a failed server "
-           "get errors)");
-    }
   } else if (key == "redis") {
     if (Status st = ReadBool(text, path, &flag); !st.ok()) return st;
     if (flag) {
@@ -313,6 +311,7 @@ Status NutcrackerReader::BuildPool(const std::string& name, const std::string& p
                                    PoolConfig pool) {
   std::vector<RouteTreeBuilder::PoolServer> servers;
   servers.reserve(pool.servers.size());
+  std::vector<hash::HashServer> hash_servers;  // for an ejecting pool's own placement
   for (NutcrackerServer& s : pool.servers) {
     RouteTreeBuilder::PoolServer server;
     server.upstream = pool.base;
@@ -321,13 +320,31 @@ Status NutcrackerReader::BuildPool(const std::string& name, const std::string& p
     // Always the name twemproxy hashes, so that unnamed socket servers place keys as it does.
     server.hash.name = std::move(s.name);
     server.hash.weight = s.weight;
+    hash_servers.push_back(server.hash);
     servers.push_back(std::move(server));
   }
+  const bool eject = pool.base.auto_eject_hosts;
+  hash::HashSpec eject_spec = pool.spec;
   if (Status st = builder_.DefinePool(name, std::move(servers)); !st.ok()) {
     return json::Error(path, st.message());
   }
   auto route = builder_.MakePoolRoute(name, std::move(pool.spec));
   if (!route.ok()) return json::Error(path, route.status().message());
+  if (eject) {
+    // twemproxy takes ejected servers out of the pool's placement: the same servers and hash,
+    // placed over the live ones (the PoolRoute above still registers the pool's servers).
+    const auto* plain = dynamic_cast<const PoolRoute*>(route.value().get());
+    eject_spec.servers = std::move(hash_servers);
+    auto func = hash::NutcrackerPool::Create(eject_spec);
+    if (plain == nullptr || !func.ok()) {
+      return json::Error(path,
+                         func.ok() ? "internal error: not a pool route" : func.status().message());
+    }
+    std::unique_ptr<hash::NutcrackerPool> placement(
+        static_cast<hash::NutcrackerPool*>(func.value().release()));
+    route = RoutePtr(
+        std::make_shared<NutcrackerPoolRoute>(name, plain->children(), std::move(placement)));
+  }
   if (!have_default_) {
     builder_.SetDefaultRoute(route.value());
     have_default_ = true;

@@ -86,23 +86,50 @@ Result<std::unique_ptr<HashFunction>> NutcrackerPool::Create(const HashSpec& spe
   pool->distribution_ = distribution.value();
   pool->hash_tag_ = spec.hash_tag;
   pool->salt_ = spec.salt;
-  switch (pool->distribution_) {
+  pool->servers_ = servers;
+  pool->Place(servers);
+  return std::unique_ptr<HashFunction>(std::move(pool));
+}
+
+void NutcrackerPool::Place(const std::vector<KetamaServer>& live) {
+  continuum_ = Continuum();
+  modula_ends_.clear();
+  modula_servers_.clear();
+  random_servers_.clear();
+  switch (distribution_) {
     case NutcrackerDistribution::kKetama:
-      pool->continuum_ = BuildWeightedKetamaContinuum(servers);
+      continuum_ = BuildWeightedKetamaContinuum(live);
       break;
     case NutcrackerDistribution::kModula: {
       uint64_t end = 0;
-      for (const KetamaServer& s : servers) {
+      for (const KetamaServer& s : live) {
         end += s.weight;
-        pool->modula_ends_.push_back(end);
-        pool->modula_servers_.push_back(s.index);
+        modula_ends_.push_back(end);
+        modula_servers_.push_back(s.index);
       }
       break;
     }
     case NutcrackerDistribution::kRandom:
+      for (const KetamaServer& s : live) random_servers_.push_back(s.index);
       break;
   }
-  return std::unique_ptr<HashFunction>(std::move(pool));
+}
+
+std::unique_ptr<NutcrackerPool> NutcrackerPool::WithoutServers(const std::vector<bool>& out) const {
+  std::vector<KetamaServer> live;
+  for (const KetamaServer& s : servers_) {
+    if (s.index >= out.size() || !out[s.index]) live.push_back(s);
+  }
+  if (live.empty()) return nullptr;
+  std::unique_ptr<NutcrackerPool> pool(new NutcrackerPool());
+  pool->size_ = size_;
+  pool->hash_ = hash_;
+  pool->distribution_ = distribution_;
+  pool->hash_tag_ = hash_tag_;
+  pool->salt_ = salt_;
+  pool->servers_ = servers_;
+  pool->Place(live);
+  return pool;
 }
 
 uint32_t NutcrackerPool::HashKey(std::string_view key) const {
@@ -113,7 +140,9 @@ uint32_t NutcrackerPool::HashKey(std::string_view key) const {
 
 size_t NutcrackerPool::Pick(std::string_view key) const {
   if (size_ == 1) return 0;
-  if (distribution_ == NutcrackerDistribution::kRandom) return ThreadRandom() % size_;
+  if (distribution_ == NutcrackerDistribution::kRandom) {
+    return random_servers_[ThreadRandom() % random_servers_.size()];
+  }
   uint32_t hash;
   if (salt_.empty()) {
     hash = HashKey(key);

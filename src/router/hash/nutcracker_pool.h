@@ -9,6 +9,10 @@
 //  - modula: hash % total weight over the servers sorted by name, each taking `weight` slots;
 //  - random: a uniformly random server per call (a per-thread generator).
 //
+// With auto_eject_hosts, twemproxy rebuilds its placement over the servers that are not ejected;
+// WithoutServers builds that placement (the same rules over the live servers only, Pick still
+// answering the index in the full pool), which NutcrackerPoolRoute swaps in while servers are out.
+//
 // Immutable once built; Pick is const, thread-safe and allocation-free.
 #pragma once
 
@@ -42,15 +46,23 @@ class NutcrackerPool final : public HashFunction {
   // The twemproxy hash of key alone (after hash_tag, before distribution).
   uint32_t HashKey(std::string_view key) const;
 
+  // The pool as twemproxy places keys while the servers marked in `out` (by index, size()
+  // entries) are ejected: over the others only. nullptr when every server is out.
+  std::unique_ptr<NutcrackerPool> WithoutServers(const std::vector<bool>& out) const;
+
  private:
   NutcrackerPool() = default;
+  // Fills the placement over `live` (servers in twemproxy's order).
+  void Place(const std::vector<KetamaServer>& live);
 
   size_t size_ = 0;
   NutcrackerHashKind hash_ = NutcrackerHashKind::kFnv1a_64;
   NutcrackerDistribution distribution_ = NutcrackerDistribution::kKetama;
   std::string hash_tag_;
   std::string salt_;
-  Continuum continuum_;  // ketama
+  std::vector<KetamaServer> servers_;     // every server, in twemproxy's (name-sorted) order
+  std::vector<uint32_t> random_servers_;  // random: the servers to pick from
+  Continuum continuum_;                   // ketama
   // modula: cumulative weights in twemproxy's (name-sorted) server order, and each slot's server.
   std::vector<uint64_t> modula_ends_;
   std::vector<uint32_t> modula_servers_;

@@ -38,6 +38,20 @@ constexpr Flag kFlags[] = {
     {nullptr, "--enable-flush-cmd", nullptr, false, "send flush_all to every server"},
     {nullptr, "--no-io-uring", nullptr, false,
      "read and send with plain system calls instead of batching them through io_uring"},
+    {nullptr, "--timeouts-until-tko", nullptr, true,
+     "request timeouts in a row that mark a server down (default 3)"},
+    {nullptr, "--heartbeat-interval-ms", nullptr, true,
+     "send mn on upstream connections idle this long (default 1000; 0: no heartbeats)"},
+    {nullptr, "--probe-delay-initial-ms", nullptr, true,
+     "first probe of a down server after this long (default 250)"},
+    {nullptr, "--probe-delay-factor", nullptr, true,
+     "each failed probe multiplies the delay by this (default 2.0)"},
+    {nullptr, "--probe-delay-max-ms", nullptr, true,
+     "longest delay between probes (default 10000)"},
+    {nullptr, "--probe-jitter", nullptr, true,
+     "probe delays vary by this fraction either way (default 0.2)"},
+    {nullptr, "--max-down-share", nullptr, true,
+     "most of a pool marked down at once, 0..1 (default 0.5; 1: no limit)"},
     {"-I", "--max-item-size", nullptr, true,
      "largest value accepted (bytes, or with k/m; default 1m)"},
     {nullptr, "--max-client-inflight", nullptr, true,
@@ -67,6 +81,17 @@ bool ParseInt(std::string_view s, int64_t lo, int64_t hi, int64_t* out) {
   errno = 0;
   long long v = strtoll(str.c_str(), &end, 10);
   if (errno != 0 || *end != '\0' || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+bool ParseDouble(std::string_view s, double lo, double hi, double* out) {
+  if (s.empty()) return false;
+  std::string str(s);
+  char* end = nullptr;
+  errno = 0;
+  double v = strtod(str.c_str(), &end);
+  if (errno != 0 || *end != '\0' || !(v >= lo && v <= hi)) return false;
   *out = v;
   return true;
 }
@@ -180,6 +205,24 @@ memfleet::Result<RouterCommandLine> ParseRouterCommandLine(int argc, char** argv
       o.enable_flush_cmd = true;
     } else if (name == "--no-io-uring") {
       o.io_uring = false;
+    } else if (name == "--timeouts-until-tko") {
+      if (!ParseInt(value, 1, 1000000, &n)) return bad();
+      o.health.timeouts_until_tko = static_cast<int>(n);
+    } else if (name == "--heartbeat-interval-ms") {
+      if (!ParseInt(value, 0, 3600 * 1000, &n)) return bad();
+      o.health.heartbeat_interval_ms = n;
+    } else if (name == "--probe-delay-initial-ms") {
+      if (!ParseInt(value, 1, 3600 * 1000, &n)) return bad();
+      o.health.probe_delay_initial_ms = n;
+    } else if (name == "--probe-delay-factor") {
+      if (!ParseDouble(value, 1.0, 1000.0, &o.health.probe_delay_factor)) return bad();
+    } else if (name == "--probe-delay-max-ms") {
+      if (!ParseInt(value, 1, 24 * 3600 * 1000, &n)) return bad();
+      o.health.probe_delay_max_ms = n;
+    } else if (name == "--probe-jitter") {
+      if (!ParseDouble(value, 0.0, 1.0, &o.health.probe_jitter)) return bad();
+    } else if (name == "--max-down-share") {
+      if (!ParseDouble(value, 0.0, 1.0, &o.health.max_down_share)) return bad();
     } else if (name == "--max-item-size") {
       if (!ParseSize(value, &o.max_item_size) || o.max_item_size > (1u << 30)) return bad();
     } else if (name == "--max-client-inflight") {

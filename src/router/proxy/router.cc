@@ -13,6 +13,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "router/routes/destination_route.h"
+#include "router/routes/nutcracker_pool_route.h"
+
 namespace memfleet::router {
 namespace {
 
@@ -141,7 +144,7 @@ class SignalHandler : public net::EventLoop::Handler {
 }  // namespace
 
 Router::Router(const RouterOptions& options, std::unique_ptr<ConfigSource> source)
-    : options_(options), source_(std::move(source)) {}
+    : options_(options), source_(std::move(source)), health_(options.health) {}
 
 Router::~Router() {
   metrics_.reset();
@@ -168,6 +171,7 @@ Status Router::Start() {
   for (const std::string& w : (*tree)->warnings())
     fprintf(stderr, "config warning: %s\n", w.c_str());
   tree_ = *tree;
+  BindHealth(*tree_);
 
   // Signals go to the signalfd: block them before any thread starts, so every thread inherits it.
   sigset_t mask;
@@ -232,6 +236,26 @@ Status Router::Start() {
     if (!ms.ok()) return Status::InvalidArgument("metrics port: " + ms.message());
   }
   return Status::Ok();
+}
+
+void Router::BindHealth(const RouteTree& tree) {
+  health_.Bind(tree);
+  // nutcracker pools with auto_eject_hosts place keys over their live servers only.
+  for (const ListenerSpec& l : tree.listeners()) {
+    const auto* pool = dynamic_cast<const NutcrackerPoolRoute*>(l.route.get());
+    if (pool == nullptr) continue;
+    std::vector<std::shared_ptr<const health::ServerHealth>> records;
+    for (const RoutePtr& d : pool->destinations()) {
+      const auto* dest = dynamic_cast<const DestinationRoute*>(d.get());
+      std::shared_ptr<health::ServerHealth> h;
+      if (dest != nullptr && dest->destination() < tree.servers().size()) {
+        h = health_.Find(tree.servers()[dest->destination()].key());
+      }
+      if (h == nullptr) break;
+      records.push_back(std::move(h));
+    }
+    pool->BindHealth(std::move(records), &health_.ejection_generation());
+  }
 }
 
 Status Router::OpenListeners() {
@@ -317,6 +341,7 @@ bool Router::Reload() {
   }
   // Every worker takes the new tree before `stats` and /metrics speak of it, so that a tool that
   // sees the new md5 knows every new request runs on it (a bounded wait: the workers never block).
+  BindHealth(**tree);
   const uint64_t generation = ++tree_generation_;
   for (auto& w : workers_) w->SetTree(*tree, generation);
   for (int i = 0; i < 5000; ++i) {
@@ -365,8 +390,18 @@ std::vector<ProxyWorker::ServerSnapshot> Router::ServerTotals() {
       t->connect_errors += s.connect_errors;
       t->latency_us_total += s.latency_us_total;
       t->in_flight += s.in_flight;
+      t->soft_errors += s.soft_errors;
+      t->hard_errors += s.hard_errors;
+      t->fail_fast += s.fail_fast;
+      t->heartbeats += s.heartbeats;
+      t->heartbeat_failures += s.heartbeat_failures;
+      t->probes += s.probes;
+      t->probes_failed += s.probes_failed;
       for (size_t b = 0; b < kLatencyBuckets; ++b) t->latency_buckets[b] += s.latency_buckets[b];
-      if (s.state == "up") t->state = "up";
+      // The health state is the one record's; connections are up if any worker's are.
+      if (s.conn_state == "up" || (s.conn_state == "connecting" && t->conn_state == "down")) {
+        t->conn_state = s.conn_state;
+      }
     }
   }
   return total;
@@ -381,15 +416,21 @@ bool Router::CollectStats(std::string_view args,
     std::vector<ProxyWorker::ServerSnapshot> total = ServerTotals();
     for (auto& t : total) {
       uint64_t avg = t.requests > 0 ? t.latency_us_total / t.requests : 0;
-      char line[512];
+      using U = unsigned long long;
+      char line[768];
       snprintf(line, sizeof(line),
                "pool=%s state=%s requests=%llu errors=%llu timeouts=%llu connect_errors=%llu "
-               "avg_latency_us=%llu in_flight=%lld",
-               t.pool.c_str(), t.state.c_str(), static_cast<unsigned long long>(t.requests),
-               static_cast<unsigned long long>(t.errors),
-               static_cast<unsigned long long>(t.timeouts),
-               static_cast<unsigned long long>(t.connect_errors),
-               static_cast<unsigned long long>(avg), static_cast<long long>(t.in_flight));
+               "avg_latency_us=%llu in_flight=%lld conn=%s last_change=%lld soft_errors=%llu "
+               "hard_errors=%llu fail_fast=%llu probes=%llu probes_failed=%llu heartbeats=%llu "
+               "heartbeat_failures=%llu",
+               t.pool.c_str(), t.state.c_str(), static_cast<U>(t.requests),
+               static_cast<U>(t.errors), static_cast<U>(t.timeouts),
+               static_cast<U>(t.connect_errors), static_cast<U>(avg),
+               static_cast<long long>(t.in_flight), t.conn_state.c_str(),
+               static_cast<long long>(t.last_change), static_cast<U>(t.soft_errors),
+               static_cast<U>(t.hard_errors), static_cast<U>(t.fail_fast), static_cast<U>(t.probes),
+               static_cast<U>(t.probes_failed), static_cast<U>(t.heartbeats),
+               static_cast<U>(t.heartbeat_failures));
       add(t.address, line);
     }
     return true;

@@ -6,6 +6,9 @@
 // and SIGHUP) and, on a change, loads the new config; a valid one becomes the new route tree of
 // every worker (ProxyWorker::SetTree), an invalid one is logged and counted and the old tree
 // stays. SIGINT/SIGTERM stop the router. CollectStats may be called from any worker thread.
+// It owns the upstream servers' health records (health(), router/health/health_registry.h), and
+// binds every tree it loads to them before a worker takes it; a RecoveryHook (the write log) is
+// set with health().SetRecoveryHook between construction and Start.
 #pragma once
 
 #include <atomic>
@@ -22,6 +25,7 @@
 #include "net/event_loop.h"
 #include "net/socket.h"
 #include "router/config/route_tree.h"
+#include "router/health/health_registry.h"
 #include "router/proxy/metrics_server.h"
 #include "router/proxy/router_options.h"
 #include "router/proxy/worker.h"
@@ -80,6 +84,8 @@ class Router {
   bool CollectStats(std::string_view args, std::vector<std::pair<std::string, std::string>>* out);
 
   std::shared_ptr<const RouteTree> tree() const;
+  // Every upstream server's health record (any thread).
+  health::HealthRegistry& health() { return health_; }
   // Every upstream server's counters, summed over workers. Any thread.
   std::vector<ProxyWorker::ServerSnapshot> ServerTotals();
   // The Prometheus text exposition of the router's metrics (/metrics). Any thread.
@@ -88,10 +94,14 @@ class Router {
  private:
   class Acceptor;
   Status OpenListeners();
+  // Binds a loaded tree to the health records (before any worker takes it): the registry's
+  // records and pools, and the live-server placement of nutcracker pools that eject servers.
+  void BindHealth(const RouteTree& tree);
   void OnAccept(int listen_fd, int listener);
 
   RouterOptions options_;
   std::unique_ptr<ConfigSource> source_;
+  health::HealthRegistry health_;
   mutable std::mutex mu_;
   std::shared_ptr<const RouteTree> tree_;  // guarded by mu_
   net::EventLoop loop_;

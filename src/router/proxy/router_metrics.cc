@@ -104,7 +104,52 @@ std::string Router::RenderMetrics() {
   e.Family("memfleet_router_upstream_up", "gauge",
            "1 when the router has a connection up to the upstream server, else 0.");
   for (const auto& s : servers)
-    e.Sample("memfleet_router_upstream_up", server_labels(s), s.state == "up");
+    e.Sample("memfleet_router_upstream_up", server_labels(s), s.conn_state == "up");
+  e.Family("memfleet_router_upstream_health", "gauge",
+           "1 for the server's health state (up, down: failing fast, recovering), 0 for the "
+           "others.");
+  for (const auto& s : servers) {
+    for (const char* state : {"up", "down", "recovering"}) {
+      e.Sample("memfleet_router_upstream_health",
+               server_labels(s) + ",state=\"" + std::string(state) + "\"", s.state == state);
+    }
+  }
+  e.Family("memfleet_router_upstream_health_change_timestamp_seconds", "gauge",
+           "Unix time of the server's last health change (0: none since start).");
+  for (const auto& s : servers) {
+    e.Sample("memfleet_router_upstream_health_change_timestamp_seconds", server_labels(s),
+             static_cast<double>(s.last_change));
+  }
+  struct HealthCounter {
+    const char* name;
+    const char* help;
+    uint64_t ProxyWorker::ServerSnapshot::*field;
+  };
+  static constexpr HealthCounter kHealthCounters[] = {
+      {"memfleet_router_upstream_soft_errors_total",
+       "Timeouts of requests and heartbeats (soft errors: a streak marks the server down).",
+       &ProxyWorker::ServerSnapshot::soft_errors},
+      {"memfleet_router_upstream_hard_errors_total",
+       "Connections to the server lost or not made (hard errors: mark it down at once).",
+       &ProxyWorker::ServerSnapshot::hard_errors},
+      {"memfleet_router_upstream_fail_fast_total",
+       "Requests answered at once without being sent, the server being down (TKO).",
+       &ProxyWorker::ServerSnapshot::fail_fast},
+      {"memfleet_router_upstream_probes_total", "Probes sent to the server while it was down.",
+       &ProxyWorker::ServerSnapshot::probes},
+      {"memfleet_router_upstream_probes_failed_total", "Probes that got no good reply.",
+       &ProxyWorker::ServerSnapshot::probes_failed},
+      {"memfleet_router_upstream_heartbeats_total", "Heartbeats sent on idle connections.",
+       &ProxyWorker::ServerSnapshot::heartbeats},
+      {"memfleet_router_upstream_heartbeat_failures_total",
+       "Heartbeats that timed out or lost their connection.",
+       &ProxyWorker::ServerSnapshot::heartbeat_failures},
+  };
+  for (const HealthCounter& c : kHealthCounters) {
+    e.Family(c.name, "counter", c.help);
+    for (const auto& s : servers)
+      e.Sample(c.name, server_labels(s), static_cast<double>(s.*c.field));
+  }
   e.Family("memfleet_router_upstream_requests_total", "counter", "Requests sent to the server.");
   for (const auto& s : servers) {
     e.Sample("memfleet_router_upstream_requests_total", server_labels(s),

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "router/health/server_health.h"
+
 namespace memfleet::router {
 
 struct RouterOptions {
@@ -37,6 +39,8 @@ struct RouterOptions {
   bool daemonize = false;                   // -d
   std::string pid_file;                     // -P
   int verbosity = 0;                        // -v
+  // --timeouts-until-tko, --heartbeat-interval-ms, --probe-*, --max-down-share.
+  health::HealthOptions health;
 };
 
 }  // namespace memfleet::router

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include "router/health/health_registry.h"
 #include "router/proxy/client_connection.h"
 #include "router/proxy/proxy_request.h"
+#include "router/proxy/router.h"
 
 namespace memfleet::router {
 namespace {
@@ -41,6 +43,9 @@ ProxyWorker::~ProxyWorker() {
 
 void ProxyWorker::Start() {
   running_ = true;
+  // Often enough for the probe delays (250 ms by default) and heartbeat intervals to be kept to
+  // within a fraction; each tick reads a word or two per upstream.
+  loop_.Post([this] { loop_.Every(kHealthTickMs, [this] { HealthTick(); }); });
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -93,6 +98,15 @@ void ProxyWorker::AfterEvents() {
   closed_clients_.clear();
 }
 
+void ProxyWorker::HealthTick() {
+  clock_.Refresh();
+  // A tick may complete requests, and a request that finishes may drop upstreams no tree uses
+  // any more (they live on until a posted task closes them): walk a copy of the list.
+  ticking_.clear();
+  for (auto& [key, up] : upstreams_) ticking_.push_back(up.get());
+  for (UpstreamServer* up : ticking_) up->Tick();
+}
+
 void ProxyWorker::AddClient(int fd, int listener) {
   loop_.Post([this, fd, listener] {
     auto c = std::make_unique<ClientConnection>(this, fd, listener);
@@ -136,12 +150,15 @@ void ProxyWorker::InstallTree(std::shared_ptr<const RouteTree> tree) {
   uo.max_reply_bytes = options_.max_item_size * 2 + 64 * 1024;
   auto ref = std::make_unique<TreeRef>();
   ref->tree = std::move(tree);
+  const bool nutcracker = !ref->tree->listeners().empty();
   for (const UpstreamSpec& spec : ref->tree->servers()) {
     std::string key = spec.key();
     auto it = upstreams_.find(key);
     if (it == upstreams_.end()) {
-      auto up = std::make_unique<UpstreamServer>(&loop_, &connector_, &clock_, spec, uo,
-                                                 options_.upstream_connections, &upstream_flush_);
+      auto up = std::make_unique<UpstreamServer>(
+          &loop_, &connector_, &clock_, spec, uo, options_.upstream_connections, &upstream_flush_,
+          router_->health().Acquire(spec, health::ModeFor(spec, nutcracker)),
+          options_.health.heartbeat_interval_ms);
       up->ConnectAll();
       it = upstreams_.emplace(key, std::move(up)).first;
     }
@@ -215,8 +232,17 @@ std::vector<ProxyWorker::ServerSnapshot> ProxyWorker::SnapshotServers() {
     s.pool = published_tree_ != nullptr && i < published_tree_->servers().size()
                  ? published_tree_->servers()[i].pool
                  : up->spec().pool;
-    s.state = up->state_name();
+    s.state = health::HealthStateName(up->health().state());
+    s.conn_state = up->state_name();
+    s.last_change = up->health().last_change_unix();
     s.requests = c.requests.Get();
+    s.soft_errors = c.soft_errors.Get();
+    s.hard_errors = c.hard_errors.Get();
+    s.fail_fast = c.fail_fast.Get();
+    s.heartbeats = c.heartbeats.Get();
+    s.heartbeat_failures = c.heartbeat_failures.Get();
+    s.probes = c.probes.Get();
+    s.probes_failed = c.probes_failed.Get();
     s.errors = c.errors.Get();
     s.timeouts = c.timeouts.Get();
     s.connect_errors = c.connect_errors.Get();

@@ -6,7 +6,9 @@
 // current tree; the routes' sends reach this worker's UpstreamServer for the destination. A config
 // reload posts the new tree to every worker (SetTree): requests already routing keep the tree
 // they started with (a TreeRef they count), new ones take the new tree, upstream servers the new
-// tree still has keep their connections, and the others close once no request uses them.
+// tree still has keep their connections, and the others close once no request uses them. A
+// periodic health tick (every kHealthTickMs) runs each upstream's heartbeats and probes; each
+// UpstreamServer shares its server's health record (Router::health()) with the other workers.
 // Everything here runs on the worker's thread, except the counters, which `stats` reads.
 #pragma once
 
@@ -46,6 +48,9 @@ struct TreeRef {
 
 class ProxyWorker {
  public:
+  // How often each worker runs its upstreams' heartbeats and probes (UpstreamServer::Tick).
+  static constexpr int kHealthTickMs = 50;
+
   ProxyWorker(int id, Router* router, const RouterOptions& options);
   ~ProxyWorker();
   ProxyWorker(const ProxyWorker&) = delete;
@@ -83,8 +88,12 @@ class ProxyWorker {
   struct ServerSnapshot {
     std::string address;
     std::string pool;
-    std::string state;
+    std::string state;        // health: up, down, recovering
+    std::string conn_state;   // connections: up, connecting, down
+    int64_t last_change = 0;  // unix seconds of the last health change (0: none)
     uint64_t requests = 0, errors = 0, timeouts = 0, connect_errors = 0, latency_us_total = 0;
+    uint64_t soft_errors = 0, hard_errors = 0, fail_fast = 0, heartbeats = 0,
+             heartbeat_failures = 0, probes = 0, probes_failed = 0;
     int64_t in_flight = 0;
     std::array<uint64_t, kLatencyBuckets> latency_buckets{};
   };
@@ -93,6 +102,8 @@ class ProxyWorker {
  private:
   void Run();
   void AfterEvents();
+  // The health timer: heartbeats and probes of every upstream (UpstreamServer::Tick).
+  void HealthTick();
   void InstallTree(std::shared_ptr<const RouteTree> tree);
   void DropUnusedUpstreams();
   // Makes the current tree's servers visible to SnapshotServers.
@@ -120,6 +131,7 @@ class ProxyWorker {
   std::vector<std::unique_ptr<ProxyRequest>> all_requests_;
   std::vector<ProxyRequest*> free_requests_;
   std::vector<UpstreamConnection*> upstream_flush_;
+  std::vector<UpstreamServer*> ticking_;  // HealthTick's copy of upstreams_
   std::vector<ClientConnection*> client_flush_;
   std::vector<std::unique_ptr<ClientConnection>> closed_clients_;  // freed after the batch
 

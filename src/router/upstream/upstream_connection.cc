@@ -43,6 +43,16 @@ void UpstreamConnection::Connect() {
   if (state_ == State::kDisconnected) StartConnect();
 }
 
+void UpstreamConnection::ConnectNow() {
+  if (state_ == State::kBackoff) {
+    if (reconnect_timer_ != net::kNoTimer) loop_->CancelTimer(reconnect_timer_);
+    reconnect_timer_ = net::kNoTimer;
+    StartConnect();
+  } else if (state_ == State::kDisconnected) {
+    StartConnect();
+  }
+}
+
 void UpstreamConnection::StartConnect() {
   state_ = State::kConnecting;
   connect_id_ = connector_->Connect(address_, options_.connect_timeout_ms,
@@ -91,6 +101,7 @@ void UpstreamConnection::Send(const Request& req, ReplyReceiver& done) {
     protocol::ComposeUpstreamRequest(req, &out_);
   }
   const int64_t now_ms = clock_->now_ms();
+  last_send_ms_ = now_ms;
   int64_t timeout = options_.server_timeout_ms;
   if (state_ == State::kConnecting) timeout += options_.connect_timeout_ms;
   InFlight f{&done, now_ms + timeout, NowUs(), req.op, req.protocol, req.noreply, req.create};
@@ -325,14 +336,14 @@ void UpstreamConnection::CompleteMiss(InFlight& f) {
 
 void UpstreamConnection::Complete(InFlight& f, const protocol::Result& r) {
   if (f.done == nullptr) return;  // answered by a timeout already
-  observer_->OnCompleted(r.code, NowUs() - f.start_us);
+  observer_->OnCompleted(r.code, NowUs() - f.start_us, f.done);
   f.done->OnReply(r);
 }
 
 void UpstreamConnection::FailOne(ReplyReceiver* done, ResultCode code, int64_t start_us) {
   protocol::Result r;
   r.code = code;
-  observer_->OnCompleted(code, NowUs() - start_us);
+  observer_->OnCompleted(code, NowUs() - start_us, done);
   done->OnReply(r);
 }
 

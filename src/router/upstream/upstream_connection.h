@@ -44,8 +44,9 @@ struct UpstreamOptions {
 // What an UpstreamConnection reports to whoever tracks the server's health and statistics.
 class UpstreamObserver {
  public:
-  // A request completed: its result code and how long it took.
-  virtual void OnCompleted(ResultCode code, int64_t latency_us) = 0;
+  // A request completed: its result code, how long it took, and the receiver about to get it
+  // (the UpstreamServer tells its own heartbeats and probes from client requests by it).
+  virtual void OnCompleted(ResultCode code, int64_t latency_us, const ReplyReceiver* done) = 0;
   // The connection needs its outgoing bytes flushed at the end of this batch.
   virtual void WantFlush(class UpstreamConnection* c) = 0;
   virtual void OnStateChange() = 0;
@@ -74,10 +75,17 @@ class UpstreamConnection : public net::EventLoop::Handler {
   void Flush();
   // Fails everything in flight and closes (config reload dropped this server, shutdown).
   void Close();
+  // Drops the connection as if it had failed (kConnectError for what is in flight) and
+  // reconnects after the backoff: a connection whose heartbeat timed out may be half-open.
+  void Reset() { Fail(ResultCode::kConnectError); }
+  // Connects now instead of waiting out the reconnect backoff (a probe; a server back up).
+  void ConnectNow();
 
   State state() const { return state_; }
   size_t in_flight() const { return inflight_.size(); }
   const std::string& address() const { return address_; }
+  // The worker clock's milliseconds when a request was last queued here (heartbeats: idle?).
+  int64_t last_send_ms() const { return last_send_ms_; }
 
   void OnEvent(uint32_t events) override;
 
@@ -131,6 +139,7 @@ class UpstreamConnection : public net::EventLoop::Handler {
   int fd_ = -1;
   net::Connector::ConnectId connect_id_ = 0;
   int64_t backoff_ms_ = 0;
+  int64_t last_send_ms_ = 0;
   net::TimerId reconnect_timer_ = 0;
   net::TimerId timeout_timer_ = 0;
   int64_t timer_deadline_ms_ = 0;

@@ -66,7 +66,7 @@ class FakeServer {
 
 class Observer final : public UpstreamObserver {
  public:
-  void OnCompleted(ResultCode, int64_t) override { ++completed; }
+  void OnCompleted(ResultCode, int64_t, const ReplyReceiver*) override { ++completed; }
   void WantFlush(UpstreamConnection* c) override { to_flush.push_back(c); }
   void OnStateChange() override {}
   int completed = 0;
