@@ -71,14 +71,13 @@ void ProxyWorker::AfterEvents() {
   // Flush), which sends more upstream and queues more output: repeat until nothing is queued, so
   // that no request waits for the next event to leave.
   while (!upstream_flush_.empty() || !client_flush_.empty()) {
-    // Upstream requests first, so that they leave before the replies to earlier ones are written.
-    for (size_t i = 0; i < upstream_flush_.size(); ++i) {
-      if (upstream_flush_[i] != nullptr) upstream_flush_[i]->Flush();
-    }
-    upstream_flush_.clear();
     if (io_batch_ != nullptr) {
-      // Every client's output in one submission; each then goes on as if its own send() had
-      // returned (ClientConnection::BatchSendDone).
+      // Every connection's output in one submission, upstream requests first; each connection
+      // then goes on as if its own send() had returned (BatchSendDone).
+      for (UpstreamConnection* u : upstream_flush_) {
+        if (u != nullptr) io_batch_->Defer(u);
+      }
+      upstream_flush_.clear();
       std::vector<ClientConnection*> flushing;
       flushing.swap(client_flush_);
       for (ClientConnection* c : flushing) {
@@ -89,6 +88,11 @@ void ProxyWorker::AfterEvents() {
       if (client_flush_.empty()) client_flush_.swap(flushing);  // keep the capacity
       continue;
     }
+    // Upstream requests first, so that they leave before the replies to earlier ones are written.
+    for (size_t i = 0; i < upstream_flush_.size(); ++i) {
+      if (upstream_flush_[i] != nullptr) upstream_flush_[i]->Flush();
+    }
+    upstream_flush_.clear();
     for (size_t i = 0; i < client_flush_.size(); ++i) {
       ClientConnection* c = client_flush_[i];
       if (c != nullptr && !c->closed()) c->Flush();
@@ -148,6 +152,7 @@ void ProxyWorker::InstallTree(std::shared_ptr<const RouteTree> tree) {
   uo.server_timeout_ms = options_.server_timeout_ms;
   uo.connect_timeout_ms = options_.connect_timeout_ms;
   uo.max_reply_bytes = options_.max_item_size * 2 + 64 * 1024;
+  uo.io_batch = io_batch_.get();
   auto ref = std::make_unique<TreeRef>();
   ref->tree = std::move(tree);
   const bool nutcracker = !ref->tree->listeners().empty();

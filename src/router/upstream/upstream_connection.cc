@@ -149,6 +149,45 @@ void UpstreamConnection::UpdateEvents() {
   (void)loop_->Modify(fd_, EPOLLIN | EPOLLRDHUP | (want ? uint32_t{EPOLLOUT} : 0u), this);
 }
 
+void UpstreamConnection::Prepare(uint32_t events) {
+  pre_read_ = false;
+  if (options_.io_batch == nullptr || fd_ < 0 || state_ != State::kUp ||
+      !(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) {
+    return;
+  }
+  pre_room_ = in_.MakeRoom();
+  if (pre_room_ == 0) return;  // ReadReplies' own read reports why
+  pre_read_ = true;
+  options_.io_batch->DeferRead(this);
+}
+
+void UpstreamConnection::BatchReadDone(int result) {
+  pre_result_ = result;
+  pre_full_ = result > 0 && static_cast<size_t>(result) == pre_room_;
+  if (result > 0) in_.Commit(static_cast<size_t>(result));
+}
+
+bool UpstreamConnection::BatchContiguousOutput(const char** data, size_t* len) {
+  flush_queued_ = false;
+  if (fd_ < 0) return false;
+  CloseBatch();
+  if (out_sent_ >= out_.size()) return false;
+  *data = out_.data() + out_sent_;
+  *len = out_.size() - out_sent_;
+  return true;
+}
+
+void UpstreamConnection::BatchSendDone(int result) {
+  if (fd_ < 0) return;
+  if (result > 0) {
+    out_sent_ += static_cast<size_t>(result);
+  } else if (result < 0 && result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR) {
+    Fail(ResultCode::kConnectError);
+    return;
+  }
+  Flush();  // the rest, if the send was short; then the write interest
+}
+
 void UpstreamConnection::OnEvent(uint32_t events) {
   if (fd_ < 0) return;
   if (events & EPOLLOUT) {
@@ -160,9 +199,19 @@ void UpstreamConnection::OnEvent(uint32_t events) {
 
 void UpstreamConnection::ReadReplies() {
   clock_->Refresh();
+  bool pre = pre_read_;  // the batch's read (Prepare): its bytes are in
+  pre_read_ = false;
   for (int round = 0; round < 16 && fd_ >= 0; ++round) {
     bool filled = false;
-    ssize_t n = in_.ReadFrom(fd_, &filled);
+    ssize_t n;
+    if (pre) {
+      pre = false;
+      n = pre_result_ >= 0 ? pre_result_ : -1;
+      errno = pre_result_ >= 0 ? 0 : -pre_result_;
+      filled = pre_full_;
+    } else {
+      n = in_.ReadFrom(fd_, &filled);
+    }
     if (n == 0) {
       Fail(ResultCode::kConnectError);
       return;

@@ -19,11 +19,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "net/connector.h"
 #include "net/event_loop.h"
+#include "net/io_batch.h"
 #include "net/read_buffer.h"
 #include "net/timer_queue.h"
 #include "router/route.h"
@@ -39,6 +41,8 @@ struct UpstreamOptions {
   int64_t reconnect_initial_ms = 50;
   int64_t reconnect_max_ms = 2000;
   size_t max_reply_bytes = 64 * 1024 * 1024;
+  // The worker's batch of reads and sends (nullptr: plain system calls). Not owned.
+  net::IoBatch* io_batch = nullptr;
 };
 
 // What an UpstreamConnection reports to whoever tracks the server's health and statistics.
@@ -55,7 +59,7 @@ class UpstreamObserver {
   ~UpstreamObserver() = default;
 };
 
-class UpstreamConnection : public net::EventLoop::Handler {
+class UpstreamConnection : public net::EventLoop::Handler, public net::IoBatch::Client {
  public:
   enum class State : uint8_t { kDisconnected, kConnecting, kUp, kBackoff };
 
@@ -87,7 +91,19 @@ class UpstreamConnection : public net::EventLoop::Handler {
   // The worker clock's milliseconds when a request was last queued here (heartbeats: idle?).
   int64_t last_send_ms() const { return last_send_ms_; }
 
+  // With an IoBatch (UpstreamOptions::io_batch), a readable connection queues its read in
+  // Prepare, read with every other connection of the batch in one submission; the worker queues
+  // its output with the batch's sends (Defer) instead of calling Flush.
+  void Prepare(uint32_t events) override;
   void OnEvent(uint32_t events) override;
+
+  // net::IoBatch::Client.
+  int BatchFd() const override { return fd_; }
+  std::span<char> BatchReadRoom() override { return {in_.room(), pre_room_}; }
+  void BatchReadDone(int result) override;
+  bool BatchContiguousOutput(const char** data, size_t* len) override;
+  void BatchSendDone(int result) override;
+  void BatchSendSelf() override { Flush(); }
 
  private:
   struct InFlight {
@@ -145,6 +161,11 @@ class UpstreamConnection : public net::EventLoop::Handler {
   int64_t timer_deadline_ms_ = 0;
   bool want_write_ = false;
   bool flush_queued_ = false;
+  // A read Prepare queued with the IoBatch, and its result (bytes, 0 at end of stream, -errno).
+  bool pre_read_ = false;
+  bool pre_full_ = false;
+  int pre_result_ = 0;
+  size_t pre_room_ = 0;
 
   static constexpr size_t kMaxBatchKeys = 100;
   static constexpr size_t kMaxBatchLine = 8192;
