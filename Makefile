@@ -49,7 +49,12 @@ run:
 unit: asan
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 
-unit-tsan: tsan
+# The TSan run needs only the unit test binaries (one per module with *_test.cc files).
+UNIT_TEST_TARGETS := $(sort $(foreach f,$(shell find src -name '*_test.cc'),memfleet_$(word 2,$(subst /, ,$(f)))_test))
+
+unit-tsan:
+	cmake --preset tsan >/dev/null
+	cmake --build build/tsan -j $(JOBS) --target $(UNIT_TEST_TARGETS)
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 integration: asan release
