@@ -142,6 +142,10 @@ bool ParseStatusWord(std::string_view line_crlf, Result* r) {
   return false;
 }
 
+bool IsRetrievalOp(Op op) {
+  return op == Op::kGet || op == Op::kGets || op == Op::kGat || op == Op::kGats;
+}
+
 // One head line (without "\r\n") for `op`, not an error line.
 bool ParseOpLine(std::string_view line, std::string_view line_crlf, Op op, Result* r,
                  ReplyParse* p) {
@@ -220,7 +224,11 @@ ReplyParse ParseReplyHead(std::string_view buf, Op op, Result* r) {
   }
   const std::string_view line_crlf = buf.substr(0, length);
   const std::string_view line = line_crlf.substr(0, length - kCrlf.size());
-  if (!ParseErrorLine(line, r) && !ParseOpLine(line, line_crlf, op, r, &p)) {
+  // A retrieval's VALUE line (the common reply through a router) is tried before the error
+  // words; a VALUE line is never an error line, so the order changes no result.
+  const bool value_line = IsRetrievalOp(op) && line.starts_with(kReplyValuePrefix);
+  if (value_line ? !ParseValueLine(line.substr(kReplyValuePrefix.size()), r, &p)
+                 : !ParseErrorLine(line, r) && !ParseOpLine(line, line_crlf, op, r, &p)) {
     *r = Result{};
     ReplyParse bad;
     bad.status = ReplyStatus::kMalformed;

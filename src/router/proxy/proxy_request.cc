@@ -63,12 +63,22 @@ struct KeyPart final : public ReplyReceiver {
       owner->KeyDone(&r);
       return;
     }
-    result.Assign(r, owner->arena());
+    if (protocol::IsError(r.code)) {
+      result.Assign(r, owner->arena());  // the error line ends the client's reply
+    } else {
+      // A hit's VALUE line needs its flags, cas and value; the key is the part's own.
+      result.result = r;
+      result.result.key = {};
+      result.result.message = result.result.opaque = result.result.text = {};  // views not kept
+      result.result.value = owner->arena().Copy(r.value);
+      result.set = true;
+    }
     owner->KeyDone();
   }
   ProxyRequest* owner;
   std::string_view key;
   StoredResult result;
+  Request single;  // the request routed for this key (SingleKey)
 };
 
 void ProxyRequest::Begin(ClientConnection* conn, TreeRef* tree, int listener) {
@@ -172,12 +182,12 @@ void ProxyRequest::RouteKeys() {
     }
     std::string_view routed;
     const router::Route* route = Select(part.key, &routed);
-    Request* single = arena_.Make<Request>(protocol::SingleKey(req_, routed));
     if (route == nullptr) {
       part.OnReply(ErrorReply("SERVER_ERROR no route"));
       continue;
     }
-    route->Dispatch(*single, *this, part);
+    part.single = protocol::SingleKey(req_, routed);
+    route->Dispatch(part.single, *this, part);
   }
   Release();
 }
