@@ -285,8 +285,8 @@ Status Router::PrepareWriteLogs(const RouteTree& tree) {
           }
           continue;
         }
-        it = server_logs_.emplace(spec.address, std::make_unique<ServerWriteLog>(log.value()))
-                 .first;
+        it =
+            server_logs_.emplace(spec.address, std::make_unique<ServerWriteLog>(log.value())).first;
       }
       wlog = it->second.get();
     }

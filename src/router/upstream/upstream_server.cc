@@ -386,8 +386,8 @@ void UpstreamServer::OnReplayDone(writelog::ReplayOutcome outcome, std::string_v
   }
   counters_.wlog_replay_failures.Add();
   fprintf(stderr, "write log: replay to %s failed (%s): %.*s\n", spec_.address.c_str(),
-          std::string(writelog::ReplayOutcomeName(outcome)).c_str(),
-          static_cast<int>(error.size()), error.data());
+          std::string(writelog::ReplayOutcomeName(outcome)).c_str(), static_cast<int>(error.size()),
+          error.data());
   // Down again: the probes go on, and the next good one replays what is left. A record whose
   // reply timed out may still reach the server: drop the connection it waits on.
   health_->MarkDownForWriteLog(clock_->now_ms());

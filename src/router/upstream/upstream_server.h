@@ -82,9 +82,9 @@ struct UpstreamCounters {
   Counter probes;              // probes sent
   Counter probes_failed;
   // Write log (logged servers only).
-  Counter wlog_deferred;   // writes appended to the log instead of being sent
-  Counter wlog_failed;     // writes sent that failed (timeout, connection) and were appended
-  Counter wlog_replays;    // replays this worker ran
+  Counter wlog_deferred;  // writes appended to the log instead of being sent
+  Counter wlog_failed;    // writes sent that failed (timeout, connection) and were appended
+  Counter wlog_replays;   // replays this worker ran
   Counter wlog_replay_failures;
 };
 

@@ -267,7 +267,6 @@ TEST_F(UpstreamServerTest, AHeartbeatThatTimesOutReplacesItsConnection) {
   EXPECT_EQ(server_->counters().soft_errors.Get(), 3u);
 }
 
-
 // --- the write log: where a logged write goes, and the replay after a probe.
 
 // The router's hook, reduced: a server whose log has work stays recovering.
