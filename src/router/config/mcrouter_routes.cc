@@ -454,6 +454,7 @@ Result<RoutePtr> McrouterReader::MakeFanOut(std::string_view type, const Json& j
   auto children = Children(type, j, path, depth);
   if (replicates) builder_.ExitWriteFanOut();
   if (!children.ok()) return children.status();
+  if (replicates) builder_.MarkWriteFanOut(children.value());
   WarnFields(j, path, type, {"children"});
   RouteList& list = children.value();
   // As mcrouter: one child of a route that waits for it, or for the first reply, is that child.

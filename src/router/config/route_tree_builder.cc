@@ -38,6 +38,16 @@ Status RouteTreeBuilder::DefinePool(std::string name, std::vector<PoolServer> se
 
 bool RouteTreeBuilder::HasPool(std::string_view name) const { return pools_.count(name) != 0; }
 
+void RouteTreeBuilder::MarkWriteFanOut(const std::vector<RoutePtr>& children) {
+  for (const RoutePtr& child : children) {
+    if (const auto* d = dynamic_cast<const DestinationRoute*>(child.get())) {
+      replicated_.push_back(d->destination());
+    } else if (const auto* h = dynamic_cast<const HashRoute*>(child.get())) {
+      MarkWriteFanOut(h->children());
+    }
+  }
+}
+
 void RouteTreeBuilder::SetPoolWriteLog(std::string_view name, bool on) {
   auto it = pools_.find(name);
   if (it != pools_.end()) it->second.write_log = on;
@@ -165,6 +175,14 @@ Result<std::shared_ptr<const RouteTree>> RouteTreeBuilder::Finish() {
     if (!pool.used || !pool.fanned_out || !pool.write_log) continue;
     for (const RoutePtr& d : pool.destinations) {
       tree_->servers_[static_cast<const DestinationRoute&>(*d).destination()].write_log = true;
+    }
+  }
+  for (DestinationId id : replicated_) tree_->servers_[id].write_log = true;
+  // A pool's "write_log": false wins for its servers.
+  for (const auto& [name, pool] : pools_) {
+    if (pool.write_log || !pool.used) continue;
+    for (const RoutePtr& d : pool.destinations) {
+      tree_->servers_[static_cast<const DestinationRoute&>(*d).destination()].write_log = false;
     }
   }
   // Sorted, for Select's binary search.

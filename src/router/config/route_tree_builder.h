@@ -50,6 +50,10 @@ class RouteTreeBuilder {
   // servers get UpstreamSpec::write_log (unless the pool turned it off). Nested brackets count.
   void EnterWriteFanOut() { ++write_fan_out_depth_; }
   void ExitWriteFanOut() { --write_fan_out_depth_; }
+  // The children a write fan-out route was built with: the servers they are or hash over are
+  // replicated too (a child built before, e.g. a "Pool|A" the reader reuses, used no pool inside
+  // the bracket).
+  void MarkWriteFanOut(const std::vector<RoutePtr>& children);
 
   // The pool's servers as routes, one DestinationRoute per server in the pool's order. The first
   // use of a pool puts its servers in the server table and the pool in pools(). NotFound for a
@@ -105,6 +109,7 @@ class RouteTreeBuilder {
   std::vector<RoutePtr> destinations_;                          // by DestinationId
   std::string md5_;
   int write_fan_out_depth_ = 0;
+  std::vector<DestinationId> replicated_;  // MarkWriteFanOut's servers
 };
 
 // True for "/region/cluster/": a slash, two non-empty names without slashes, each followed by a

@@ -354,8 +354,9 @@ TEST_F(UpstreamServerWriteLogTest, AWriteToADownServerIsLoggedAndReplayedBeforeI
   EXPECT_EQ(log_->stats().replayed, 2u);
   EXPECT_EQ(server_->counters().wlog_replays.Get(), 1u);
   // Up with an empty log: writes go to the server again.
+  const protocol::Request k3 = Delete("k3");
   Reply after;
-  server_->Send(Delete("k3"), after);
+  server_->Send(k3, after);
   EXPECT_FALSE(after.got);
   ASSERT_TRUE(TurnUntil([&] { return up.Read(conn).find("k3") != std::string::npos; }));
   up.Write(conn, meta ? "NF\r\n" : "NOT_FOUND\r\n");
@@ -370,9 +371,11 @@ TEST_F(UpstreamServerWriteLogTest, AWriteThatTimesOutIsLoggedInOrderAndTakesTheS
   StartLogged(up.address(), /*timeout_ms=*/100);
   ASSERT_TRUE(
       TurnUntil([&] { return up.Accept() == 1 && server_->state_name() == std::string("up"); }));
+  // Kept until their replies, as a request's context keeps them (UpstreamServer's REQUIRES).
+  const protocol::Request a = Delete("a"), b = Delete("b");
   Reply first, second;
-  server_->Send(Delete("a"), first);
-  server_->Send(Delete("b"), second);
+  server_->Send(a, first);
+  server_->Send(b, second);
   ASSERT_TRUE(TurnUntil([&] { return up.Read(0).find("b") != std::string::npos; }));
   EXPECT_EQ(records(), 0u);
   // No answer: the first times out, is logged and takes the server down; the second, still in
