@@ -172,14 +172,7 @@ Status Router::Start() {
   for (const std::string& w : (*tree)->warnings())
     fprintf(stderr, "config warning: %s\n", w.c_str());
   tree_ = *tree;
-  if (!options_.write_log.dir.empty()) {
-    auto set = writelog::WriteLogSet::Open(options_.write_log);
-    if (!set.ok()) return Status::InvalidArgument("write log: " + set.status().message());
-    write_logs_ = std::move(set.value());
-    health_.SetRecoveryHook(&recovery_);
-  }
   BindHealth(*tree_);
-  if (Status st = PrepareWriteLogs(*tree_); !st.ok()) return st;
 
   // Signals go to the signalfd: block them before any thread starts, so every thread inherits it.
   sigset_t mask;
@@ -191,6 +184,15 @@ Status Router::Start() {
   signal(SIGPIPE, SIG_IGN);
   signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd_ < 0) return Status::Internal(std::string("signalfd: ") + strerror(errno));
+
+  // After the signal mask: the set's flusher thread must not take SIGTERM's default action.
+  if (!options_.write_log.dir.empty()) {
+    auto set = writelog::WriteLogSet::Open(options_.write_log);
+    if (!set.ok()) return Status::InvalidArgument("write log: " + set.status().message());
+    write_logs_ = std::move(set.value());
+    health_.SetRecoveryHook(&recovery_);
+  }
+  if (Status st = PrepareWriteLogs(*tree_); !st.ok()) return st;
 
   Status s = OpenListeners();
   if (!s.ok()) return s;
