@@ -196,6 +196,9 @@ Status McrouterReader::ReadPoolFields(const Json& pool, const std::string& path,
         return json::Error(field_path,
                            "TLS to servers is not supported (memfleet connects in plain TCP)");
       }
+    } else if (key == "write_log") {
+      if (!value.is_boolean()) return json::Error(field_path, json::Expected("a boolean", value));
+      out->write_log = value.get<bool>();
     } else if (key == "name" || key == "inherit") {
       // The inline pool's name; inheritance is resolved already.
     } else {
@@ -259,6 +262,7 @@ Status McrouterReader::DefinePool(const std::string& name, const Json& pool,
   if (Status st = builder_.DefinePool(name, std::move(list)); !st.ok()) {
     return json::Error(path, st.message());
   }
+  builder_.SetPoolWriteLog(name, fields.write_log);
   return Status::Ok();
 }
 

@@ -636,5 +636,57 @@ TEST(ShippedConfigTest, ReplicatedJsonWritesToAllReplicasAndReadsFromOne) {
   EXPECT_EQ(done.got.size(), 2u);
 }
 
+// The write log: every server of a pool a write fan-out route writes to, unless the pool says
+// "write_log": false; not the servers of pools only hashed or failed over to.
+bool Logged(const RouteTree& tree, std::string_view address) {
+  for (const UpstreamSpec& s : tree.servers()) {
+    if (s.address == address) return s.write_log;
+  }
+  ADD_FAILURE() << "no server " << address;
+  return false;
+}
+
+TEST(McrouterConfigTest, WriteLogIsOnForPoolsWrittenThroughAFanOut) {
+  auto tree = MustLoad(R"({
+    "pools": {
+      "R": {"servers": ["127.0.0.1:5001", "127.0.0.1:5002"]},
+      "Off": {"servers": ["127.0.0.1:5003", "127.0.0.1:5004"], "write_log": false},
+      "Plain": {"servers": ["127.0.0.1:5005"]},
+      "Fast": {"servers": ["127.0.0.1:5006", "127.0.0.1:5007"]}
+    },
+    "routes": [
+      {"aliases": ["/a/r/"], "route": {"type": "OperationSelectorRoute",
+        "default_policy": "FailoverRoute|Pool|R",
+        "operation_policies": {"set": "AllSyncRoute|Pool|R", "delete": "AllInitialRoute|Pool|R"}}},
+      {"aliases": ["/a/off/"], "route": "AllMajorityRoute|Pool|Off"},
+      {"aliases": ["/a/plain/"], "route": "PoolRoute|Plain"},
+      {"aliases": ["/a/fast/"], "route": "AllFastestRoute|Pool|Fast"}
+    ]
+  })");
+  ASSERT_NE(tree, nullptr);
+  EXPECT_TRUE(Logged(*tree, "127.0.0.1:5001"));
+  EXPECT_TRUE(Logged(*tree, "127.0.0.1:5002"));
+  EXPECT_FALSE(Logged(*tree, "127.0.0.1:5003"));
+  EXPECT_FALSE(Logged(*tree, "127.0.0.1:5004"));
+  EXPECT_FALSE(Logged(*tree, "127.0.0.1:5005"));
+  EXPECT_FALSE(Logged(*tree, "127.0.0.1:5006"));
+}
+
+TEST(McrouterConfigTest, WriteLogOfPoolRoutesUnderAnAllAsyncRoute) {
+  auto tree = MustLoad(R"({
+    "pools": {"A": {"servers": ["127.0.0.1:5001"]}, "B": {"servers": ["127.0.0.1:5002"]}},
+    "route": {"type": "AllAsyncRoute", "children": ["PoolRoute|A", "PoolRoute|B"]}
+  })");
+  ASSERT_NE(tree, nullptr);
+  EXPECT_TRUE(Logged(*tree, "127.0.0.1:5001"));
+  EXPECT_TRUE(Logged(*tree, "127.0.0.1:5002"));
+}
+
+TEST(McrouterConfigTest, WriteLogMustBeABoolean) {
+  EXPECT_EQ(LoadError(R"({"pools": {"A": {"servers": ["127.0.0.1:5001"], "write_log": "no"}},
+                          "route": "AllSyncRoute|Pool|A"})"),
+            "config error at $.pools.A.write_log: expected a boolean, got a string");
+}
+
 }  // namespace
 }  // namespace memfleet::router

@@ -55,6 +55,7 @@ class McrouterReader {
     UpstreamSpec base;               // timeouts
     const Json* servers = nullptr;   // an array, not empty
     const Json* weights = nullptr;   // or nullptr
+    bool write_log = true;           // "write_log": false keeps the pool out of the write log
   };
   // A pool's options (warning about those memfleet ignores) and its servers array.
   Status ReadPoolFields(const Json& pool, const std::string& path, PoolFields* out);

@@ -445,8 +445,16 @@ Result<RoutePtr> McrouterReader::MakeHashRoute(const Json& j, const std::string&
 
 Result<RoutePtr> McrouterReader::MakeFanOut(std::string_view type, const Json& j,
                                             const std::string& path, int depth) {
+  // Writes fan out to every child of these: their pools are replicated, and a replica that
+  // misses a write gets it from the write log (AllFastestRoute and RandomRoute send each
+  // request to one child or answer from the first: not replication).
+  const bool replicates = type == "AllSyncRoute" || type == "AllAsyncRoute" ||
+                          type == "AllInitialRoute" || type == "AllMajorityRoute";
+  if (replicates) builder_.EnterWriteFanOut();
   auto children = Children(type, j, path, depth);
+  if (replicates) builder_.ExitWriteFanOut();
   if (!children.ok()) return children.status();
+  if (replicates) builder_.MarkWriteFanOut(children.value());
   WarnFields(j, path, type, {"children"});
   RouteList& list = children.value();
   // As mcrouter: one child of a route that waits for it, or for the first reply, is that child.

@@ -39,6 +39,11 @@ struct UpstreamSpec {
   bool auto_eject_hosts = false;
   int server_failure_limit = 0;
   int64_t server_retry_timeout_ms = 0;
+  // Writes this server misses while down go to its write log (--write-log-dir): set by
+  // RouteTreeBuilder::Finish for every server of a pool written through a fan-out route
+  // (AllSyncRoute, AllAsyncRoute, AllInitialRoute, AllMajorityRoute) unless the pool says
+  // "write_log": false. Not part of key(): a reload that changes it keeps the connections.
+  bool write_log = false;
   // Identity for connection reuse across reloads: the same key means the same connections.
   std::string key() const;
 };

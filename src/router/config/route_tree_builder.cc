@@ -38,6 +38,21 @@ Status RouteTreeBuilder::DefinePool(std::string name, std::vector<PoolServer> se
 
 bool RouteTreeBuilder::HasPool(std::string_view name) const { return pools_.count(name) != 0; }
 
+void RouteTreeBuilder::MarkWriteFanOut(const std::vector<RoutePtr>& children) {
+  for (const RoutePtr& child : children) {
+    if (const auto* d = dynamic_cast<const DestinationRoute*>(child.get())) {
+      replicated_.push_back(d->destination());
+    } else if (const auto* h = dynamic_cast<const HashRoute*>(child.get())) {
+      MarkWriteFanOut(h->children());
+    }
+  }
+}
+
+void RouteTreeBuilder::SetPoolWriteLog(std::string_view name, bool on) {
+  auto it = pools_.find(name);
+  if (it != pools_.end()) it->second.write_log = on;
+}
+
 RoutePtr RouteTreeBuilder::DestinationFor(const UpstreamSpec& spec) {
   std::string key = spec.key();
   auto it = server_by_key_.find(key);
@@ -55,6 +70,7 @@ Result<const RouteTreeBuilder::PoolEntry*> RouteTreeBuilder::UsePool(std::string
     return Status::NotFound("pool \"" + std::string(name) + "\" is not defined");
   }
   PoolEntry& pool = it->second;
+  if (write_fan_out_depth_ > 0) pool.fanned_out = true;
   if (!pool.used) {
     pool.used = true;
     RouteTree::Pool listed{it->first, {}};
@@ -152,7 +168,22 @@ void RouteTreeBuilder::Warn(std::string line) { tree_->warnings_.push_back(std::
 Result<std::shared_ptr<const RouteTree>> RouteTreeBuilder::Finish() {
   if (tree_->default_route_ == nullptr) return Status::Internal("no default route");
   for (const std::string& name : pool_order_) {
-    if (!pools_.find(name)->second.used) Warn("pool \"" + name + "\" is not used by any route");
+    const PoolEntry& pool = pools_.find(name)->second;
+    if (!pool.used) Warn("pool \"" + name + "\" is not used by any route");
+    // A server is logged when any replicated pool it is in wants it (its missed writes are
+    // missed whichever pool's route sent them).
+    if (!pool.used || !pool.fanned_out || !pool.write_log) continue;
+    for (const RoutePtr& d : pool.destinations) {
+      tree_->servers_[static_cast<const DestinationRoute&>(*d).destination()].write_log = true;
+    }
+  }
+  for (DestinationId id : replicated_) tree_->servers_[id].write_log = true;
+  // A pool's "write_log": false wins for its servers.
+  for (const auto& [name, pool] : pools_) {
+    if (pool.write_log || !pool.used) continue;
+    for (const RoutePtr& d : pool.destinations) {
+      tree_->servers_[static_cast<const DestinationRoute&>(*d).destination()].write_log = false;
+    }
   }
   // Sorted, for Select's binary search.
   std::sort(

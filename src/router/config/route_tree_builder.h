@@ -42,6 +42,18 @@ class RouteTreeBuilder {
   // Defines a pool. InvalidArgument when a pool of that name exists or it has no servers.
   Status DefinePool(std::string name, std::vector<PoolServer> servers);
   bool HasPool(std::string_view name) const;
+  // A pool's "write_log" option (default on): off keeps its servers out of the write log even
+  // when a fan-out route writes to them.
+  void SetPoolWriteLog(std::string_view name, bool on);
+  // Brackets the reading of a write fan-out route's children (AllSyncRoute, AllAsyncRoute,
+  // AllInitialRoute, AllMajorityRoute): every pool used in between is a replicated pool, whose
+  // servers get UpstreamSpec::write_log (unless the pool turned it off). Nested brackets count.
+  void EnterWriteFanOut() { ++write_fan_out_depth_; }
+  void ExitWriteFanOut() { --write_fan_out_depth_; }
+  // The children a write fan-out route was built with: the servers they are or hash over are
+  // replicated too (a child built before, e.g. a "Pool|A" the reader reuses, used no pool inside
+  // the bracket).
+  void MarkWriteFanOut(const std::vector<RoutePtr>& children);
 
   // The pool's servers as routes, one DestinationRoute per server in the pool's order. The first
   // use of a pool puts its servers in the server table and the pool in pools(). NotFound for a
@@ -83,6 +95,8 @@ class RouteTreeBuilder {
     std::vector<PoolServer> servers;
     bool used = false;
     std::vector<RoutePtr> destinations;  // when used
+    bool write_log = true;               // the pool's "write_log" option
+    bool fanned_out = false;             // used inside a write fan-out route
   };
   Result<const PoolEntry*> UsePool(std::string_view name);
   RoutePtr DestinationFor(const UpstreamSpec& spec);
@@ -94,6 +108,8 @@ class RouteTreeBuilder {
   std::map<std::string, std::string, std::less<>> first_pool_;  // by UpstreamSpec::key()
   std::vector<RoutePtr> destinations_;                          // by DestinationId
   std::string md5_;
+  int write_fan_out_depth_ = 0;
+  std::vector<DestinationId> replicated_;  // MarkWriteFanOut's servers
 };
 
 // True for "/region/cluster/": a slash, two non-empty names without slashes, each followed by a

@@ -88,8 +88,15 @@ void ServerHealth::OnHardError(int64_t now_ms) {
   MarkDownLocked(now_ms);
 }
 
-bool ServerHealth::MarkDownLocked(int64_t now_ms) {
-  if (mode_ == HealthMode::kTko && state() == HealthState::kUp) {
+void ServerHealth::MarkDownForWriteLog(int64_t now_ms) {
+  if (mode_ == HealthMode::kNever || state() == HealthState::kDown) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state() == HealthState::kDown) return;
+  MarkDownLocked(now_ms, /*ask_guard=*/false);
+}
+
+bool ServerHealth::MarkDownLocked(int64_t now_ms, bool ask_guard) {
+  if (mode_ == HealthMode::kTko && state() == HealthState::kUp && ask_guard) {
     // The guard decides and, when it allows, marks the server down under its own lock, so that
     // two servers of a pool failing at once are counted one after the other.
     if (!registry_->DownIfAllowed(*this)) return false;

@@ -112,6 +112,11 @@ class ServerHealth {
   void ProbeDone(bool ok, int64_t now_ms);
   // While recovering (see RecoveryHook): the hook is done; the server serves reads again.
   void FinishRecovery();
+  // The write log holds writes this server missed (a write timed out or found no connection, a
+  // replay failed, a log left by the previous run): down now, whatever its state, without
+  // asking the pool guard — a server that lacks writes must not serve reads, and the first good
+  // probe makes the hook replay them. kTko and kEject modes only (kNever is never down).
+  void MarkDownForWriteLog(int64_t now_ms);
 
   const std::string& key() const { return key_; }
   const std::string& address() const { return address_; }
@@ -125,8 +130,9 @@ class ServerHealth {
 
  private:
   friend class HealthRegistry;
-  // REQUIRES: mu_ held. Goes down (consulting the pool guard in kTko mode); false if refused.
-  bool MarkDownLocked(int64_t now_ms);
+  // REQUIRES: mu_ held. Goes down (consulting the pool guard in kTko mode unless ask_guard is
+  // false); false if refused.
+  bool MarkDownLocked(int64_t now_ms, bool ask_guard = true);
   void SetStateLocked(HealthState s, bool comeback);
   int64_t JitteredLocked(int64_t delay_ms);
   // The probe delay after delay_ms: x factor, capped.

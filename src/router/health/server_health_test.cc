@@ -186,6 +186,23 @@ TEST(HealthRegistry, PoolGuardKeepsPartOfThePoolUp) {
   EXPECT_EQ(f.servers[2]->state(), HealthState::kDown);
 }
 
+TEST(HealthRegistry, AWriteLogMarksDownPastTheGuardAndFromRecovering) {
+  HealthOptions o = NoJitter();
+  o.max_down_share = 0.34;
+  Fixture f(o, 3);
+  f.servers[0]->OnHardError(1);
+  // The guard refuses a hard error, but a server that missed writes must not serve reads.
+  f.servers[1]->OnHardError(2);
+  EXPECT_EQ(f.servers[1]->state(), HealthState::kUp);
+  f.servers[1]->MarkDownForWriteLog(3);
+  EXPECT_EQ(f.servers[1]->state(), HealthState::kDown);
+  // Probed like any down server.
+  EXPECT_FALSE(f.servers[1]->ClaimProbe(3));
+  EXPECT_TRUE(f.servers[1]->ClaimProbe(3 + o.probe_delay_initial_ms));
+  f.servers[1]->ProbeDone(true, 3 + o.probe_delay_initial_ms);
+  EXPECT_EQ(f.servers[1]->state(), HealthState::kUp);
+}
+
 TEST(HealthRegistry, DefaultGuardIsHalfThePool) {
   Fixture f(NoJitter(), 4);
   for (int i = 0; i < 4; ++i) f.servers[i]->OnHardError(i);

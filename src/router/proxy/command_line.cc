@@ -52,6 +52,14 @@ constexpr Flag kFlags[] = {
      "probe delays vary by this fraction either way (default 0.2)"},
     {nullptr, "--max-down-share", nullptr, true,
      "most of a pool marked down at once, 0..1 (default 0.5; 1: no limit)"},
+    {nullptr, "--write-log-dir", nullptr, true,
+     "keep the writes a down replica misses in a log per server in this directory, replayed "
+     "when it comes back (default: no write log)"},
+    {nullptr, "--write-log-max-bytes", nullptr, true,
+     "largest write log per server (bytes, or with k/m; default 64m); past it the server is "
+     "flushed on return instead of replayed"},
+    {nullptr, "--write-log-fsync", nullptr, true,
+     "always, interval (once a second, the default) or never"},
     {"-I", "--max-item-size", nullptr, true,
      "largest value accepted (bytes, or with k/m; default 1m)"},
     {nullptr, "--max-client-inflight", nullptr, true,
@@ -223,6 +231,18 @@ memfleet::Result<RouterCommandLine> ParseRouterCommandLine(int argc, char** argv
       if (!ParseDouble(value, 0.0, 1.0, &o.health.probe_jitter)) return bad();
     } else if (name == "--max-down-share") {
       if (!ParseDouble(value, 0.0, 1.0, &o.health.max_down_share)) return bad();
+    } else if (name == "--write-log-dir") {
+      if (value.empty()) return bad();
+      o.write_log.dir = std::string(value);
+    } else if (name == "--write-log-max-bytes") {
+      size_t bytes = 0;
+      // At least room for the header and a record: smaller could log nothing.
+      if (!ParseSize(value, &bytes) || bytes < 4096) return bad();
+      o.write_log.max_bytes = bytes;
+    } else if (name == "--write-log-fsync") {
+      auto policy = writelog::ParseFsyncPolicy(value);
+      if (!policy.ok()) return bad();
+      o.write_log.fsync = policy.value();
     } else if (name == "--max-item-size") {
       if (!ParseSize(value, &o.max_item_size) || o.max_item_size > (1u << 30)) return bad();
     } else if (name == "--max-client-inflight") {

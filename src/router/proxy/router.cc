@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "router/routes/destination_route.h"
@@ -184,6 +185,15 @@ Status Router::Start() {
   signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd_ < 0) return Status::Internal(std::string("signalfd: ") + strerror(errno));
 
+  // After the signal mask: the set's flusher thread must not take SIGTERM's default action.
+  if (!options_.write_log.dir.empty()) {
+    auto set = writelog::WriteLogSet::Open(options_.write_log);
+    if (!set.ok()) return Status::InvalidArgument("write log: " + set.status().message());
+    write_logs_ = std::move(set.value());
+    health_.SetRecoveryHook(&recovery_);
+  }
+  if (Status st = PrepareWriteLogs(*tree_); !st.ok()) return st;
+
   Status s = OpenListeners();
   if (!s.ok()) return s;
 
@@ -256,6 +266,57 @@ void Router::BindHealth(const RouteTree& tree) {
     }
     pool->BindHealth(std::move(records), &health_.ejection_generation());
   }
+}
+
+Status Router::PrepareWriteLogs(const RouteTree& tree) {
+  if (write_logs_ == nullptr) return Status::Ok();
+  CoarseClock clock;  // the workers' clock (monotonic), for the probe delay
+  Status first = Status::Ok();
+  for (const UpstreamSpec& spec : tree.servers()) {
+    if (!spec.write_log) continue;
+    ServerWriteLog* wlog = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(wlog_mu_);
+      auto it = server_logs_.find(spec.address);
+      if (it == server_logs_.end()) {
+        auto log = write_logs_->ForServer(spec.address);
+        if (!log.ok()) {
+          if (first.ok()) {
+            first = Status::InvalidArgument("write log of " + spec.address + ": " +
+                                            log.status().message());
+          }
+          continue;
+        }
+        it =
+            server_logs_.emplace(spec.address, std::make_unique<ServerWriteLog>(log.value())).first;
+      }
+      wlog = it->second.get();
+    }
+    if (!wlog->log().HasWork() || wlog->replaying()) continue;
+    // It missed writes (the previous run logged them): no reads until the first probe has
+    // replayed them.
+    if (auto h = health_.Find(spec.key()); h != nullptr) h->MarkDownForWriteLog(clock.now_ms());
+  }
+  return first;
+}
+
+ServerWriteLog* Router::WriteLogFor(std::string_view address) {
+  std::lock_guard<std::mutex> lock(wlog_mu_);
+  auto it = server_logs_.find(address);
+  return it == server_logs_.end() ? nullptr : it->second.get();
+}
+
+std::vector<writelog::WriteLogStats> Router::WriteLogTotals() {
+  std::vector<writelog::WriteLogStats> out;
+  std::lock_guard<std::mutex> lock(wlog_mu_);
+  for (const auto& [address, wlog] : server_logs_) out.push_back(wlog->log().stats());
+  return out;
+}
+
+bool Router::WriteLogRecovery::BeginRecovery(health::ServerHealth& server) {
+  ServerWriteLog* wlog = router_->WriteLogFor(server.address());
+  // The probing worker's UpstreamServer sees the server recovering and starts the replay.
+  return wlog != nullptr && wlog->log().HasWork();
 }
 
 Status Router::OpenListeners() {
@@ -342,6 +403,10 @@ bool Router::Reload() {
   // Every worker takes the new tree before `stats` and /metrics speak of it, so that a tool that
   // sees the new md5 knows every new request runs on it (a bounded wait: the workers never block).
   BindHealth(**tree);
+  if (Status st = PrepareWriteLogs(**tree); !st.ok()) {
+    // The servers whose log could not be opened are not logged; the config runs anyway.
+    fprintf(stderr, "config reload: %s\n", st.message().c_str());
+  }
   const uint64_t generation = ++tree_generation_;
   for (auto& w : workers_) w->SetTree(*tree, generation);
   for (int i = 0; i < 5000; ++i) {
@@ -414,6 +479,8 @@ bool Router::CollectStats(std::string_view args,
   };
   if (args == "servers") {
     std::vector<ProxyWorker::ServerSnapshot> total = ServerTotals();
+    std::map<std::string, writelog::WriteLogStats> logs;
+    for (writelog::WriteLogStats& l : WriteLogTotals()) logs.emplace(l.address, std::move(l));
     for (auto& t : total) {
       uint64_t avg = t.requests > 0 ? t.latency_us_total / t.requests : 0;
       using U = unsigned long long;
@@ -431,7 +498,17 @@ bool Router::CollectStats(std::string_view args,
                static_cast<U>(t.hard_errors), static_cast<U>(t.fail_fast), static_cast<U>(t.probes),
                static_cast<U>(t.probes_failed), static_cast<U>(t.heartbeats),
                static_cast<U>(t.heartbeat_failures));
-      add(t.address, line);
+      std::string value = line;
+      if (auto l = logs.find(t.address); l != logs.end()) {
+        const writelog::WriteLogStats& w = l->second;
+        snprintf(line, sizeof(line),
+                 " wlog_records=%llu wlog_bytes=%llu wlog_appended=%llu wlog_replayed=%llu "
+                 "wlog_dropped=%llu wlog_needs_resync=%d",
+                 static_cast<U>(w.records), static_cast<U>(w.bytes), static_cast<U>(w.appended),
+                 static_cast<U>(w.replayed), static_cast<U>(w.dropped), w.needs_resync ? 1 : 0);
+        value += line;
+      }
+      add(t.address, std::move(value));
     }
     return true;
   }

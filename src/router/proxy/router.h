@@ -7,12 +7,17 @@
 // every worker (ProxyWorker::SetTree), an invalid one is logged and counted and the old tree
 // stays. SIGINT/SIGTERM stop the router. CollectStats may be called from any worker thread.
 // It owns the upstream servers' health records (health(), router/health/health_registry.h), and
-// binds every tree it loads to them before a worker takes it; a RecoveryHook (the write log) is
-// set with health().SetRecoveryHook between construction and Start.
+// binds every tree it loads to them before a worker takes it. With --write-log-dir it owns the
+// write logs (a WriteLogSet opened at Start, and one ServerWriteLog per logged server, kept
+// until the router ends) and is the health RecoveryHook: a server coming back whose log has
+// work stays recovering until a worker has replayed it (UpstreamServer). A log that has work
+// when the router starts (or a reload brings its server back) takes its server down first, so
+// that it serves no read before its replay.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +34,8 @@
 #include "router/proxy/metrics_server.h"
 #include "router/proxy/router_options.h"
 #include "router/proxy/worker.h"
+#include "router/upstream/server_write_log.h"
+#include "router/writelog/write_log_set.h"
 
 namespace memfleet::router {
 
@@ -90,6 +97,11 @@ class Router {
   std::vector<ProxyWorker::ServerSnapshot> ServerTotals();
   // The Prometheus text exposition of the router's metrics (/metrics). Any thread.
   std::string RenderMetrics();
+  // The write log of the server at address, or nullptr (no --write-log-dir, or no loaded
+  // config logs it). Any thread; the pointer lives as long as the router.
+  ServerWriteLog* WriteLogFor(std::string_view address);
+  // The stats of every server write log, by address (stats servers, /metrics). Any thread.
+  std::vector<writelog::WriteLogStats> WriteLogTotals();
 
  private:
   class Acceptor;
@@ -98,6 +110,19 @@ class Router {
   // records and pools, and the live-server placement of nutcracker pools that eject servers.
   void BindHealth(const RouteTree& tree);
   void OnAccept(int listen_fd, int listener);
+  // Opens the write log of every logged server of tree (main thread, before a worker takes
+  // it), and takes down a server whose log has work (left by the previous run).
+  Status PrepareWriteLogs(const RouteTree& tree);
+
+  // The RecoveryHook: a server coming back stays recovering while its log has work.
+  class WriteLogRecovery final : public health::RecoveryHook {
+   public:
+    explicit WriteLogRecovery(Router* r) : router_(r) {}
+    bool BeginRecovery(health::ServerHealth& server) override;
+
+   private:
+    Router* router_;
+  };
 
   RouterOptions options_;
   std::unique_ptr<ConfigSource> source_;
@@ -124,6 +149,12 @@ class Router {
   std::unique_ptr<net::EventLoop::Handler> watcher_;
   std::unique_ptr<MetricsServer> metrics_;
   std::atomic<uint64_t> curr_clients_total_{0};
+
+  std::unique_ptr<writelog::WriteLogSet> write_logs_;  // nullptr: no --write-log-dir
+  WriteLogRecovery recovery_{this};
+  std::mutex wlog_mu_;
+  // By address (guarded by wlog_mu_); never erased.
+  std::map<std::string, std::unique_ptr<ServerWriteLog>, std::less<>> server_logs_;
 };
 
 }  // namespace memfleet::router

@@ -173,6 +173,40 @@ std::string Router::RenderMetrics() {
              static_cast<double>(s.in_flight));
   }
 
+  // Write logs (--write-log-dir): one series per logged server, labelled by its address.
+  std::vector<writelog::WriteLogStats> logs = WriteLogTotals();
+  struct LogSeries {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const writelog::WriteLogStats&);
+  };
+  static constexpr LogSeries kLogSeries[] = {
+      {"memfleet_router_write_log_records", "gauge",
+       "Writes in the server's write log not yet replayed.",
+       [](const writelog::WriteLogStats& w) { return static_cast<double>(w.records); }},
+      {"memfleet_router_write_log_bytes", "gauge", "Size of the server's write log file.",
+       [](const writelog::WriteLogStats& w) { return static_cast<double>(w.bytes); }},
+      {"memfleet_router_write_log_appended_total", "counter",
+       "Writes the server missed, appended to its write log.",
+       [](const writelog::WriteLogStats& w) { return static_cast<double>(w.appended); }},
+      {"memfleet_router_write_log_replayed_total", "counter",
+       "Logged writes replayed to the server.",
+       [](const writelog::WriteLogStats& w) { return static_cast<double>(w.replayed); }},
+      {"memfleet_router_write_log_dropped_total", "counter",
+       "Writes the server's log lost (its bound passed, an I/O error).",
+       [](const writelog::WriteLogStats& w) { return static_cast<double>(w.dropped); }},
+      {"memfleet_router_write_log_needs_resync", "gauge",
+       "1 when the server's log overflowed or was damaged: it is flushed, not replayed.",
+       [](const writelog::WriteLogStats& w) { return w.needs_resync ? 1.0 : 0.0; }},
+  };
+  for (const LogSeries& series : kLogSeries) {
+    e.Family(series.name, series.type, series.help);
+    for (const auto& l : logs) {
+      e.Sample(series.name, "server=\"" + Escape(l.address) + "\"", series.value(l));
+    }
+  }
+
   // Latency per pool: the servers' histograms summed by pool.
   struct PoolHist {
     std::array<uint64_t, kLatencyBuckets> buckets{};

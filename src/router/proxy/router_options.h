@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "router/health/server_health.h"
+#include "router/writelog/write_log.h"
 
 namespace memfleet::router {
 
@@ -41,6 +42,8 @@ struct RouterOptions {
   int verbosity = 0;                        // -v
   // --timeouts-until-tko, --heartbeat-interval-ms, --probe-*, --max-down-share.
   health::HealthOptions health;
+  // --write-log-dir (empty: no write log), --write-log-max-bytes, --write-log-fsync.
+  writelog::WriteLogOptions write_log;
 };
 
 }  // namespace memfleet::router

@@ -167,6 +167,8 @@ void ProxyWorker::InstallTree(std::shared_ptr<const RouteTree> tree) {
       up->ConnectAll();
       it = upstreams_.emplace(key, std::move(up)).first;
     }
+    // This config's choice (a reload may turn a server's log on or off).
+    it->second->SetWriteLog(spec.write_log ? router_->WriteLogFor(spec.address) : nullptr);
     ref->upstreams.push_back(it->second.get());
     ++upstream_tree_refs_[it->second.get()];
   }

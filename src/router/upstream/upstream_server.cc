@@ -1,5 +1,6 @@
 #include "router/upstream/upstream_server.h"
 
+#include <cstdio>
 #include <utility>
 
 namespace memfleet::router {
@@ -20,6 +21,12 @@ Request NoopRequest() {
 bool IsGoodReply(ResultCode code) {
   return code != ResultCode::kTimeout && code != ResultCode::kConnectError &&
          code != ResultCode::kConnectTimeout && code != ResultCode::kTko;
+}
+
+// A write that may not have reached the server: the write log keeps it.
+bool IsUndelivered(ResultCode code) {
+  return code == ResultCode::kTimeout || code == ResultCode::kConnectError ||
+         code == ResultCode::kConnectTimeout;
 }
 
 }  // namespace
@@ -54,7 +61,11 @@ UpstreamServer::UpstreamServer(net::EventLoop* loop, net::Connector* connector, 
   if (ServerHealth::StateOf(w) == HealthState::kUp) up_word_ = w;
 }
 
-UpstreamServer::~UpstreamServer() { CloseAll(); }
+UpstreamServer::~UpstreamServer() {
+  CloseAll();
+  // The replay's requests have failed (CloseAll): another worker may replay.
+  if (replay_ != nullptr) replay_->wlog->ReleaseReplay();
+}
 
 void UpstreamServer::ConnectAll() {
   for (auto& c : conns_) c->Connect();
@@ -74,6 +85,10 @@ void UpstreamServer::CloseAll() {
 
 void UpstreamServer::Send(const Request& req, ReplyReceiver& done) {
   const uint32_t w = health_->word();
+  if (wlog_ != nullptr && writelog::IsLogged(req.op)) {
+    SendLoggedWrite(w, req, done);
+    return;
+  }
   if (w != up_word_ && !AdmitSlow(w, req)) [[unlikely]] {
     // Down: fail fast, never queue behind a server known to be dead or hung.
     counters_.fail_fast.Add();
@@ -82,6 +97,10 @@ void UpstreamServer::Send(const Request& req, ReplyReceiver& done) {
     done.OnReply(r);
     return;
   }
+  SendOnConnection(req, done);
+}
+
+void UpstreamServer::SendOnConnection(const Request& req, ReplyReceiver& done) {
   counters_.requests.Add();
   counters_.in_flight.Add();
   UpstreamConnection* best = conns_[0].get();
@@ -177,6 +196,7 @@ void UpstreamServer::OnStateChange() {
 }
 
 void UpstreamServer::Tick() {
+  if (wlog_ != nullptr || replay_ != nullptr) WriteLogTick();
   const int64_t now = clock_->now_ms();
   const uint32_t w = health_->word();
   if (ServerHealth::ComebacksOf(w) != comebacks_) {
@@ -221,6 +241,8 @@ void UpstreamServer::OnInternalReply(InternalReceiver& rx, const protocol::Resul
     if (!good) counters_.probes_failed.Add();
     if (r.code == ResultCode::kTimeout) ResetConnection(rx.conn);
     health_->ProbeDone(good, now);
+    // The RecoveryHook kept the server recovering: its log has writes to replay first.
+    if (good && wlog_ != nullptr && health_->state() == HealthState::kRecovering) StartReplay();
     return;
   }
   if (good) {
@@ -246,6 +268,133 @@ void UpstreamServer::ResetConnection(size_t i) {
   c->Reset();
   quiet_failures_ = false;
   c->ConnectNow();
+}
+
+// --- write log
+
+void UpstreamServer::SendLoggedWrite(uint32_t word, const Request& req, ReplyReceiver& done) {
+  writelog::WriteLog& log = wlog_->log();
+  if (word != up_word_) (void)AdmitSlow(word, req);  // reconnects after a comeback
+  if (ServerHealth::StateOf(word) != HealthState::kUp || log.HasWork()) {
+    // Down, recovering (the replay runs) or writes waiting in the log: this one goes behind
+    // them. Older writes of this worker still in flight go first.
+    if (logged_inflight_ > 0) FailLoggedInFlight();
+    const writelog::AppendOutcome o = log.Append(
+        req, [this, &log] { return health_->state() != HealthState::kUp || log.HasWork(); });
+    if (o != writelog::AppendOutcome::kServerUp) {
+      counters_.wlog_deferred.Add();
+      counters_.fail_fast.Add();
+      protocol::Result r;
+      r.code = ResultCode::kTko;
+      done.OnReply(r);
+      return;
+    }
+    // The replay caught up meanwhile: the server takes it now.
+  }
+  if (logged_free_.empty()) {
+    logged_all_.push_back(std::make_unique<LoggedSend>());
+    logged_all_.back()->server = this;
+    logged_free_.push_back(logged_all_.back().get());
+  }
+  LoggedSend* ls = logged_free_.back();
+  logged_free_.pop_back();
+  ls->req = &req;
+  ls->inner = &done;
+  ++logged_inflight_;
+  SendOnConnection(req, *ls);
+}
+
+void UpstreamServer::OnLoggedReply(LoggedSend& ls, const protocol::Result& r) {
+  const Request* req = ls.req;
+  ReplyReceiver* inner = ls.inner;
+  --logged_inflight_;
+  logged_free_.push_back(&ls);
+  if (IsUndelivered(r.code) && wlog_ != nullptr) {
+    // The server may have missed it: log it (a replay applying it twice is harmless for all
+    // but append/prepend/incr/decr, see replayer.h), and keep reads away until the replay.
+    wlog_->log().Append(*req);
+    counters_.wlog_failed.Add();
+    health_->MarkDownForWriteLog(clock_->now_ms());
+    // Later writes still in flight are logged behind this one, in the order they were sent.
+    if (logged_inflight_ > 0) FailLoggedInFlight();
+  }
+  inner->OnReply(r);
+}
+
+void UpstreamServer::FailLoggedInFlight() {
+  if (failing_logged_) return;  // a receiver failed by this call asks again
+  failing_logged_ = true;
+  const bool quiet = quiet_failures_;
+  quiet_failures_ = true;  // on purpose: not a hard error
+  for (auto& c : conns_) {
+    if (c->in_flight() > 0) c->Reset();
+  }
+  quiet_failures_ = quiet;
+  failing_logged_ = false;
+}
+
+void UpstreamServer::WriteLogTick() {
+  if (replay_ != nullptr) {
+    if (!replay_->finished || !replay_->replayer.idle()) return;
+    ServerWriteLog* claimed = replay_->wlog;
+    replay_.reset();
+    claimed->ReleaseReplay();
+  }
+  if (wlog_ == nullptr || wlog_->replaying()) return;
+  const HealthState state = health_->state();
+  if (state == HealthState::kUp && wlog_->log().HasWork()) {
+    // Writes failed while it was up, or the previous run left them: no reads until replayed.
+    health_->MarkDownForWriteLog(clock_->now_ms());
+  } else if (state == HealthState::kRecovering) {
+    // The probing worker starts the replay at once; this catches one that could not.
+    StartReplay();
+  }
+}
+
+void UpstreamServer::StartReplay() {
+  if (replay_ != nullptr || !wlog_->ClaimReplay()) return;
+  if (logged_inflight_ > 0) FailLoggedInFlight();
+  counters_.wlog_replays.Add();
+  replay_ = std::make_unique<ReplayRun>(this, wlog_);
+  replay_->replayer.Start();
+}
+
+UpstreamServer::ReplayRun::ReplayRun(UpstreamServer* s, ServerWriteLog* w)
+    : server(s),
+      wlog(w),
+      replayer(
+          w->log(), *this, writelog::ReplayOptions{},
+          // Under the log's mutex: a write is logged before the switch or sent after it.
+          [h = s->health_.get()] { h->FinishRecovery(); },
+          [this](writelog::ReplayOutcome o, std::string_view error) {
+            finished = true;
+            server->OnReplayDone(o, error);
+          }) {}
+
+void UpstreamServer::ReplayRun::Send(const Request& req, ReplyReceiver& done) {
+  // One connection: the server applies the records in the order sent.
+  UpstreamConnection* c = server->conns_[0].get();
+  server->counters_.requests.Add();
+  server->counters_.in_flight.Add();
+  c->Send(req, done);
+}
+
+void UpstreamServer::OnReplayDone(writelog::ReplayOutcome outcome, std::string_view error) {
+  if (outcome == writelog::ReplayOutcome::kCaughtUp ||
+      outcome == writelog::ReplayOutcome::kResynced) {
+    return;
+  }
+  counters_.wlog_replay_failures.Add();
+  fprintf(stderr, "write log: replay to %s failed (%s): %.*s\n", spec_.address.c_str(),
+          std::string(writelog::ReplayOutcomeName(outcome)).c_str(), static_cast<int>(error.size()),
+          error.data());
+  // Down again: the probes go on, and the next good one replays what is left. A record whose
+  // reply timed out may still reach the server: drop the connection it waits on.
+  health_->MarkDownForWriteLog(clock_->now_ms());
+  const bool quiet = quiet_failures_;
+  quiet_failures_ = true;
+  if (conns_[0]->in_flight() > 0) conns_[0]->Reset();
+  quiet_failures_ = quiet;
 }
 
 const char* UpstreamServer::state_name() const {

@@ -16,6 +16,27 @@
 // every worker reconnects its backed-off connections at once instead of waiting out the backoff.
 // Heartbeats and probes are counted apart from client requests.
 //
+// Write log (router/writelog/, docs/router.md "Write log"): a server with UpstreamSpec::write_log
+// gets its ServerWriteLog (SetWriteLog). Every write to a server passes through Send, so the log
+// is kept here, where the health word is read anyway and the reply of each write is seen:
+// - a logged write (writelog::IsLogged) while the server is down or recovering, or while its log
+//   holds records, is appended to the log (behind them, with the "still not up" gate) instead
+//   of being sent, and answered kTko; the route's other replicas answer the client;
+// - a logged write sent while the server is up goes with a small receiver of ours (pooled, not
+//   allocated per request) that appends it to the log when it fails with a timeout or a
+//   connection error, marks the server down (ServerHealth::MarkDownForWriteLog) and fails the
+//   logged writes still in flight so that they are logged behind it, in the order they were sent;
+// - the replay: when a probe of this worker brings the server back and the RecoveryHook keeps it
+//   recovering, this UpstreamServer claims the replay and runs a WriteLogReplayer over its first
+//   connection (a ReplaySink); its on_caught_up calls FinishRecovery under the log's mutex. A
+//   failed replay marks the server down again, so the probes go on; the next good probe replays
+//   what is left. Tick starts a replay a probe did not, and takes down a server that is up while
+//   its log has work (a failed write, a log left by the previous run).
+// Hot path of a server that is up with an empty log: one more load (HasWork) per logged write,
+// and the pooled receiver; servers without a log pay one pointer test.
+// REQUIRES (logged servers): a write's Request stays valid until its receiver is called (the
+// routes' RequestContext guarantees it: it lives until every send has completed).
+//
 // The counters are written by the worker's thread only (common/counter.h) and read by any
 // thread: `stats servers` and the metrics sum them over workers. Loop thread only otherwise.
 #pragma once
@@ -30,7 +51,9 @@
 #include "common/counter.h"
 #include "router/config/route_tree.h"
 #include "router/health/server_health.h"
+#include "router/upstream/server_write_log.h"
 #include "router/upstream/upstream_connection.h"
+#include "router/writelog/replayer.h"
 
 namespace memfleet::router {
 
@@ -58,6 +81,11 @@ struct UpstreamCounters {
   Counter heartbeat_failures;  // heartbeats that timed out or lost their connection
   Counter probes;              // probes sent
   Counter probes_failed;
+  // Write log (logged servers only).
+  Counter wlog_deferred;  // writes appended to the log instead of being sent
+  Counter wlog_failed;    // writes sent that failed (timeout, connection) and were appended
+  Counter wlog_replays;   // replays this worker ran
+  Counter wlog_replay_failures;
 };
 
 class UpstreamServer final : public UpstreamObserver {
@@ -76,6 +104,12 @@ class UpstreamServer final : public UpstreamObserver {
   void Send(const Request& req, ReplyReceiver& done);
   void ConnectAll();
   void CloseAll();
+  // The server's write log (nullptr: not logged). At every tree install: a reload may turn it
+  // on or off.
+  void SetWriteLog(ServerWriteLog* wlog) { wlog_ = wlog; }
+  const ServerWriteLog* write_log() const { return wlog_; }
+  // True while this worker runs (or waits for the last replies of) a replay.
+  bool replaying() const { return replay_ != nullptr; }
   // Heartbeats, probes, reconnecting after a comeback (the worker's health timer).
   void Tick();
 
@@ -105,6 +139,34 @@ class UpstreamServer final : public UpstreamObserver {
   // Closes connection i and connects it again at once (a heartbeat or probe timed out on it).
   void ResetConnection(size_t i);
   bool IsInternal(const ReplyReceiver* done) const;
+  // Picks a connection and sends req on it (counted as a request).
+  void SendOnConnection(const Request& req, ReplyReceiver& done);
+
+  // Write log.
+  // A logged write sent while the server is up: appends it if it fails undelivered.
+  struct LoggedSend final : ReplyReceiver {
+    UpstreamServer* server = nullptr;
+    const Request* req = nullptr;
+    ReplyReceiver* inner = nullptr;
+    void OnReply(const protocol::Result& r) override { server->OnLoggedReply(*this, r); }
+  };
+  // The replay's way to the server: this worker's first connection.
+  struct ReplayRun final : writelog::ReplaySink {
+    ReplayRun(UpstreamServer* s, ServerWriteLog* w);
+    void Send(const Request& req, ReplyReceiver& done) override;
+    UpstreamServer* server;
+    ServerWriteLog* wlog;  // whose claim this replay holds
+    bool finished = false;
+    writelog::WriteLogReplayer replayer;
+  };
+  void SendLoggedWrite(uint32_t word, const Request& req, ReplyReceiver& done);
+  void OnLoggedReply(LoggedSend& ls, const protocol::Result& r);
+  // Fails the logged writes in flight on this worker's connections (they are appended, in order,
+  // by their receivers) before a later write is appended.
+  void FailLoggedInFlight();
+  void WriteLogTick();
+  void StartReplay();
+  void OnReplayDone(writelog::ReplayOutcome outcome, std::string_view error);
 
   UpstreamSpec spec_;
   CoarseClock* clock_;
@@ -122,6 +184,13 @@ class UpstreamServer final : public UpstreamObserver {
   bool quiet_failures_ = false;  // closing or resetting on purpose: not a hard error
   std::vector<std::unique_ptr<InternalReceiver>> heartbeat_rx_;  // by connection
   InternalReceiver probe_rx_;
+
+  ServerWriteLog* wlog_ = nullptr;
+  size_t logged_inflight_ = 0;
+  bool failing_logged_ = false;
+  std::vector<std::unique_ptr<LoggedSend>> logged_all_;  // the pool, grown on demand
+  std::vector<LoggedSend*> logged_free_;
+  std::unique_ptr<ReplayRun> replay_;  // kept until its last reply (replayer idle)
 };
 
 }  // namespace memfleet::router

@@ -16,6 +16,7 @@
 
 #include "net/socket.h"
 #include "router/health/health_registry.h"
+#include "router/writelog/test_util.h"
 
 namespace memfleet::router {
 namespace {
@@ -264,6 +265,146 @@ TEST_F(UpstreamServerTest, AHeartbeatThatTimesOutReplacesItsConnection) {
     return state() == HealthState::kDown;
   }));
   EXPECT_EQ(server_->counters().soft_errors.Get(), 3u);
+}
+
+// --- the write log: where a logged write goes, and the replay after a probe.
+
+// The router's hook, reduced: a server whose log has work stays recovering.
+class WriteLogHook final : public health::RecoveryHook {
+ public:
+  explicit WriteLogHook(ServerWriteLog* w) : wlog(w) {}
+  bool BeginRecovery(health::ServerHealth&) override { return wlog->log().HasWork(); }
+  ServerWriteLog* wlog;
+};
+
+protocol::Request Delete(std::string_view key) {
+  protocol::Request r;
+  r.op = protocol::Op::kDelete;
+  r.protocol = protocol::Protocol::kMeta;
+  r.key = key;
+  r.keys = key;
+  return r;
+}
+
+class UpstreamServerWriteLogTest : public UpstreamServerTest {
+ protected:
+  void StartLogged(const std::string& address, int64_t timeout_ms = 5000) {
+    Start(address, 0, timeout_ms);
+    writelog::WriteLogOptions o;
+    o.dir = dir_.path();
+    auto log = writelog::WriteLog::Open(dir_.File("s.wlog"), address, o);
+    ASSERT_TRUE(log.ok()) << log.status().message();
+    log_ = std::move(log.value());
+    wlog_ = std::make_unique<ServerWriteLog>(log_.get());
+    hook_ = std::make_unique<WriteLogHook>(wlog_.get());
+    registry_->SetRecoveryHook(hook_.get());
+    server_->SetWriteLog(wlog_.get());
+  }
+  uint64_t records() const { return log_->stats().records; }
+
+  writelog::testing::TempDir dir_;
+  std::unique_ptr<writelog::WriteLog> log_;
+  std::unique_ptr<ServerWriteLog> wlog_;
+  std::unique_ptr<WriteLogHook> hook_;
+};
+
+TEST_F(UpstreamServerWriteLogTest, AWriteToADownServerIsLoggedAndReplayedBeforeItIsUp) {
+  FakeUpstream up;
+  StartLogged(up.address());
+  ASSERT_TRUE(
+      TurnUntil([&] { return up.Accept() == 1 && server_->state_name() == std::string("up"); }));
+  up.Close(0);
+  ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kDown; }));
+  Reply write;
+  server_->Send(Delete("k1"), write);
+  EXPECT_TRUE(write.got);  // logged, not sent: the route sees the fail-fast error
+  EXPECT_EQ(write.code, ResultCode::kTko);
+  EXPECT_EQ(records(), 1u);
+  EXPECT_EQ(server_->counters().wlog_deferred.Get(), 1u);
+  // A read is not logged, and fails fast.
+  Reply read;
+  server_->Send(Get("k1"), read);
+  EXPECT_EQ(read.code, ResultCode::kTko);
+  EXPECT_EQ(records(), 1u);
+
+  // The probe brings it back; the hook keeps it recovering; this server replays the log on
+  // its first connection (the probe's).
+  size_t conn = 0;
+  ASSERT_TRUE(TurnUntil([&] {
+    const size_t n = up.Accept();
+    for (size_t i = 1; i < n; ++i) {
+      if (up.Read(i).find("mn\r\n") != std::string::npos) conn = i;
+    }
+    return conn != 0;
+  }));
+  up.Write(conn, "MN\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return up.Read(conn).find("k1") != std::string::npos; }));
+  EXPECT_EQ(state(), HealthState::kRecovering);
+  // A write while the replay runs queues behind it, in the log.
+  Reply during;
+  server_->Send(Delete("k2"), during);
+  EXPECT_EQ(during.code, ResultCode::kTko);
+  EXPECT_EQ(records(), 2u);
+  const bool meta = up.Read(conn).find("md k1") != std::string::npos;
+  up.Write(conn, meta ? "NF\r\n" : "NOT_FOUND\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return up.Read(conn).find("k2") != std::string::npos; }));
+  up.Write(conn, meta ? "HD\r\n" : "DELETED\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kUp; }));
+  EXPECT_EQ(records(), 0u);
+  EXPECT_EQ(log_->stats().replayed, 2u);
+  EXPECT_EQ(server_->counters().wlog_replays.Get(), 1u);
+  // Up with an empty log: writes go to the server again.
+  const protocol::Request k3 = Delete("k3");
+  Reply after;
+  server_->Send(k3, after);
+  EXPECT_FALSE(after.got);
+  ASSERT_TRUE(TurnUntil([&] { return up.Read(conn).find("k3") != std::string::npos; }));
+  up.Write(conn, meta ? "NF\r\n" : "NOT_FOUND\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return after.got; }));
+  EXPECT_EQ(after.code, ResultCode::kNotFound);
+  EXPECT_EQ(records(), 0u);
+  ASSERT_TRUE(TurnUntil([&] { return !server_->replaying(); }));
+}
+
+TEST_F(UpstreamServerWriteLogTest, AWriteThatTimesOutIsLoggedInOrderAndTakesTheServerDown) {
+  FakeUpstream up;
+  StartLogged(up.address(), /*timeout_ms=*/100);
+  ASSERT_TRUE(
+      TurnUntil([&] { return up.Accept() == 1 && server_->state_name() == std::string("up"); }));
+  // Kept until their replies, as a request's context keeps them (UpstreamServer's REQUIRES).
+  const protocol::Request a = Delete("a"), b = Delete("b");
+  Reply first, second;
+  server_->Send(a, first);
+  server_->Send(b, second);
+  ASSERT_TRUE(TurnUntil([&] { return up.Read(0).find("b") != std::string::npos; }));
+  EXPECT_EQ(records(), 0u);
+  // No answer: the first times out, is logged and takes the server down; the second, still in
+  // flight, is failed and logged behind it.
+  ASSERT_TRUE(TurnUntil([&] { return first.got && second.got; }));
+  EXPECT_EQ(first.code, ResultCode::kTimeout);
+  EXPECT_EQ(second.code, ResultCode::kConnectError);
+  EXPECT_EQ(state(), HealthState::kDown);
+  EXPECT_EQ(records(), 2u);
+  writelog::ReplayBatch batch;
+  ASSERT_TRUE(log_->ReadForReplay(0, 10, &batch).ok());
+  ASSERT_EQ(batch.entries.size(), 2u);
+  EXPECT_EQ(batch.entries[0].record.key, "a");
+  EXPECT_EQ(batch.entries[1].record.key, "b");
+  EXPECT_EQ(server_->counters().wlog_failed.Get(), 2u);
+}
+
+TEST_F(UpstreamServerWriteLogTest, AServerWithoutALogFailsFastAndLogsNothing) {
+  FakeUpstream up;
+  StartLogged(up.address());
+  server_->SetWriteLog(nullptr);
+  ASSERT_TRUE(
+      TurnUntil([&] { return up.Accept() == 1 && server_->state_name() == std::string("up"); }));
+  up.Close(0);
+  ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kDown; }));
+  Reply write;
+  server_->Send(Delete("k"), write);
+  EXPECT_EQ(write.code, ResultCode::kTko);
+  EXPECT_EQ(records(), 0u);
 }
 
 }  // namespace
