@@ -9,7 +9,10 @@ Modes (`FaultProxy.set_mode`), applied to the connections already open and to ne
              request and its reply take twice delay_ms more).
   drop       bytes are read and discarded in both directions; connections stay open and new
              ones are accepted and connected to the backend, but nothing gets through (the
-             router's requests time out).
+             router's requests time out). A TCP stream never loses bytes in its middle, so a
+             connection that lost some is reset when the mode leaves drop or blackhole (as one
+             across a long partition ends up dead): it is never passed through again with a
+             request or a reply missing, which no real network produces.
   blackhole  as drop, and a new connection is accepted and never connected to the backend nor
              answered: a half-open peer.
   reset      every open connection is closed with a RST, and a new one is accepted and reset at
@@ -63,6 +66,7 @@ class _Pair:
         self.client = _Side(client)
         self.upstream = _Side(upstream) if upstream is not None else None
         self.closed = False
+        self.lost_bytes = False  # something was discarded: the stream can never resume
 
     def peer(self, side: _Side) -> Optional[_Side]:
         return self.upstream if side is self.client else self.client
@@ -164,6 +168,10 @@ class FaultProxy:
                 if cut or mode in ("reset", "close"):
                     for p in self._pairs:
                         self._close_pair(p, rst=cut or mode == "reset")
+                elif mode not in ("drop", "blackhole"):
+                    for p in self._pairs:
+                        if p.lost_bytes:
+                            self._close_pair(p, rst=True)
                 self._pairs = [p for p in self._pairs if not p.closed]
                 self._release_delayed(mode)
                 self._update_interest()
@@ -246,6 +254,7 @@ class FaultProxy:
         peer = pair.peer(side)
         if mode in ("drop", "blackhole") or peer is None:
             self._count("dropped_bytes", len(data))
+            pair.lost_bytes = True
         elif mode == "delay" and delay > 0:
             peer.delayed.append((time.monotonic() + delay, data))
         else:
@@ -260,6 +269,7 @@ class FaultProxy:
                     _, data = s.delayed.popleft()
                     if mode in ("drop", "blackhole"):
                         self._count("dropped_bytes", len(data))
+                        p.lost_bytes = True
                     else:
                         s.out += data
                         self._count("passed_bytes", len(data))
