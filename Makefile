@@ -8,6 +8,8 @@
 #   make bench        memfleetd vs memcached side by side (BENCH_QUICK=1: a few seconds per run)
 #   make fleet        three memfleetd and a memfleet-router on 127.0.0.1:11211 (configs/fleet.json)
 #   make bench-router memfleet-router vs nutcracker side by side
+#   make chaos        the router's fault tests (test_router_chaos.py) longer and with more clients
+#   make bench-faults latency and errors of a replicated pool while a replica dies, freezes, returns
 
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
@@ -19,7 +21,7 @@ RUN_ARGS ?= -l 127.0.0.1 -p 11211 -m 64 -t 4
 MEMFLEETD ?= $(CURDIR)/build/asan/bin/memfleetd
 MEMFLEETD_RELEASE ?= $(CURDIR)/build/release/bin/memfleetd
 
-.PHONY: fleet bench-router
+.PHONY: fleet bench-router chaos bench-faults
 .PHONY: all run test deps build release asan tsan unit unit-tsan integration fuzz format format-check clean bench
 
 all: build
@@ -101,6 +103,24 @@ bench:
 bench-router:
 	@command -v nutcracker >/dev/null || bash scripts/install-deps.sh
 	$(PYTHON) bench/router_compare --build-dir $(BENCH_BUILD) $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
+# The fault tests of `make integration` (tests/integration/test_router_chaos.py: replicas killed,
+# frozen, cut off through a fault proxy, under client load) with every load phase CHAOS_SCALE
+# times longer and CHAOS_CLIENTS client threads. Not part of `make test` (the short run is).
+CHAOS_SCALE ?= 5
+CHAOS_CLIENTS ?= 32
+
+chaos:
+	cmake --preset asan >/dev/null
+	cmake --build build/asan -j $(JOBS) --target memfleetd memfleet-router
+	MEMFLEETD=$(MEMFLEETD) MEMFLEET_CHAOS_SCALE=$(CHAOS_SCALE) MEMFLEET_CHAOS_CLIENTS=$(CHAOS_CLIENTS) \
+	  $(PYTHON) -m pytest -q -s -p no:cacheprovider tests/integration/test_router_chaos.py
+
+# Failure benchmark (bench/router_faults; "Issue 12: failures" in docs/benchmarks.md): a replicated
+# pool of three release memfleetd behind a release router under memfleet-bench's open loop, while
+# a replica is killed, restarted (replayed), stopped and resumed. BENCH_QUICK=1: one short run.
+bench-faults:
+	$(PYTHON) bench/router_faults --build-dir $(BENCH_BUILD) $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
 fleet:
 	@command -v cmake >/dev/null && command -v ninja >/dev/null || bash scripts/install-deps.sh
