@@ -16,8 +16,7 @@ clients and the servers hold afterwards checked against the clients' own model o
     reconnect); each ends with the server up again once the proxy passes traffic.
   - The router restarted with a non-empty write log replays it under client load.
 
-The tests that need the write log (`--write-log-dir`) skip, saying so, when the router binary
-does not know the flag. Sizes: MEMFLEET_CHAOS_SCALE multiplies every load phase (default 1) and
+Sizes: MEMFLEET_CHAOS_SCALE multiplies every load phase (default 1) and
 MEMFLEET_CHAOS_CLIENTS sets the client threads (default 8); `make chaos` runs longer and wider.
 
 Every key is owned by one client thread, so that thread's model of it is exact: a request it
@@ -28,21 +27,18 @@ outcome; latencies are printed, never asserted.
 
 from __future__ import annotations
 
-import functools
 import os
 import random
 import re
 import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import pytest
 
 from fault_proxy import FaultProxy
-from router_fixture import HOST, Fleet, fleet_factory, router_binary  # noqa: F401 (fixture)
+from router_fixture import HOST, Fleet, fleet_factory  # noqa: F401 (fixture)
 from server_process import STOP_TIMEOUT
 from wire import WireConn
 
@@ -72,17 +68,6 @@ DELETE_OK = {b"DELETED\r\n", b"NOT_FOUND\r\n"}
 
 def phase(seconds: float) -> float:
     return seconds * SCALE
-
-
-@functools.lru_cache(maxsize=None)
-def router_has_write_log() -> bool:
-    out = subprocess.run([str(router_binary()), "--help"], capture_output=True, timeout=30)
-    return b"--write-log-dir" in out.stdout + out.stderr
-
-
-def needs_write_log() -> None:
-    if not router_has_write_log():
-        pytest.skip("this memfleet-router has no --write-log-dir (the write log is not wired in)")
 
 
 # --- the router's view -------------------------------------------------------------------------
@@ -395,7 +380,6 @@ def test_kill9_replica_under_load_then_replay(fleet_factory, tmp_path):  # noqa:
     Reads try the restarted replica first, so clients see those lost keys as misses (a miss
     is allowed only for a key last written before the kill); every hit must be exact. Cold keys
     (written once at the start, then only read) make sure there are such keys."""
-    needs_write_log()
     live = [fleet_factory.backend("memfleetd") for _ in range(2)]
     victim = fleet_factory.backend("memfleetd")
     config = replicated_config([addr_str(b) for b in live], addr_str(victim))
@@ -454,19 +438,14 @@ def test_kill9_replica_under_load_then_replay(fleet_factory, tmp_path):  # noqa:
 
 def test_sigstop_replica_fails_over_then_returns_by_probe(fleet_factory, tmp_path):  # noqa: F811
     """A frozen replica (SIGSTOP: its connections stay open, nothing answers) costs timeouts,
-    soft errors, until they mark it down (--timeouts-until-tko of them, or with the write log
-    the first write that times out); reads fail over to the live
-    replicas meanwhile, so no client sees an error. With the write log, what it missed is
-    replayed when it returns and every read stays exact; without it (a router without
-    --write-log-dir), a write it missed leaves an older value there after SIGCONT, so reads
-    are only checked until then."""
+    soft errors, until the first write that times out marks it down (a replica that lacks a
+    write must not serve reads; the write goes to its log); reads fail over to the live
+    replicas meanwhile, so no client sees an error. What it missed is replayed when it returns,
+    and every read stays exact."""
     live = [fleet_factory.backend("memfleetd") for _ in range(2)]
     victim = fleet_factory.backend("memfleetd")
     config = replicated_config([addr_str(b) for b in live], addr_str(victim))
-    args = list(LOADED)
-    if router_has_write_log():
-        args += ["--write-log-dir", str(tmp_path / "wlog")]
-    router = fleet_factory.router(config, args)
+    router = fleet_factory.router(config, [*LOADED, "--write-log-dir", str(tmp_path / "wlog")])
     vname = addr_str(victim)
     load = Load(router.addr, "stop_").start()
     t0 = time.monotonic()
@@ -478,14 +457,11 @@ def test_sigstop_replica_fails_over_then_returns_by_probe(fleet_factory, tmp_pat
     time.sleep(phase(1.0))
     t_cont = time.monotonic()
     errors_while_stopped = list(load.errors)
-    if not router_has_write_log():
-        load.stop()
     victim.signal(signal.SIGCONT)
     back = wait_state(router.addr, vname, log_empty, "state=up (a probe)")
     t_up = time.monotonic()
-    if router_has_write_log():
-        time.sleep(phase(1.0))
-        load.stop()
+    time.sleep(phase(1.0))
+    load.stop()
     t_end = time.monotonic()
     load.report("SIGSTOP under load", [("before", t0, t_stop), ("stopped, until down",
                                                                 t_stop, t_down),
@@ -495,18 +471,16 @@ def test_sigstop_replica_fails_over_then_returns_by_probe(fleet_factory, tmp_pat
     print(f"  victim when marked down: {down}")
     assert errors_while_stopped == [], (errors_while_stopped, all_server_stats(router.addr))
     assert load.errors == [], (load.errors, all_server_stats(router.addr))
-    # Marked down by its soft errors: --timeouts-until-tko (3) in a row without the write log;
-    # with it, at the first write that times out (a replica that lacks a write must not serve
-    # reads), so one is enough there.
-    assert int(down["soft_errors"]) >= (1 if router_has_write_log() else 3), down
+    # Marked down by its soft errors: at the first write that times out (the write log's rule),
+    # or after --timeouts-until-tko (3) timed-out reads, whichever comes first.
+    assert int(down["soft_errors"]) >= 1, down
     assert int(down["hard_errors"]) == 0, down
     assert int(back["probes"]) >= 1, back
     keys = list(load.model)
     for i, b in enumerate(live):
         assert_server_equals_model(b.addr, load, keys, f"live replica {i}")
-    if router_has_write_log():
-        # It kept its memory and the log gave it every write it missed: it equals the model.
-        assert_server_equals_model(victim.addr, load, keys, "the returned replica")
+    # It kept its memory and the log gave it every write it missed: it equals the model.
+    assert_server_equals_model(victim.addr, load, keys, "the returned replica")
     assert router.running()
 
 
@@ -696,7 +670,6 @@ def test_router_restart_replays_a_nonempty_write_log_under_load(  # noqa: F811
     the same --write-log-dir starts with the replica down, replays the log when a probe finds it,
     while clients write and read again through the new router. The replica kept its memory, so
     at the end it equals the model for every key, as the live ones do."""
-    needs_write_log()
     live = [fleet_factory.backend("memfleetd") for _ in range(2)]
     victim = fleet_factory.backend("memfleetd")
     config = replicated_config([addr_str(b) for b in live], addr_str(victim))
