@@ -223,6 +223,10 @@ void Worker::Fill(Conn& c, int phase, int64_t now) {
   const size_t depth = static_cast<size_t>(prefill ? o_.prefill_depth : o_.depth);
   const bool paced = interval_ns_ > 0 && !prefill;
   if (phase == kConnect || phase == kStop || (done_ && !prefill)) return;
+  // The phase can turn to warm-up or measurement while the loop waits, before the loop's
+  // phase-change step spreads the connections' first send times: start pacing from now then,
+  // not from time zero (which would count as a latency of the whole uptime).
+  if (paced && c.next_send_ns == 0) c.next_send_ns = now;
   const size_t max_req = std::max(static_cast<size_t>(o_.multiget) * (o_.key_size + 1) + 16,
                                   o_.key_size + o_.value_max + 48);
   while (c.queue->size() < depth) {
