@@ -51,12 +51,11 @@ run:
 unit: asan
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 
-# The TSan run needs only the unit test binaries (one per module with *_test.cc files).
-UNIT_TEST_TARGETS := $(sort $(foreach f,$(shell find src -name '*_test.cc'),memfleet_$(word 2,$(subst /, ,$(f)))_test))
-
+# The TSan run needs only the unit test binaries: every memfleet_*_test executable CMake defines.
 unit-tsan:
 	cmake --preset tsan >/dev/null
-	cmake --build build/tsan -j $(JOBS) --target $(UNIT_TEST_TARGETS)
+	cmake --build build/tsan -j $(JOBS) --target $$(ninja -C build/tsan -t targets all | \
+	  sed -n 's/.*CXX_EXECUTABLE_LINKER__\(memfleet_[a-z_]*_test\)_.*/\1/p' | sort -u)
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 integration: asan release
