@@ -13,7 +13,7 @@
 
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 # FUZZ_RUNS=N runs each target for N executions instead of FUZZ_SECONDS (the long run in
 # docs/benchmarks.md: FUZZ_RUNS=10000000 make fuzz).
 FUZZ_RUNS ?=
