@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "router/routes/child_walk.h"
+
 namespace memfleet::router {
 
 // --- FailoverErrors
@@ -93,41 +95,20 @@ class FailoverRoute::Attempts final : public ReplyReceiver {
 
   void OnReply(const protocol::Result& r) override {
     const std::vector<RoutePtr>& children = route_.children_;
-    if (next_ < children.size() && route_.errors_.ShouldFailover(req_.op, r.code) &&
+    if (walk_.HasNext(children.size()) && route_.errors_.ShouldFailover(req_.op, r.code) &&
         (r.code == ResultCode::kTko || route_.limiter_ == nullptr || route_.limiter_->Allow())) {
-      TryNext();
+      walk_.Next(children, req_, ctx_, *this);
       return;
     }
     done_.OnReply(r);
   }
 
  private:
-  // Sends to the next child. A child that fails at once (a server marked down answers TKO
-  // inside Send) replies inside this call: that reply only marks `again_`, and the loop sends
-  // on, so that a long list of dead children is walked without recursion.
-  void TryNext() {
-    if (looping_) {
-      again_ = true;
-      return;
-    }
-    looping_ = true;
-    // The loop reads this object after each Dispatch, which may have completed the request.
-    ctx_.Hold();
-    do {
-      again_ = false;
-      route_.children_[next_++]->Dispatch(req_, ctx_, *this);
-    } while (again_);
-    looping_ = false;
-    ctx_.Release();  // last: may free this object
-  }
-
   const FailoverRoute& route_;
   const Request& req_;  // valid for the life of the context (route.h)
   RequestContext& ctx_;
   ReplyReceiver& done_;
-  size_t next_ = 1;
-  bool looping_ = false;
-  bool again_ = false;
+  ChildWalk walk_;
 };
 
 FailoverRoute::FailoverRoute(std::vector<RoutePtr> children, FailoverErrors errors,

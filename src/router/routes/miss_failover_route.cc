@@ -1,5 +1,7 @@
 #include "router/routes/miss_failover_route.h"
 
+#include "router/routes/child_walk.h"
+
 namespace memfleet::router {
 namespace {
 
@@ -20,7 +22,7 @@ class MissFailoverRoute::Attempts final : public ReplyReceiver {
       done_.OnReply(r);
       return;
     }
-    if (next_ == children.size()) {
+    if (!walk_.HasNext(children.size())) {
       // The last child: its reply, or the best one seen.
       if (route_.return_best_on_error_ && best_.set &&
           protocol::WorseThan(r.code, best_.result.code)) {
@@ -36,35 +38,16 @@ class MissFailoverRoute::Attempts final : public ReplyReceiver {
         (!best_.set || !protocol::WorseThan(r.code, best_.result.code))) {
       best_.Assign(r, ctx_.arena());
     }
-    TryNext();
+    walk_.Next(children, req_, ctx_, *this);
   }
 
  private:
-  // As FailoverRoute's: children that answer inside Dispatch are walked by a loop, not by
-  // recursion.
-  void TryNext() {
-    if (looping_) {
-      again_ = true;
-      return;
-    }
-    looping_ = true;
-    ctx_.Hold();  // the loop reads this object after each Dispatch
-    do {
-      again_ = false;
-      route_.children_[next_++]->Dispatch(req_, ctx_, *this);
-    } while (again_);
-    looping_ = false;
-    ctx_.Release();  // last: may free this object
-  }
-
   const MissFailoverRoute& route_;
   const Request& req_;  // valid for the life of the context (route.h)
   RequestContext& ctx_;
   ReplyReceiver& done_;
   StoredResult best_;
-  size_t next_ = 1;
-  bool looping_ = false;
-  bool again_ = false;
+  ChildWalk walk_;
 };
 
 void MissFailoverRoute::Dispatch(const Request& req, RequestContext& ctx,
