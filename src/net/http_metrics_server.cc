@@ -71,6 +71,7 @@ class HttpMetricsServer::Client : public EventLoop::Handler {
   void OnEvent(uint32_t) override {
     if (!out_.empty()) return Write();
     char buf[2048];
+    bool eof = false;
     for (;;) {
       ssize_t n = recv(fd_, buf, sizeof(buf), 0);
       if (n > 0) {
@@ -80,9 +81,13 @@ class HttpMetricsServer::Client : public EventLoop::Handler {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      return owner_->Done(this);  // closed or failed before a whole request came
+      eof = true;  // closed (a client may shut its side after the request) or failed
+      break;
     }
-    if (in_.find("\r\n\r\n") == std::string::npos && in_.find("\n\n") == std::string::npos) return;
+    if (in_.find("\r\n\r\n") == std::string::npos && in_.find("\n\n") == std::string::npos) {
+      if (eof) owner_->Done(this);
+      return;
+    }
     std::string body;
     std::string_view status = "200 OK";
     if (IsMetricsRequest(std::string_view(in_).substr(0, in_.find('\n')))) {

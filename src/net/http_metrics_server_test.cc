@@ -43,7 +43,8 @@ class HttpMetricsServerTest : public testing::Test {
   }
 
   // Sends request (if any) and reads the response until the server closes; loops meanwhile.
-  std::string Exchange(const std::string& request) {
+  // half_close: shut the client's sending side after the request, as `nc -N` or a pipe does.
+  std::string Exchange(const std::string& request, bool half_close = false) {
     std::string response;
     std::atomic<bool> done{false};
     std::thread client([&] {
@@ -61,6 +62,7 @@ class HttpMetricsServerTest : public testing::Test {
           if (n <= 0) break;
           sent += static_cast<size_t>(n);
         }
+        if (half_close) shutdown(fd, SHUT_WR);
         char buf[4096];
         for (;;) {
           ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -94,7 +96,11 @@ TEST_F(HttpMetricsServerTest, ServesMetrics) {
   EXPECT_NE(Exchange("GET /metrics?x=1 HTTP/1.0\n\n").find("\r\n\r\nm_total 7\n"),
             std::string::npos);
   EXPECT_NE(Exchange("GET / HTTP/1.1\r\n\r\n").find("200 OK"), std::string::npos);
-  EXPECT_EQ(renders_, 3);
+  EXPECT_NE(Exchange("GET /metrics HTTP/1.0\r\n\r\n", true).find("\r\n\r\nm_total 7\n"),
+            std::string::npos);
+  EXPECT_EQ(renders_, 4);
+  EXPECT_EQ(Exchange("GET /metrics HTTP/1.0\r\n", true), "");  // closed before the head ended
+  EXPECT_EQ(renders_, 4);
 }
 
 TEST_F(HttpMetricsServerTest, OtherRequestsGet404WithoutRendering) {
