@@ -240,7 +240,7 @@ Status Router::Start() {
     last_text_ = text->second;
   }
   if (options_.metrics_port >= 0) {
-    metrics_ = std::make_unique<MetricsServer>(&loop_, [this] { return RenderMetrics(); });
+    metrics_ = std::make_unique<net::HttpMetricsServer>(&loop_, [this] { return RenderMetrics(); });
     Status ms =
         metrics_->Listen(options_.listen.empty() ? "" : options_.listen[0], options_.metrics_port);
     if (!ms.ok()) return Status::InvalidArgument("metrics port: " + ms.message());
