@@ -115,5 +115,97 @@ TEST(ReadBufferTest, ReadFromReportsAFilledRoom) {
   close(sv[0]);
 }
 
+TEST(ReadBufferTest, TakesNoMemoryUntilTheFirstRead) {
+  ReadBuffer b(64, 1024);
+  EXPECT_FALSE(b.holds_buffer());
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.view(), "");
+  b.Release();  // nothing to give back
+  EXPECT_FALSE(b.holds_buffer());
+  EXPECT_EQ(b.MakeRoom(), 64u);
+  EXPECT_TRUE(b.holds_buffer());
+}
+
+TEST(ReadBufferTest, PooledBufferIsLentForAReadAndReturnedOnceParsed) {
+  BufferPool pool(64, 8);
+  ReadBuffer b(&pool, 1024);
+  EXPECT_FALSE(b.holds_buffer());
+  EXPECT_EQ(pool.read_blocks_lent(), 0u);
+  Put(b, "version\r\n");
+  EXPECT_EQ(pool.read_blocks_lent(), 1u);
+  EXPECT_EQ(b.capacity(), 64u);
+  b.Consume(9);
+  b.Release();
+  EXPECT_FALSE(b.holds_buffer());
+  EXPECT_EQ(pool.read_blocks_lent(), 0u);
+  EXPECT_EQ(pool.read_blocks_free(), 1u);
+  // The next read borrows again (the same block), and starts at the front.
+  Put(b, "get a\r\n");
+  EXPECT_EQ(pool.read_blocks_lent(), 1u);
+  EXPECT_EQ(pool.read_blocks_free(), 0u);
+  EXPECT_EQ(b.offset(), 0u);
+  EXPECT_EQ(b.view(), "get a\r\n");
+}
+
+TEST(ReadBufferTest, PartialRequestKeepsItsBufferUntilTheRestArrives) {
+  BufferPool pool(64, 8);
+  ReadBuffer b(&pool, 1024);
+  Put(b, "get a\r\nset k 0 0 5\r\nhe");
+  b.Consume(7);  // "get a" was parsed; the set waits for its data
+  b.Release();
+  EXPECT_TRUE(b.holds_buffer());
+  EXPECT_EQ(pool.read_blocks_lent(), 1u);
+  EXPECT_EQ(b.view(), "set k 0 0 5\r\nhe");
+  Put(b, "llo\r\n");
+  EXPECT_EQ(b.view(), "set k 0 0 5\r\nhello\r\n");
+  b.Consume(b.size());
+  b.Release();
+  EXPECT_FALSE(b.holds_buffer());
+  EXPECT_EQ(pool.read_blocks_lent(), 0u);
+}
+
+TEST(ReadBufferTest, GrownBufferIsFreedNotPooledAndAPartialTailMovesToABlock) {
+  BufferPool pool(16, 8);
+  ReadBuffer b(&pool, 1024);
+  // A long line grows the buffer past the pool's block size.
+  Put(b, std::string(16, 'x'));
+  ASSERT_EQ(b.MakeRoom(), 16u);
+  EXPECT_EQ(b.capacity(), 32u);
+  // The block it outgrew went back to the pool; the grown buffer is not one of its blocks.
+  EXPECT_EQ(pool.read_blocks_lent(), 0u);
+  EXPECT_EQ(pool.read_blocks_free(), 1u);
+  Put(b, std::string(10, 'y'));
+  b.Consume(24);
+  // A few unread bytes in a grown buffer: Release moves them to a block of the initial size.
+  b.Release();
+  EXPECT_EQ(b.capacity(), 16u);
+  EXPECT_EQ(b.view(), "yy");
+  EXPECT_EQ(pool.read_blocks_lent(), 1u);
+  b.Consume(2);
+  b.Release();
+  EXPECT_FALSE(b.holds_buffer());
+  EXPECT_EQ(pool.read_blocks_lent(), 0u);
+  EXPECT_EQ(pool.read_blocks_free(), 1u);
+}
+
+TEST(ReadBufferTest, GrownBufferOfAnEntireLineIsFreedWhenConsumed) {
+  BufferPool pool(16, 8);
+  {
+    ReadBuffer b(&pool, 1024);
+    Put(b, std::string(16, 'x'));
+    ASSERT_EQ(b.MakeRoom(), 16u);
+    Put(b, std::string(16, 'x'));
+    ASSERT_EQ(b.MakeRoom(), 32u);
+    EXPECT_EQ(b.capacity(), 64u);
+    b.Consume(32);
+    b.Release();
+    EXPECT_FALSE(b.holds_buffer());
+    Put(b, "partial");
+    EXPECT_EQ(pool.read_blocks_lent(), 1u);
+  }
+  // The buffer's destructor returns what it held.
+  EXPECT_EQ(pool.read_blocks_lent(), 0u);
+}
+
 }  // namespace
 }  // namespace memfleet::net

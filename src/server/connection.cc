@@ -24,7 +24,6 @@
 namespace memfleet::server {
 namespace {
 
-constexpr size_t kReadBufferSize = net::ReadBuffer::kDefaultInitial;
 // Lines of get/gets may be longer than the read buffer; beyond this they close the connection.
 constexpr size_t kMaxLineBuffer = net::ReadBuffer::kDefaultMax;
 // Above this much unsent output the connection stops reading until the client drains it.
@@ -52,8 +51,9 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
       fd_(fd),
       listen_addr_(std::move(listen_addr)),
       peer_(net::PeerName(fd)),
-      tcp_(net::IsTcp(fd)),
-      rbuf_(kReadBufferSize, kMaxLineBuffer) {
+      rbuf_(&worker->buffers(), kMaxLineBuffer),
+      out_(&worker->buffers()),
+      tcp_(net::IsTcp(fd)) {
   ctx_.engine = engine_;
   ctx_.session = &worker->session();
   ctx_.stats = &worker->stats();
@@ -69,6 +69,7 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
 
 Connection::~Connection() {
   if (!closed_) close(fd_);
+  if (value_ != nullptr) worker_->ReturnPendingValue(std::move(value_));
 }
 
 const char* Connection::state_name() const {
@@ -103,7 +104,8 @@ void Connection::Close(CloseReason reason) {
   worker_->loop().Remove(fd_);
   close(fd_);
   out_.Clear();
-  pending_item_.Reset();
+  // The read buffer may still be under a request being executed: it goes back with this object.
+  if (value_ != nullptr) worker_->ReturnPendingValue(std::move(value_));
   worker_->Remove(this);
 }
 
@@ -132,7 +134,7 @@ void Connection::Prepare(uint32_t events) {
   }
   pre_read_ = true;
   if (net::IoBatch* batch = worker_->io_batch(); batch != nullptr) {
-    pre_room_ = MakeReadRoom();
+    pre_room_ = static_cast<uint32_t>(MakeReadRoom());
     if (pre_room_ > 0) {
       batch->DeferRead(this);  // read with the others of this batch; then FinishDeferredRead
       return;
@@ -153,7 +155,7 @@ void Connection::FinishDeferredRead(int result) {
 }
 
 void Connection::FinishPreparedRead(ssize_t n, int err) {
-  pre_n_ = n;
+  pre_n_ = static_cast<int32_t>(n);  // at most the room: below 2^31
   pre_errno_ = err;
   // Only where ProcessTextInput would look ahead itself: commands of an authenticated text
   // connection.
@@ -161,11 +163,12 @@ void Connection::FinishPreparedRead(ssize_t n, int err) {
       (!authenticated_ && !server_->settings().auth_file.empty())) {
     return;
   }
-  pre_keys_ = ScanAndStartPrefetch(pre_hv_);
+  uint32_t* hv = worker_->PrefetchSlot(&pre_slot_);
+  pre_keys_ = static_cast<uint8_t>(ScanAndStartPrefetch(hv));
 }
 
 void Connection::PrepareMore() {
-  if (pre_keys_ > 0) engine_->PrefetchFinish(pre_hv_, pre_keys_);
+  if (pre_keys_ > 0) engine_->PrefetchFinish(worker_->prefetch_slot(pre_slot_), pre_keys_);
   pre_keys_ = 0;
 }
 
@@ -207,6 +210,7 @@ void Connection::OnEvent(uint32_t events) {
     }
     if (net::IoBatch* batch = worker_->io_batch(); batch != nullptr && !out_.empty()) {
       batch->Defer(this);  // sent with the other replies of this batch of events
+      ReleaseIdleBuffers();
       return;
     }
     FlushOutput();
@@ -222,6 +226,12 @@ void Connection::FinishDeferredSend(int result) {
     return;
   }
   FlushOutput();  // the rest, if the send was short; then interest and backpressure as usual
+}
+
+void Connection::ReleaseIdleBuffers() {
+  // An empty read buffer goes back to the worker's pool; a partial request keeps it.
+  rbuf_.Release();
+  out_.Release();
 }
 
 ssize_t Connection::ReadSome(bool* buffer_was_full) {
@@ -375,40 +385,46 @@ void Connection::Execute(const protocol::text::Request& req) {
 }
 
 bool Connection::ContinueValue() {
+  PendingValue& v = *value_;
   size_t avail = rbuf_.size();
-  if (value_left_ > 0) {
-    size_t n = std::min(avail, value_left_);
+  if (v.left > 0) {
+    size_t n = std::min<size_t>(avail, v.left);
     if (n > 0) {
-      writer_->Write(rbuf_.data(), n);
+      v.writer->Write(rbuf_.data(), n);
       rbuf_.Consume(n);
-      value_left_ -= n;
+      v.left -= static_cast<uint32_t>(n);
       avail -= n;
     }
-    if (value_left_ > 0) return false;
+    if (v.left > 0) return false;
   }
-  while (crlf_got_ < 2 && avail > 0) {
-    crlf_[crlf_got_++] = rbuf_.data()[0];
+  while (v.crlf_got < 2 && avail > 0) {
+    v.crlf[v.crlf_got++] = rbuf_.data()[0];
     rbuf_.Consume(1);
     --avail;
   }
-  if (crlf_got_ < 2) return false;
+  if (v.crlf_got < 2) return false;
   FinishStore();
   return true;
 }
 
 void Connection::FinishStore() {
   in_state_ = InState::kCommand;
-  writer_.reset();
-  const bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
-  switch (pending_kind_) {
+  // Everything is taken out of the pending value before it goes back: the handler below may
+  // start the next storage request (or close the connection).
+  value_->writer.reset();
+  const bool data_ok = value_->crlf[0] == '\r' && value_->crlf[1] == '\n';
+  const ValueOwner owner = value_->owner;
+  storage::ItemRef item = std::move(value_->item);
+  worker_->ReturnPendingValue(std::move(value_));
+  switch (owner) {
     case ValueOwner::kText:
-      text_->FinishStore(std::move(pending_item_), data_ok);
+      text_->FinishStore(std::move(item), data_ok);
       return;
     case ValueOwner::kMeta:
-      meta_->FinishStore(std::move(pending_item_), data_ok);
+      meta_->FinishStore(std::move(item), data_ok);
       return;
     case ValueOwner::kBinary:
-      binary_->FinishStore(std::move(pending_item_), data_ok);
+      binary_->FinishStore(std::move(item), data_ok);
       return;
   }
 }
@@ -420,17 +436,19 @@ void Connection::ExecuteMeta(const protocol::text::Request& req) {
 
 void Connection::ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,
                            bool crlf_terminated) {
-  pending_kind_ = owner;
-  pending_item_ = std::move(item);
-  writer_.emplace(pending_item_);
-  value_left_ = length;
+  if (value_ == nullptr) value_ = worker_->LendPendingValue();
+  PendingValue& v = *value_;
+  v.owner = owner;
+  v.item = std::move(item);
+  v.writer.emplace(v.item);
+  v.left = length;
   if (crlf_terminated) {
-    crlf_got_ = 0;
+    v.crlf_got = 0;
   } else {
     // No terminator to read: mark it as already read and good.
-    crlf_[0] = '\r';
-    crlf_[1] = '\n';
-    crlf_got_ = 2;
+    v.crlf[0] = '\r';
+    v.crlf[1] = '\n';
+    v.crlf_got = 2;
   }
   in_state_ = InState::kValue;
 }
@@ -457,7 +475,7 @@ size_t Connection::ScanAndStartPrefetch(uint32_t* hv) {
   std::string_view keys[storage::Engine::kMaxPrefetch];
   protocol::text::KeyScanResult r = protocol::text::ScanKeys(rbuf_.view(), keys, std::size(keys));
   // Past the scanned requests (at least one byte on), so that the next scan starts after them.
-  scan_end_ = rbuf_.offset() + std::max<size_t>(r.scanned, 1);
+  scan_end_ = static_cast<uint32_t>(rbuf_.offset() + std::max<size_t>(r.scanned, 1));
   return r.keys > 0 ? engine_->PrefetchStart(keys, r.keys, hv) : 0;
 }
 
@@ -483,6 +501,9 @@ void Connection::FlushOutput() {
     ProcessInput();
   }
   UpdateInterest();
+  // Every caller is at the top of a loop turn (an event, a posted task, an IoBatch result):
+  // no parsed request points into the buffers any more.
+  ReleaseIdleBuffers();
 }
 
 void Connection::UpdateInterest() {

@@ -6,8 +6,14 @@
 // While the pending output is above a high-water mark the connection stops reading and executing
 // (backpressure) until the client has drained it. Storage commands copy their data block from the
 // read buffer straight into the allocated item, so the read buffer never has to hold a whole
-// value. Owned by its Worker; every method runs on that worker's thread, except the atomics read
-// by `stats conns`.
+// value.
+//
+// An idle connection costs little memory (docs/architecture.md, "Buffers"): its read buffer and
+// its output area are borrowed from the worker's net::BufferPool only while it has bytes to parse
+// (a read in flight, a partial request) or to send, and what only some requests need (a data
+// block being read, a protocol handler, a dump, a watch) is allocated when first used. Owned by
+// its Worker; every method runs on that worker's thread, except the atomics read by
+// `stats conns`.
 #pragma once
 
 #include <atomic>
@@ -46,6 +52,18 @@ class TextHandler;
 class OperatorHandler;
 struct WatchState;
 struct DumpState;
+
+// A data block being read into its item: from ConnectionControl::ReadValue to FinishStore. Only
+// a connection in the middle of a storage request needs it, so connections borrow one from
+// their worker (Worker::LendPendingValue) instead of each holding one.
+struct PendingValue {
+  storage::ItemRef item;
+  std::optional<storage::ValueWriter> writer;
+  uint32_t left = 0;  // data bytes still to copy
+  char crlf[2] = {0, 0};
+  uint8_t crlf_got = 0;
+  ValueOwner owner = ValueOwner::kText;
+};
 
 class Connection : public net::EventLoop::Handler,
                    public net::IoBatch::Client,
@@ -130,8 +148,13 @@ class Connection : public net::EventLoop::Handler,
   // PrefetchAhead's first step: scans the keys, starts their prefetch, and returns how many hash
   // values it wrote to hv (Engine::kMaxPrefetch entries) for the second step.
   size_t ScanAndStartPrefetch(uint32_t* hv);
+  // Flushes what it can; then, as everywhere a turn of the loop ends, ReleaseIdleBuffers.
   void FlushOutput();
   void UpdateInterest();
+  // Gives the read buffer back to the worker's pool when everything read has been parsed, and
+  // the output area when everything queued has been sent. Only where no parsed request points
+  // into them: at the end of an event, a posted task or an IoBatch result.
+  void ReleaseIdleBuffers();
 
   // A text-protocol request: meta commands go to meta_, operator commands to operator_, the
   // rest to text_ (each handler created on its first request).
@@ -187,40 +210,44 @@ class Connection : public net::EventLoop::Handler,
   Server* server_;
   storage::Engine* engine_;
   int fd_;
+  uint32_t interest_ = 0;
+  // Set by the Worker (under its lock): this connection's index in its connection table.
+  friend class Worker;
+  uint32_t worker_slot_ = 0;
   std::string listen_addr_;
   std::string peer_;
+
+  net::ReadBuffer rbuf_;  // borrows from the worker's BufferPool
+  net::OutBuffer out_;    // likewise
+  // Requests before this offset of the read buffer (net::ReadBuffer::offset) have been looked ahead
+  // at for prefetching (protocol::text::ScanKeys); reset by every read.
+  uint32_t scan_end_ = 0;
+  // Prepare()'s read, for OnEvent to use as its first: its result (bytes or -1 with errno
+  // pre_errno_) and the room it was given (queued in the worker's IoBatch).
+  int32_t pre_n_ = 0;
+  int32_t pre_errno_ = 0;
+  uint32_t pre_room_ = 0;
+  // The keys of that read whose prefetch Prepare started: their hashes wait in the worker's
+  // batch scratch (Worker::PrefetchSlot) for PrepareMore.
+  uint16_t pre_slot_ = 0;
+  uint8_t pre_keys_ = 0;
+  bool pre_read_ = false;
+  bool pre_full_ = false;
+
   bool tcp_;
   bool closed_ = false;
   bool close_after_write_ = false;
   bool paused_ = false;  // output above the high-water mark: not reading
-  uint32_t interest_ = 0;
-
-  net::ReadBuffer rbuf_;
-  // Requests before this offset of the read buffer (net::ReadBuffer::offset) have been looked ahead
-  // at for prefetching (protocol::text::ScanKeys); reset by every read.
-  size_t scan_end_ = 0;
-  // Prepare()'s read, for OnEvent to use as its first; and the hashes it started prefetching.
-  bool pre_read_ = false;
-  bool pre_full_ = false;
-  int pre_errno_ = 0;
-  ssize_t pre_n_ = 0;
-  size_t pre_room_ = 0;  // the room of Prepare()'s read, queued in the worker's IoBatch
-  size_t pre_keys_ = 0;
-  uint32_t pre_hv_[storage::Engine::kMaxPrefetch];
-
-  net::OutBuffer out_;
   InState in_state_ = InState::kCommand;
   Protocol protocol_ = Protocol::kUndecided;
-  ValueOwner pending_kind_ = ValueOwner::kText;
   bool noreply_ = false;        // the request being executed asked for noreply
   bool authenticated_ = false;  // -S / -Y: this connection has authenticated
+  // Graceful shutdown arrived during a dump: finish the dump, then close (see Drain).
+  bool drain_after_dump_ = false;
 
-  // A storage command waiting for its data block.
-  storage::ItemRef pending_item_;
-  std::optional<storage::ValueWriter> writer_;
-  size_t value_left_ = 0;  // data bytes still to copy
-  char crlf_[2] = {0, 0};
-  size_t crlf_got_ = 0;
+  // A storage command waiting for its data block (InState::kValue): borrowed from the worker
+  // by ReadValue, given back by FinishStore.
+  std::unique_ptr<PendingValue> value_;
   size_t swallow_left_ = 0;
 
   std::unique_ptr<TextHandler> text_;
@@ -230,8 +257,6 @@ class Connection : public net::EventLoop::Handler,
   std::unique_ptr<AsciiAuthHandler> auth_;  // -Y: reads every request until authenticated
   std::unique_ptr<WatchState> watch_;
   std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs
-  // Graceful shutdown arrived during a dump: finish the dump, then close (see Drain).
-  bool drain_after_dump_ = false;
 
   // What the protocol handlers see of this connection; built once, after the buffers above.
   HandlerContext ctx_;

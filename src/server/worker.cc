@@ -9,6 +9,8 @@ namespace memfleet::server {
 namespace {
 
 constexpr unsigned kIoBatchEntries = 256;  // as many as one epoll_wait returns
+// PendingValues kept for the next storage request: as many as a batch of events will want.
+constexpr size_t kMaxFreeValues = net::BufferPool::kDefaultMaxFree;
 
 }  // namespace
 
@@ -24,10 +26,11 @@ bool Worker::Start() {
   thread_ = std::thread([this] {
     // The ring belongs to this thread's loop: one submission per batch of events.
     if (server_->settings().io_uring) io_batch_ = net::IoBatch::Create(kIoBatchEntries);
-    if (io_batch_ != nullptr) {
-      loop_.SetAfterPrepare([this] { io_batch_->FlushReads(); });
-      loop_.SetAfterEvents([this] { io_batch_->Flush(); });
-    }
+    if (io_batch_ != nullptr) loop_.SetAfterPrepare([this] { io_batch_->FlushReads(); });
+    loop_.SetAfterEvents([this] {
+      if (io_batch_ != nullptr) io_batch_->Flush();
+      prefetch_used_ = 0;  // the batch is over: every PrepareMore has run
+    });
     loop_.Run();
   });
   return true;
@@ -38,7 +41,7 @@ void Worker::Stop() {
     std::vector<Connection*> all;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [ptr, owned] : conns_) all.push_back(ptr);
+      for (auto& conn : conns_) all.push_back(conn.get());
     }
     for (Connection* c : all) c->Close(Connection::CloseReason::kShutdown);
   });
@@ -57,7 +60,8 @@ void Worker::Adopt(int fd, std::string listen_addr) {
     Connection* raw = conn.get();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      conns_.emplace(raw, std::move(conn));
+      raw->worker_slot_ = static_cast<uint32_t>(conns_.size());
+      conns_.push_back(std::move(conn));
     }
     if (!raw->Start()) raw->Close();
   });
@@ -68,7 +72,7 @@ void Worker::Drain() {
     std::vector<Connection*> all;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [ptr, owned] : conns_) all.push_back(ptr);
+      for (auto& conn : conns_) all.push_back(conn.get());
     }
     for (Connection* c : all) c->Drain();
   });
@@ -80,18 +84,44 @@ void Worker::Remove(Connection* conn) {
     std::unique_ptr<Connection> dead;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto it = conns_.find(conn);
-      if (it == conns_.end()) return;
-      dead = std::move(it->second);
-      conns_.erase(it);
+      const size_t slot = conn->worker_slot_;
+      if (slot >= conns_.size() || conns_[slot].get() != conn) return;
+      dead = std::move(conns_[slot]);
+      if (slot + 1 != conns_.size()) {
+        conns_[slot] = std::move(conns_.back());
+        conns_[slot]->worker_slot_ = static_cast<uint32_t>(slot);
+      }
+      conns_.pop_back();
+      // Give back what a crowd of connections that has gone took.
+      if (conns_.capacity() > 64 && conns_.size() < conns_.capacity() / 4) conns_.shrink_to_fit();
     }
     server_->OnConnectionClosed();
   });
 }
 
+std::unique_ptr<PendingValue> Worker::LendPendingValue() {
+  if (free_values_.empty()) return std::make_unique<PendingValue>();
+  std::unique_ptr<PendingValue> v = std::move(free_values_.back());
+  free_values_.pop_back();
+  return v;
+}
+
+void Worker::ReturnPendingValue(std::unique_ptr<PendingValue> value) {
+  value->writer.reset();
+  value->item.Reset();  // the item's reference is not kept with a free value
+  if (free_values_.size() < kMaxFreeValues) free_values_.push_back(std::move(value));
+}
+
+uint32_t* Worker::PrefetchSlot(uint16_t* slot) {
+  if (prefetch_used_ == prefetch_.size()) prefetch_.emplace_back();
+  *slot = static_cast<uint16_t>(prefetch_used_);
+  return prefetch_[prefetch_used_++].data();
+}
+
 void Worker::ListConnections(std::vector<ConnInfo>* out) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [ptr, owned] : conns_) {
+  for (const auto& conn : conns_) {
+    const Connection* ptr = conn.get();
     out->push_back(ConnInfo{ptr->fd(), ptr->peer(), ptr->listen_addr(), ptr->state_name(),
                             ptr->last_cmd_time()});
   }
@@ -108,7 +138,8 @@ void Worker::CheckIdle() {
   std::vector<Connection*> idle;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [ptr, owned] : conns_) {
+    for (auto& conn : conns_) {
+      Connection* ptr = conn.get();
       if (ptr->tcp() && ptr->awaiting_command() && now - ptr->last_cmd_time() > limit) {
         idle.push_back(ptr);
       }

@@ -4,14 +4,22 @@
 // worker's thread touches that connection. The connection table is guarded by a mutex that the
 // worker takes only to add or remove a connection, so that `stats conns` on another worker can
 // list connections safely.
+//
+// What a connection needs only now and then is the worker's, lent to a connection while it needs
+// it (docs/architecture.md, "Buffers"): read blocks and output areas (a net::BufferPool), the
+// state of a data block being read (PendingValue), and the key hashes between the two prefetch
+// steps of an event batch (PrefetchSlot). An idle connection holds none of them.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "net/buffer_pool.h"
 #include "net/event_loop.h"
 #include "net/io_batch.h"
 #include "server/connection.h"
@@ -45,6 +53,15 @@ class Worker {
 
   // Worker thread only.
   void Remove(Connection* conn);
+  // The read blocks and output areas its connections borrow.
+  net::BufferPool& buffers() { return buffers_; }
+  // The state of a data block being read, lent to a connection until its item is complete.
+  std::unique_ptr<PendingValue> LendPendingValue();
+  void ReturnPendingValue(std::unique_ptr<PendingValue> value);
+  // Room for Engine::kMaxPrefetch key hashes, from a connection's Prepare step to its
+  // PrepareMore step in the same batch of events; *slot names it for prefetch_slot.
+  uint32_t* PrefetchSlot(uint16_t* slot);
+  uint32_t* prefetch_slot(uint16_t slot) { return prefetch_[slot].data(); }
 
   // Any thread.
   void ListConnections(std::vector<ConnInfo>* out) const;
@@ -64,13 +81,20 @@ class Worker {
 
   Server* server_;
   int id_;
+  // Before the connections and the loop: whatever they hold goes back here when they go.
+  net::BufferPool buffers_;
+  std::vector<std::unique_ptr<PendingValue>> free_values_;
+  std::vector<std::array<uint32_t, storage::Engine::kMaxPrefetch>> prefetch_;
+  size_t prefetch_used_ = 0;  // slots taken in the current batch of events
   net::EventLoop loop_;
   std::unique_ptr<net::IoBatch> io_batch_;
   storage::Session* session_;
   WorkerStats stats_;
   std::thread thread_;
   mutable std::mutex mu_;
-  std::unordered_map<Connection*, std::unique_ptr<Connection>> conns_;  // guarded by mu_
+  // Guarded by mu_. Connection::worker_slot_ is each one's index here (a removal moves the last
+  // one into the hole): a pointer per connection, where a hash map would take a node as well.
+  std::vector<std::unique_ptr<Connection>> conns_;
 };
 
 }  // namespace memfleet::server
