@@ -17,7 +17,7 @@ enum class BindingProtocol { kAuto, kAscii, kBinary };
 struct Settings {
   // Network.
   int port = 11211;                 // -p; 0 disables TCP
-  int udp_port = 0;                 // -U; only 0 is supported for now
+  int udp_port = 0;                 // -U; 0 = off, -1 = an ephemeral port
   std::vector<std::string> listen;  // -l (may be given several times or comma-separated)
   std::string socket_path;          // -s
   int socket_access_mask = 0700;    // -a (octal)

@@ -95,6 +95,23 @@ void OutBuffer::Consume(size_t n) {
   if (pending_ == 0) Compact();
 }
 
+void OutBuffer::CopyOut(size_t from, size_t len, char* dst) const {
+  size_t skip = first_offset_ + from;  // bytes of pieces_[i] before the ones wanted
+  for (size_t i = first_piece_; i < pieces_.size() && len > 0; ++i) {
+    const Piece& p = pieces_[i];
+    if (skip >= p.len) {
+      skip -= p.len;
+      continue;
+    }
+    const char* base = p.external != nullptr ? p.external : bytes_.get() + p.offset;
+    const size_t n = std::min(p.len - skip, len);
+    memcpy(dst, base + skip, n);
+    dst += n;
+    len -= n;
+    skip = 0;
+  }
+}
+
 ssize_t OutBuffer::Flush(int fd) {
   size_t total = 0;
   while (pending_ > 0) {

@@ -55,6 +55,10 @@ class OutBuffer {
   bool Contiguous(const char** data, size_t* len) const;
   // Marks n pending bytes sent (by someone else than Flush: IoBatch).
   void Consume(size_t n);
+  // Copies len pending bytes, starting `from` bytes after the first unsent one, to dst; for a
+  // sender that frames the output itself (the server's UDP datagrams).
+  // REQUIRES: from + len <= pending().
+  void CopyOut(size_t from, size_t len, char* dst) const;
 
   // Drops everything pending (used when closing).
   void Clear();

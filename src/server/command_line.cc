@@ -12,7 +12,7 @@
 //  - Negative values memcached lets through are refused: -n, -R, -b, -p, idle_timeout,
 //    temporary_ttl.
 //  - -S reads its users from the file named by MEMCACHED_SASL_PWDB (no Cyrus SASL).
-//  - Not supported, with a clear message: -U other than 0 (UDP), -Z and ssl_* (TLS),
+//  - Not supported, with a clear message: -Z and ssl_* (TLS),
 //    -e (restartable memory file), -N (NAPI ids), -i (license text), ext_* (extstore),
 //    sock_cookie_id, proxy_*. -o drop_privileges is accepted with a warning (no seccomp here).
 //  - -o slab_chunk_max is in bytes, as memcached 1.6.18 really treats it (its -h says
@@ -56,6 +56,8 @@ struct ParseState {
   std::vector<std::string> warnings;
   int64_t item_size_max = Settings{}.item_size_max;  // wide until validated
   bool protocol_specified = false;
+  bool tcp_specified = false;  // -p was given
+  bool udp_specified = false;  // -U was given
   bool slab_chunk_changed = false;
   std::optional<std::string> slab_sizes;
 };
@@ -273,7 +275,10 @@ const Flag kFlags[] = {
        return Invalid("This server is not built with TLS support.");
      }},
     {'p', "port", required_argument,
-     [](std::string_view a, ParseState& st) { return ParsePort(a, &st.s.port); }},
+     [](std::string_view a, ParseState& st) {
+       st.tcp_specified = true;
+       return ParsePort(a, &st.s.port);
+     }},
     {'s', "unix-socket", required_argument,
      [](std::string_view a, ParseState& st) {
        if (a.size() > kUnixPathMax) {
@@ -284,11 +289,12 @@ const Flag kFlags[] = {
      }},
     {'U', "udp-port", required_argument,
      [](std::string_view a, ParseState& st) {
-       Status s = ParsePort(a, &st.s.udp_port);
-       if (s.ok() && st.s.udp_port != 0) {
-         return Invalid("UDP is not supported by memfleetd yet: -U must be 0 (the default)");
+       st.udp_specified = true;
+       if (a == "-1") {  // an ephemeral port, as memcached reads -1
+         st.s.udp_port = -1;
+         return Status::Ok();
        }
-       return s;
+       return ParsePort(a, &st.s.udp_port);
      }},
     {'m', "memory-limit", required_argument,
      [](std::string_view a, ParseState& st) { return SetMemoryLimit(a, st.s); }},
@@ -835,6 +841,9 @@ Status Validate(ParseState& st) {
     } else if (s.protocol != BindingProtocol::kBinary) {
       return Invalid("ERROR: You cannot allow the ASCII protocol while using SASL.");
     }
+    if (s.udp_port != 0) {
+      return Invalid("ERROR: Cannot enable UDP while using binary SASL authentication.");
+    }
   }
   if (!s.auth_file.empty()) {
     if (!st.protocol_specified) {
@@ -844,6 +853,12 @@ Status Validate(ParseState& st) {
           "ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.");
     }
   }
+  // memcached checks this one later, when it loads the file, with the same exit status.
+  if (!s.auth_file.empty() && s.udp_port != 0) {
+    return Invalid("Cannot use UDP with ascii authentication enabled (-U 0 to disable)");
+  }
+  // -U alone moves the TCP port too (memcached's rule; -U -1 makes both ephemeral).
+  if (st.udp_specified && s.udp_port != 0 && !st.tcp_specified) s.port = s.udp_port;
   return Status::Ok();
 }
 
@@ -947,7 +962,7 @@ std::string UsageText() {
   std::string u = std::string(kProgram) + " " + std::string(kMemfleetVersion) + " (memcached " +
                   std::string(kVersion) + " compatible)\n";
   u += "-p, --port=<num>          TCP port to listen on (default: " + n(d.port) + ")\n";
-  u += "-U, --udp-port=<num>      UDP port to listen on (default: 0, off; only 0 is supported)\n";
+  u += "-U, --udp-port=<num>      UDP port to listen on (default: 0, off)\n";
   u += "-s, --unix-socket=<file>  UNIX socket to listen on (disables network support)\n";
   u += "-a, --unix-mask=<mask>    access mask for UNIX socket, in octal (default: 700)\n";
   u += "-A, --enable-shutdown     enable ascii \"shutdown\" command\n";

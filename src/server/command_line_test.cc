@@ -372,9 +372,14 @@ INSTANTIATE_TEST_SUITE_P(
                    " -- should be one of auto, binary, or ascii"},
         RejectCase{"D_empty", {"-D", ""}, "No delimiter specified"},
         RejectCase{"D_space", {"-D", " "}, "No delimiter specified"},
-        RejectCase{"U_nonzero",
-                   {"-U", "11211"},
-                   "UDP is not supported by memfleetd yet: -U must be 0 (the default)"},
+        RejectCase{"U_too_big", {"-U", "65536"}, "ERROR: Invalid port number 65536."},
+        RejectCase{"U_negative", {"-U", "-2"}, "ERROR: Invalid port number -2."},
+        RejectCase{"U_sasl",
+                   {"-S", "-U", "11211"},
+                   "ERROR: Cannot enable UDP while using binary SASL authentication."},
+        RejectCase{"U_ascii_auth",
+                   {"-Y", "/a", "-U", "11211"},
+                   "Cannot use UDP with ascii authentication enabled (-U 0 to disable)"},
         RejectCase{"U_text", {"-U", "x"}, "ERROR: Invalid port number x."},
         RejectCase{"p_too_big", {"-p", "65536"}, "ERROR: Invalid port number 65536."},
         RejectCase{"p_negative", {"-p", "-1"}, "ERROR: Invalid port number -1."},
@@ -845,6 +850,32 @@ TEST(CommandLineTest, UsageListsEveryFlagAndSubOption) {
   EXPECT_NE(u.find("TCP port to listen on (default: 11211)"), std::string::npos);
   EXPECT_NE(u.find("chunk size growth factor (default: 1.25)"), std::string::npos);
   EXPECT_NE(u.find("(requires lru_maintainer, default pct: 20)"), std::string::npos);
+}
+
+// -U and -p together, as memcached 1.6.18 sets them (its t/issue_67.t): -U alone moves the TCP
+// port to the UDP port; -1 is an ephemeral port; 0 turns UDP off.
+TEST(CommandLineTest, UdpPortAndTheTcpPortItImplies) {
+  struct Case {
+    Args args;
+    int tcp;
+    int udp;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{}, 11211, 0},
+           {{"-U", "0"}, 11211, 0},
+           {{"-U", "11222"}, 11222, 11222},
+           {{"-U", "-1"}, -1, -1},
+           {{"--udp-port=11223"}, 11223, 11223},
+           {{"-p", "11232", "-U", "11233"}, 11232, 11233},
+           {{"-U", "11233", "-p", "11232"}, 11232, 11233},
+           {{"-p", "11242", "-U", "0"}, 11242, 0},
+           {{"-p", "0", "-U", "11252"}, 0, 11252},
+           {{"-S", "-U", "0"}, 11211, 0},
+       }) {
+    Settings s = ParseOk(c.args);
+    EXPECT_EQ(s.port, c.tcp) << testing::PrintToString(c.args);
+    EXPECT_EQ(s.udp_port, c.udp) << testing::PrintToString(c.args);
+  }
 }
 
 }  // namespace

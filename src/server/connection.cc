@@ -14,10 +14,7 @@
 #include "protocol/text/vocabulary.h"
 #include "server/ascii_auth_handler.h"
 #include "server/binary_handler.h"
-#include "server/meta_handler.h"
-#include "server/operator_handler.h"
 #include "server/server.h"
-#include "server/text_handler.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
 
@@ -54,16 +51,7 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
       peer_(net::PeerName(fd)),
       tcp_(net::IsTcp(fd)),
       rbuf_(kReadBufferSize, kMaxLineBuffer) {
-  ctx_.engine = engine_;
-  ctx_.session = &worker->session();
-  ctx_.stats = &worker->stats();
-  ctx_.settings = &server_->settings();
-  ctx_.clock = &server_->clock();
-  ctx_.logger = &server_->logger();
-  ctx_.out = &out_;
-  ctx_.in = &rbuf_;
-  ctx_.server = server_;
-  ctx_.conn = this;
+  ctx_ = worker->ContextFor(&out_, &rbuf_, this);
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
 }
 
@@ -316,13 +304,13 @@ void Connection::ProcessTextInput() {
     // Execute before consuming: the request's views point into the read buffer, which is not
     // moved until the next read.
     rbuf_.Consume(r.consumed);
-    Execute(req);
+    handlers_.ExecuteText(req);
   }
 }
 
 void Connection::ProcessBinaryInput() {
   namespace bin = protocol::binary;
-  if (!binary_) binary_ = std::make_unique<BinaryHandler>(ctx_);
+  BinaryHandler& binary = handlers_.binary();
   while (!closed_ && !close_after_write_) {
     const InputStep step = ContinuePending();
     if (step == InputStep::kStop) break;
@@ -336,41 +324,15 @@ void Connection::ProcessBinaryInput() {
     }
     TouchLastCommand();
     if (r.status == bin::ParseStatus::kKeyPastBody) {
-      binary_->RejectKeyPastBody(req);
+      binary.RejectKeyPastBody(req);
       return;
     }
     // The request's views point into the read buffer, which is not moved until the next read.
     rbuf_.Consume(r.consumed);
-    if (!binary_->Execute(req)) {
+    if (!binary.Execute(req)) {
       rbuf_.Unconsume(r.consumed);  // wait for the rest of the request
       break;
     }
-  }
-}
-
-void Connection::Execute(const protocol::text::Request& req) {
-  namespace text = protocol::text;
-  switch (req.command) {
-    case text::Command::kMetaGet:
-    case text::Command::kMetaSet:
-    case text::Command::kMetaDelete:
-    case text::Command::kMetaArithmetic:
-    case text::Command::kMetaNoop:
-    case text::Command::kMetaDebug:
-      ExecuteMeta(req);
-      return;
-    case text::Command::kSlabs:
-    case text::Command::kLruCrawler:
-    case text::Command::kLru:
-    case text::Command::kWatch:
-    case text::Command::kMisbehave:
-      if (!operator_) operator_ = std::make_unique<OperatorHandler>(ctx_);
-      operator_->Execute(req);
-      return;
-    default:
-      if (!text_) text_ = std::make_unique<TextHandler>(ctx_);
-      text_->Execute(req);
-      return;
   }
 }
 
@@ -400,22 +362,7 @@ void Connection::FinishStore() {
   in_state_ = InState::kCommand;
   writer_.reset();
   const bool data_ok = crlf_[0] == '\r' && crlf_[1] == '\n';
-  switch (pending_kind_) {
-    case ValueOwner::kText:
-      text_->FinishStore(std::move(pending_item_), data_ok);
-      return;
-    case ValueOwner::kMeta:
-      meta_->FinishStore(std::move(pending_item_), data_ok);
-      return;
-    case ValueOwner::kBinary:
-      binary_->FinishStore(std::move(pending_item_), data_ok);
-      return;
-  }
-}
-
-void Connection::ExecuteMeta(const protocol::text::Request& req) {
-  if (!meta_) meta_ = std::make_unique<MetaHandler>(ctx_);
-  meta_->Execute(req);
+  handlers_.FinishStore(pending_kind_, std::move(pending_item_), data_ok);
 }
 
 void Connection::ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,

@@ -87,7 +87,7 @@ Status Server::Start() {
   } else if (settings_.port != 0) {
     std::vector<std::string> hosts = settings_.listen;
     if (hosts.empty()) hosts.push_back("");
-    int port = settings_.port;
+    int port = settings_.port < 0 ? 0 : settings_.port;  // -1 (from -U -1): ephemeral
     for (const std::string& entry : hosts) {
       // -l accepts "host", "host:port", "[v6]" and "[v6]:port", as memcached does.
       ListenAddress a = SplitListenEntry(entry);
@@ -105,6 +105,11 @@ Status Server::Start() {
       if (port == 0 && a.port < 0 && bound_port_ > 0) port = bound_port_;
     }
   }
+  std::vector<std::vector<UdpSocket>> udp;
+  if (Status s = BindUdpSockets(&udp); !s.ok()) {
+    CloseListeners();
+    return s;
+  }
   if (!main_loop_.ok()) return Status::Internal("cannot create event loop");
 
   engine_ = storage::Engine::Create(settings_, &clock_);
@@ -114,6 +119,15 @@ Status Server::Start() {
   for (int i = 0; i < settings_.num_threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(this, i));
   }
+  // A group of one socket per worker, or (several -l addresses) one socket for the next worker.
+  size_t next_udp = 0;
+  for (std::vector<UdpSocket>& group : udp) {
+    for (UdpSocket& u : group) {
+      workers_[next_udp++ % workers_.size()]->AddUdp(std::move(u));
+      ++udp_conns_;
+    }
+  }
+  total_conns_.fetch_add(udp_conns_, std::memory_order_relaxed);
   for (auto& w : workers_) {
     if (!w->Start()) return Status::Internal("cannot start worker thread");
   }
@@ -137,6 +151,34 @@ Status Server::Start() {
   main_loop_.Every(1000, [this] { clock_.Tick(); });
   listener_snapshot_ = listeners_;
   accepting_.store(true);
+  return Status::Ok();
+}
+
+Status Server::BindUdpSockets(std::vector<std::vector<UdpSocket>>* out) {
+  // memcached opens UDP on the -l addresses only when TCP is not a unix socket.
+  if (settings_.udp_port == 0 || !settings_.socket_path.empty()) return Status::Ok();
+  std::vector<std::string> hosts = settings_.listen;
+  if (hosts.empty()) hosts.push_back("");
+  // As memcached: each worker reads every address, unless -l names several (then each address
+  // is read by one worker, given round robin).
+  const int copies = hosts.size() > 1 ? 1 : settings_.num_threads;
+  int port = settings_.udp_port < 0 ? 0 : settings_.udp_port;
+  for (const std::string& entry : hosts) {
+    ListenAddress a = SplitListenEntry(entry);
+    auto groups = BindUdp(a.host, a.port >= 0 ? a.port : port, copies);
+    if (!groups.ok()) {
+      for (auto& g : *out) {
+        for (UdpSocket& u : g) close(u.fd);
+      }
+      out->clear();
+      return groups.status();
+    }
+    for (auto& g : *groups) {
+      if (bound_udp_port_ < 0) bound_udp_port_ = net::BoundPort(g.front().fd);
+      out->push_back(std::move(g));
+    }
+    if (port == 0 && a.port < 0 && bound_udp_port_ > 0) port = bound_udp_port_;
+  }
   return Status::Ok();
 }
 
@@ -259,11 +301,12 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   sink("rusage_user", TimevalString(usage.ru_utime));
   sink("rusage_system", TimevalString(usage.ru_stime));
   num("max_connections", static_cast<uint64_t>(settings_.max_conns));
-  num("curr_connections", curr_conns_.load(std::memory_order_relaxed));
+  // memcached counts each worker's UDP socket as a connection.
+  num("curr_connections", curr_conns_.load(std::memory_order_relaxed) + udp_conns_);
   num("total_connections", total_conns_.load(std::memory_order_relaxed));
   num("rejected_connections", rejected_conns_.load(std::memory_order_relaxed));
   num("connection_structures",
-      curr_conns_.load(std::memory_order_relaxed) + listener_snapshot_.size());
+      curr_conns_.load(std::memory_order_relaxed) + udp_conns_ + listener_snapshot_.size());
   num("cmd_get", t.cmd_get);
   num("cmd_set", es.cmd_set);
   num("cmd_flush", t.cmd_flush);
@@ -329,6 +372,15 @@ void Server::AppendConnStats(const storage::StatSink& sink) {
     sink(p + "addr", l.description);
     sink(p + "state", "conn_listening");
     sink(p + "secs_since_last_cmd", std::to_string(now));
+  }
+  for (auto& w : workers_) {
+    for (const auto& u : w->udp_ports()) {
+      std::string p = std::to_string(u->fd()) + ":";
+      sink(p + "UDP", "UDP");
+      sink(p + "addr", u->description());
+      sink(p + "state", "conn_read");
+      sink(p + "secs_since_last_cmd", std::to_string(now - u->last_cmd_time()));
+    }
   }
   std::vector<ConnInfo> conns;
   for (auto& w : workers_) w->ListConnections(&conns);

@@ -138,6 +138,7 @@ void TextHandler::ExecuteRetrieval(const text::Request& req) {
       ctx_.conn->LogFetch(key, item);
     }
     if (item) AppendValue(std::move(item), key, with_cas);
+    if (ctx_.reply_marks != nullptr) ctx_.reply_marks->push_back(ctx_.out->pending());
   }
   ctx_.out->Append(text::kReplyEnd);
 }

@@ -28,6 +28,7 @@ bool Worker::Start() {
       loop_.SetAfterPrepare([this] { io_batch_->FlushReads(); });
       loop_.SetAfterEvents([this] { io_batch_->Flush(); });
     }
+    for (auto& port : udp_) port->Start();
     loop_.Run();
   });
   return true;
@@ -63,6 +64,10 @@ void Worker::Adopt(int fd, std::string listen_addr) {
   });
 }
 
+void Worker::AddUdp(UdpSocket socket) {
+  udp_.push_back(std::make_unique<UdpPort>(this, socket.fd, std::move(socket.description)));
+}
+
 void Worker::Drain() {
   loop_.Post([this] {
     std::vector<Connection*> all;
@@ -87,6 +92,22 @@ void Worker::Remove(Connection* conn) {
     }
     server_->OnConnectionClosed();
   });
+}
+
+HandlerContext Worker::ContextFor(net::OutBuffer* out, net::ReadBuffer* in,
+                                  ConnectionControl* conn) {
+  HandlerContext ctx;
+  ctx.engine = &server_->engine();
+  ctx.session = session_;
+  ctx.stats = &stats_;
+  ctx.settings = &server_->settings();
+  ctx.clock = &server_->clock();
+  ctx.logger = &server_->logger();
+  ctx.out = out;
+  ctx.in = in;
+  ctx.server = server_;
+  ctx.conn = conn;
+  return ctx;
 }
 
 void Worker::ListConnections(std::vector<ConnInfo>* out) const {
