@@ -9,8 +9,8 @@
 //    have fired on the 0 it read (-c, -t, -n, -R, -f), its message is kept.
 //  - -m takes an optional m/g suffix (-m 2g is 2048 MB; memcached reads it as 2 MB). -I also
 //    takes g (memcached: k and m only).
-//  - Negative values memcached lets through are refused: -n, -R, -b, -p, idle_timeout,
-//    temporary_ttl.
+//  - Negative values memcached lets through are refused: -n, -R, -b, idle_timeout,
+//    temporary_ttl; -p and -U take -1 (an ephemeral port, as memcached) but no other.
 //  - -S reads its users from the file named by MEMCACHED_SASL_PWDB (no Cyrus SASL).
 //  - Not supported, with a clear message: -Z and ssl_* (TLS),
 //    -e (restartable memory file), -N (NAPI ids), -i (license text), ext_* (extstore),
@@ -277,6 +277,10 @@ const Flag kFlags[] = {
     {'p', "port", required_argument,
      [](std::string_view a, ParseState& st) {
        st.tcp_specified = true;
+       if (a == "-1") {  // an ephemeral port, as memcached reads -1
+         st.s.port = -1;
+         return Status::Ok();
+       }
        return ParsePort(a, &st.s.port);
      }},
     {'s', "unix-socket", required_argument,

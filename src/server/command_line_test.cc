@@ -382,7 +382,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "Cannot use UDP with ascii authentication enabled (-U 0 to disable)"},
         RejectCase{"U_text", {"-U", "x"}, "ERROR: Invalid port number x."},
         RejectCase{"p_too_big", {"-p", "65536"}, "ERROR: Invalid port number 65536."},
-        RejectCase{"p_negative", {"-p", "-1"}, "ERROR: Invalid port number -1."},
+        RejectCase{"p_negative", {"-p", "-2"}, "ERROR: Invalid port number -2."},
         RejectCase{"p_text", {"-p", "abc"}, "ERROR: Invalid port number abc."},
         RejectCase{"a_not_octal",
                    {"-a", "999"},
@@ -871,6 +871,9 @@ TEST(CommandLineTest, UdpPortAndTheTcpPortItImplies) {
            {{"-p", "11242", "-U", "0"}, 11242, 0},
            {{"-p", "0", "-U", "11252"}, 0, 11252},
            {{"-S", "-U", "0"}, 11211, 0},
+           {{"-p", "-1"}, -1, 0},
+           {{"-p", "-1", "-U", "11252"}, -1, 11252},
+           {{"-p", "11262", "-U", "-1"}, 11262, -1},
        }) {
     Settings s = ParseOk(c.args);
     EXPECT_EQ(s.port, c.tcp) << testing::PrintToString(c.args);

@@ -47,6 +47,32 @@ class SignalHandler : public net::EventLoop::Handler {
   int fd_;
 };
 
+// MEMCACHED_PORT_FILENAME (memcached's, used by its test suite): a "TCP INET: <port>" or
+// "UDP INET6: <port>" line per bound address, written to <path>.lck and then renamed to path.
+void WritePortFile(const std::string& path, const std::vector<net::Listener>& tcp,
+                   const std::vector<std::vector<UdpSocket>>& udp) {
+  std::string text;
+  auto line = [&text](std::string_view description, int fd) {
+    const size_t colon = description.find(':');
+    const std::string_view kind = description.substr(0, colon);  // tcp, tcp6, udp or udp6
+    if (kind.size() < 3 || kind == "unix") return;
+    for (size_t i = 0; i < 3; ++i) text.push_back(static_cast<char>(toupper(kind[i])));
+    text.append(kind.size() > 3 ? " INET6: " : " INET: ");
+    text.append(std::to_string(net::BoundPort(fd))).push_back('\n');
+  };
+  for (const net::Listener& l : tcp) line(l.description, l.fd);
+  for (const std::vector<UdpSocket>& group : udp) line(group.front().description, group.front().fd);
+  const std::string tmp = path + ".lck";
+  FILE* f = fopen(tmp.c_str(), "a");
+  if (f == nullptr) {
+    fprintf(stderr, "Failed to open \"%s\": %s\n", tmp.c_str(), strerror(errno));
+    return;
+  }
+  fputs(text.c_str(), f);
+  fclose(f);
+  rename(tmp.c_str(), path.c_str());
+}
+
 }  // namespace
 
 Server::Server(Settings settings) : settings_(std::move(settings)) {
@@ -109,6 +135,9 @@ Status Server::Start() {
   if (Status s = BindUdpSockets(&udp); !s.ok()) {
     CloseListeners();
     return s;
+  }
+  if (const char* ports = getenv("MEMCACHED_PORT_FILENAME"); ports != nullptr) {
+    WritePortFile(ports, listeners_, udp);
   }
   if (!main_loop_.ok()) return Status::Internal("cannot create event loop");
 
