@@ -41,6 +41,20 @@ int BindOne(const addrinfo* ai, const sockaddr* addr, socklen_t addr_len, std::s
   return fd;
 }
 
+// For an ephemeral port: a port no socket holds, found by binding a plain socket (no
+// SO_REUSEPORT) to port 0 and releasing it. Binding port 0 with SO_REUSEPORT would let the
+// kernel hand out a port another process's SO_REUSEPORT sockets (same user) already share, and
+// datagrams would then be split between the two servers. 0 if none was found.
+void PickFreePort(const addrinfo* ai, sockaddr_storage* addr) {
+  int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, ai->ai_protocol);
+  if (fd < 0) return;
+  socklen_t len = sizeof(*addr);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(addr), ai->ai_addrlen) == 0) {
+    getsockname(fd, reinterpret_cast<sockaddr*>(addr), &len);
+  }
+  close(fd);
+}
+
 }  // namespace
 
 Result<std::vector<std::vector<UdpSocket>>> BindUdp(const std::string& host, int port, int copies) {
@@ -58,9 +72,11 @@ Result<std::vector<std::vector<UdpSocket>>> BindUdp(const std::string& host, int
   std::string error;
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
     std::vector<UdpSocket> group;
-    // The first socket fixes the port (an ephemeral one with port 0); the others bind to it.
+    // The first socket fixes the port (when PickFreePort found none, the kernel picks one);
+    // the others bind to it.
     sockaddr_storage addr{};
     memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    if (port == 0) PickFreePort(ai, &addr);
     for (int i = 0; i < copies; ++i) {
       int fd = BindOne(ai, reinterpret_cast<sockaddr*>(&addr), ai->ai_addrlen, &error);
       if (fd < 0) break;
