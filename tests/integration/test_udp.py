@@ -214,3 +214,27 @@ def test_a_data_block_cut_off_by_the_datagram_is_dropped(udp_server):
     assert udp.messages(b"set big 0 0 2000000\r\nxx\r\n") == \
         [b"SERVER_ERROR object too large for cache\r\n"]
     assert udp.messages(b"get cut\r\n") == [b"END\r\n"]
+
+
+@pytest.mark.parametrize("protocol", ["ascii", "binary"])
+def test_the_protocol_is_chosen_per_datagram_whatever_b_says(start_server, protocol):
+    port = free_udp_port()
+    start_server(["-t", "1", "-U", str(port), "-B", protocol])
+    udp = UdpClient(port)
+    try:
+        (reply,) = udp.messages(bin_request(0x0b))  # binary version
+        assert reply[:2] == b"\x81\x0b" and BIN_HEADER.unpack(reply[:24])[5] == 0
+        (reply,) = udp.messages(b"version\r\n")
+        assert reply.startswith(b"VERSION ")
+    finally:
+        udp.close()
+
+
+def test_quit_ends_the_datagram(udp_server):
+    srv, udp = udp_server
+    tcp_request(srv, b"set a 0 0 1\r\nA\r\n")
+    # memcached sends what the get queued, then quit's empty reply as a bare header, and runs
+    # nothing after it; the port goes on serving.
+    assert udp.exchange(b"get a\r\nquit\r\nget a\r\n", 3) == [
+        (3, 0, 1, 0, b"VALUE a 0 1\r\nA\r\nEND\r\n"), (3, 0, 0, 0, b"")]
+    assert udp.messages(b"get a\r\n") == [b"VALUE a 0 1\r\nA\r\nEND\r\n"]
