@@ -24,6 +24,11 @@
 // global pool with its memory returned to the kernel. Workers only ever wait for one stripe
 // lock held for one item's copy (for a CHUNKED item: the copy of its chunks on the page, one
 // page at most).
+//
+// What moves, in the mover's order: a `slabs reassign` request; urgent moves (memory over a
+// lowered limit, the reserve to refill: PickUrgentMove); with slab_automove=2, a page for each
+// class that evicted since (PickEvictionMove, asked for by WantPageAfterEviction); and once a
+// second the automove sample (PickMove). See README.md, "Slab page mover".
 #include <algorithm>
 #include <chrono>
 #include <cstring>

@@ -445,6 +445,63 @@ TEST(MoverTest, Automove2GivesAnEvictingClassAPageAtOnce) {
   EXPECT_FALSE(t.engine->RunAutomoveOnce());
 }
 
+// The same shift with the mover thread running: pages move while two writers store big items
+// (each eviction asking) and a reader checks what it gets; bounded, never timed.
+TEST(MoverTest, Automove2MoverThreadFollowsEvictionsUnderConcurrentLoad) {
+  Settings s = testing::SmallSettings();
+  s.slab_automove = 2;
+  TestEngine t(s);
+  const std::string small(100, 's');
+  for (int i = 0; i < 200000 && t.engine->slabs().pages_in_use() < 8; i++) {
+    ASSERT_EQ(t.Set(Key(i), small), StoreResult::kStored);
+  }
+  t.engine->Start();
+  auto big = [](int i) { return std::string(5000, static_cast<char>('a' + i % 26)); };
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  auto writer = [&](int first) {
+    Session* ws = t.engine->NewSession();
+    for (int i = first; i < first + 3000 && !stop.load(); i++) {
+      ItemRef ref;
+      const std::string key = Cat("big", std::to_string(i));
+      const std::string v = big(i);
+      if (t.engine->Allocate(*ws, key, 0, 0, static_cast<uint32_t>(v.size()), &ref) !=
+          AllocResult::kOk) {
+        continue;
+      }
+      ValueWriter w(ref);
+      w.Write(v.data(), v.size());
+      t.engine->Store(*ws, StoreOp::kSet, ref, 0, nullptr);
+      written.store(i, std::memory_order_relaxed);
+    }
+  };
+  std::thread reader([&] {
+    Session* rs = t.engine->NewSession();
+    while (!stop.load()) {
+      const int i = written.load(std::memory_order_relaxed);
+      ItemRef r = t.engine->Get(*rs, Cat("big", std::to_string(i)));
+      if (r) {
+        std::string v(r.value_length(), '\0');
+        r.CopyValue(v.data());
+        EXPECT_EQ(v, big(i));
+      }
+    }
+  });
+  std::thread w1(writer, 0), w2(writer, 100000);
+  w1.join();
+  w2.join();
+  stop = true;
+  reader.join();
+  // The last evictions' request is pending if the mover has not served it yet.
+  ASSERT_EQ(t.Set("big-last", big(0)), StoreResult::kStored);
+  const int big_cls = ClassOfKey(t, "big-last");
+  for (int i = 0; i < 10000 && t.engine->slabs().Pages(big_cls) < 2; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  t.engine->Stop();
+  EXPECT_GE(t.engine->slabs().Pages(big_cls), 2u);
+}
+
 TEST(MoverTest, AutomoveOffMovesNothing) {
   Settings s = testing::SmallSettings();
   s.slab_automove = 0;
