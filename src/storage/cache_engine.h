@@ -281,8 +281,8 @@ class CacheEngine final : public Engine {
   // cls; asks the mover for a page for cls unless a request is pending (one relaxed load).
   void WantPageAfterEviction(int cls);
   // The class with the oldest COLD tail among those with more than kMinPagesForSource pages,
-  // other than `except`; -1 if none. *age gets its tail age.
-  int OldestTailSource(int except, RelTime now, RelTime* age) const;
+  // other than `except` (0: none); -1 if none.
+  int OldestTailSource(int except, RelTime now) const;
   // Pages the mover keeps in the reserve for stores that could not allocate even after
   // evicting.
   uint32_t ReserveTarget() const;

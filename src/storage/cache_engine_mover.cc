@@ -343,15 +343,14 @@ bool CacheEngine::PickUrgentMove(int* src, int* dst) {
   while (slabs_.reserve_pages() < target && slabs_.ReservePoolPage()) {
   }
   if (slabs_.reserve_pages() >= target) return false;
-  RelTime age = 0;
-  const int oldest = OldestTailSource(0, clock_->Now(), &age);
+  const int oldest = OldestTailSource(0, clock_->Now());
   if (oldest == -1) return false;
   *src = oldest;
   *dst = SlabAllocator::kToReserve;
   return true;
 }
 
-int CacheEngine::OldestTailSource(int except, RelTime now, RelTime* age) const {
+int CacheEngine::OldestTailSource(int except, RelTime now) const {
   int oldest = -1;
   RelTime oldest_age = 0;
   for (int c = 1; c <= num_classes_; c++) {
@@ -362,7 +361,6 @@ int CacheEngine::OldestTailSource(int except, RelTime now, RelTime* age) const {
       oldest_age = a;
     }
   }
-  *age = oldest_age;
   return oldest;
 }
 
@@ -400,8 +398,7 @@ bool CacheEngine::PickEvictionMove(int* src, int* dst, std::chrono::steady_clock
       page_wanted_[c].store(0, std::memory_order_relaxed);
       continue;
     }
-    RelTime age = 0;
-    const int from = on ? OldestTailSource(c, rel_now, &age) : -1;
+    const int from = on ? OldestTailSource(c, rel_now) : -1;
     if (from == -1) {
       muted = now + kMoverIdleSleep;
       continue;
