@@ -85,6 +85,11 @@ struct Settings {
   int watcher_logbuf_size = 256 * 1024;  // -o watcher_logbuf_size (bytes)
   int worker_logbuf_size = 64 * 1024;    // -o worker_logbuf_size (bytes)
 
+  // Prometheus endpoint (memfleetd's own; memcached has none).
+  int metrics_port = 0;      // -o metrics_port (0 = off): serve GET /metrics on this port
+  std::string metrics_host;  // -o metrics_host (empty: the first -l host; all interfaces
+                             // without -l; 127.0.0.1 with -s)
+
   // Connection buffers.
   uint64_t read_buf_mem_limit = 0;  // -o read_buf_mem_limit (bytes; megabytes on the command
                                     // line; 0 = unlimited)

@@ -19,6 +19,7 @@
 //    kilobytes), and must be at least 1024 (memcached accepts 1 and crashes on 0).
 //  - -o worker_logbuf_size does not fall through into slab_sizes (a memcached 1.6.18 bug).
 //  - Extra non-option arguments are refused (memcached ignores them).
+//  - -o metrics_port and metrics_host are memfleetd's own (a Prometheus endpoint).
 //  - -l entries are de-duplicated exactly (memcached drops any entry that is a substring of an
 //    earlier one) and split on ',' or ';'.
 #include "server/command_line.h"
@@ -707,6 +708,26 @@ const SubOption kSubOptions[] = {
        return Status::Ok();
      }},
     {"no_drop_privileges", [](const SubValue&, ParseState&) { return Status::Ok(); }},
+    {"metrics_port",
+     [](const SubValue& v, ParseState& st) {
+       int64_t n = 0;
+       Status s = SubInt("metrics_port", v, "Missing metrics_port argument", &n);
+       if (!s.ok()) return s;
+       if (n < 1 || n > 65535) return Invalid("metrics_port must be between 1 and 65535");
+       st.s.metrics_port = static_cast<int>(n);
+       return Status::Ok();
+     }},
+    {"metrics_host",
+     [](const SubValue& v, ParseState& st) {
+       if (!v || v->empty()) return Invalid("Missing metrics_host argument");
+       // "[v6]" as -l writes it, or a bare address or name.
+       std::string_view host = *v;
+       if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+         host = host.substr(1, host.size() - 2);
+       }
+       st.s.metrics_host = std::string(host);
+       return Status::Ok();
+     }},
     {"resp_obj_mem_limit",
      [](const SubValue&, ParseState& st) {
        st.warnings.push_back(
@@ -838,6 +859,9 @@ Status Validate(ParseState& st) {
   }
   if (s.temp_lru && !s.lru_maintainer_thread) {
     return Invalid("temporary_ttl requires lru_maintainer to be enabled");
+  }
+  if (!s.metrics_host.empty() && s.metrics_port == 0) {
+    return Invalid("metrics_host needs metrics_port (-o metrics_port=N,metrics_host=ADDR)");
   }
   if (s.sasl) {  // SASL is spoken over the binary protocol only (memcached's rule)
     if (!st.protocol_specified) {
@@ -1054,6 +1078,10 @@ std::string UsageText() {
        "                          (requires lru_maintainer, default: " +
        n(d.temporary_ttl) + ")\n";
   u += "   - idle_timeout:        timeout for idle connections. (default: 0, no timeout)\n";
+  u += "   - metrics_port:        serve Prometheus metrics (GET /metrics) on this TCP port\n"
+       "                          (default: off)\n";
+  u += "   - metrics_host:        address for metrics_port (default: the first -l address;\n"
+       "                          all interfaces without -l; 127.0.0.1 with -s)\n";
   u += "   - no_io_uring:         send each reply with its own system call instead of\n"
        "                          batching a worker's replies through io_uring.\n";
   u += "   - slab_chunk_max:      (EXPERIMENTAL) maximum slab chunk size in bytes; a power of\n"

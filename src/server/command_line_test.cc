@@ -881,5 +881,35 @@ TEST(CommandLineTest, UdpPortAndTheTcpPortItImplies) {
   }
 }
 
+// -o metrics_port / metrics_host: memfleetd's Prometheus endpoint (no memcached counterpart).
+TEST(CommandLineTest, MetricsOptions) {
+  Settings d = ParseOk({});
+  EXPECT_EQ(d.metrics_port, 0);  // off by default
+  EXPECT_TRUE(d.metrics_host.empty());
+
+  Settings s = ParseOk({"-o", "metrics_port=9150"});
+  EXPECT_EQ(s.metrics_port, 9150);
+  EXPECT_TRUE(s.metrics_host.empty());
+  s = ParseOk({"-o", "metrics_port=9150,metrics_host=0.0.0.0"});
+  EXPECT_EQ(s.metrics_host, "0.0.0.0");
+  s = ParseOk({"-o", "metrics_host=[::1],metrics_port=1"});
+  EXPECT_EQ(s.metrics_host, "::1");  // brackets as -l writes them
+  EXPECT_EQ(s.metrics_port, 1);
+
+  EXPECT_EQ(ParseError({"-o", "metrics_port"}), "Missing metrics_port argument");
+  EXPECT_EQ(ParseError({"-o", "metrics_port=0"}), "metrics_port must be between 1 and 65535");
+  EXPECT_EQ(ParseError({"-o", "metrics_port=65536"}), "metrics_port must be between 1 and 65535");
+  EXPECT_EQ(ParseError({"-o", "metrics_port=-1"}), "metrics_port must be between 1 and 65535");
+  EXPECT_EQ(ParseError({"-o", "metrics_port=http"}), "could not parse argument to metrics_port");
+  EXPECT_EQ(ParseError({"-o", "metrics_host"}), "Missing metrics_host argument");
+  EXPECT_EQ(ParseError({"-o", "metrics_host="}), "Missing metrics_host argument");
+  EXPECT_EQ(ParseError({"-o", "metrics_host=127.0.0.1"}),
+            "metrics_host needs metrics_port (-o metrics_port=N,metrics_host=ADDR)");
+
+  std::string u = UsageText();
+  EXPECT_NE(u.find("   - metrics_port:"), std::string::npos);
+  EXPECT_NE(u.find("   - metrics_host:"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace memfleet::server

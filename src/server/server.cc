@@ -13,6 +13,7 @@
 
 #include "protocol/text/vocabulary.h"
 #include "server/command_line.h"
+#include "server/metrics.h"
 
 namespace memfleet::server {
 
@@ -81,6 +82,7 @@ Server::Server(Settings settings) : settings_(std::move(settings)) {
 }
 
 Server::~Server() {
+  metrics_.reset();
   for (auto& w : workers_) w->Stop();
   for (auto& w : workers_) w->Join();
   workers_.clear();
@@ -140,6 +142,11 @@ Status Server::Start() {
     WritePortFile(ports, listeners_, udp);
   }
   if (!main_loop_.ok()) return Status::Internal("cannot create event loop");
+  Status metrics = StartMetrics();
+  if (!metrics.ok()) {
+    CloseListeners();
+    return metrics;
+  }
 
   engine_ = storage::Engine::Create(settings_, &clock_);
   if (!engine_) return Status::InvalidArgument("cannot initialise storage with these settings");
@@ -207,6 +214,30 @@ Status Server::BindUdpSockets(std::vector<std::vector<UdpSocket>>* out) {
       out->push_back(std::move(g));
     }
     if (port == 0 && a.port < 0 && bound_udp_port_ > 0) port = bound_udp_port_;
+  }
+  return Status::Ok();
+}
+
+// The metrics endpoint listens on metrics_host, else where the cache does: the first -l host, all
+// interfaces without -l (as the cache port), or only the loopback when the cache is on a unix
+// socket alone. Anyone who can reach the cache port can read `stats` anyway.
+Status Server::StartMetrics() {
+  if (settings_.metrics_port == 0) return Status::Ok();
+  std::string host = settings_.metrics_host;
+  if (host.empty()) {
+    if (!settings_.socket_path.empty()) {
+      host = "127.0.0.1";
+    } else if (!settings_.listen.empty()) {
+      host = SplitListenEntry(settings_.listen[0]).host;
+    }
+  }
+  metrics_ = std::make_unique<net::HttpMetricsServer>(
+      &main_loop_, [this] { return RenderMetrics(CollectStats(*this)); });
+  Status s = metrics_->Listen(host, settings_.metrics_port);
+  if (!s.ok()) {
+    metrics_.reset();
+    return Status::InvalidArgument("metrics_port " + std::to_string(settings_.metrics_port) + ": " +
+                                   s.message());
   }
   return Status::Ok();
 }

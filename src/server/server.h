@@ -2,7 +2,9 @@
 //
 // Built from Settings by main(), which then calls Run() on the main thread. The main thread owns
 // the listening sockets (accepting and handing connections round-robin to workers), ticks the
-// clock once a second and handles signals (SIGINT/SIGTERM: stop; SIGUSR1: graceful shutdown).
+// clock once a second, handles signals (SIGINT/SIGTERM: stop; SIGUSR1: graceful shutdown) and
+// serves the Prometheus endpoint (-o metrics_port; server/metrics.h), which reads the stats as
+// the `stats` commands do.
 // Workers call the accessors below from their own threads; everything reachable from them is
 // thread-safe (the engine) or read-only after startup (settings).
 // The protocol handlers reach the server only through its ServerControl side (handler_context.h).
@@ -19,6 +21,7 @@
 #include "common/settings.h"
 #include "common/status.h"
 #include "net/event_loop.h"
+#include "net/http_metrics_server.h"
 #include "net/socket.h"
 #include "server/auth.h"
 #include "server/handler_context.h"
@@ -51,6 +54,8 @@ class Server final : public ServerControl {
   int bound_port() const { return bound_port_; }
   // The UDP port actually bound (useful with -U -1), or -1 without UDP.
   int bound_udp_port() const { return bound_udp_port_; }
+  // The Prometheus endpoint's port (-o metrics_port), or 0 when it is off.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
   const Settings& settings() const { return settings_; }
   // The users of -S (SASL) or -Y (ASCII auth); null when neither is on. Read-only after Start().
@@ -86,6 +91,7 @@ class Server final : public ServerControl {
   // The sockets of -U, one group per address (udp_socket.h); nothing without -U.
   Status BindUdpSockets(std::vector<std::vector<UdpSocket>>* out);
   void CloseListeners();
+  Status StartMetrics();
 
   class ListenerHandler;
 
@@ -100,6 +106,8 @@ class Server final : public ServerControl {
   std::atomic<bool> accepting_{false};
   std::vector<std::unique_ptr<ListenerHandler>> listener_handlers_;
   net::EventLoop main_loop_;
+  // -o metrics_port: GET /metrics, served on main_loop_ (declared after it: destroyed first).
+  std::unique_ptr<net::HttpMetricsServer> metrics_;
   int signal_fd_ = -1;
   std::unique_ptr<net::EventLoop::Handler> signal_handler_;
   int bound_port_ = -1;

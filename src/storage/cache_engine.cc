@@ -45,7 +45,9 @@ CacheEngine::CacheEngine(const Settings& settings, Clock* clock, std::unique_ptr
              settings.hashpower_init > 0 ? settings.hashpower_init : kDefaultHashPower, kLockPower),
       num_classes_(slabs_.largest_class()),
       queues_(std::make_unique<LruQueue[]>((num_classes_ + 1) * kNumSegments)),
-      class_counters_(std::make_unique<ItemClassCounters[]>(num_classes_ + 1)) {
+      class_counters_(std::make_unique<ItemClassCounters[]>(num_classes_ + 1)),
+      page_wanted_(std::make_unique<std::atomic<uint8_t>[]>(num_classes_ + 1)),
+      page_wanted_muted_until_(num_classes_ + 1) {
   hot_lru_pct_ = settings_.hot_lru_pct;
   warm_lru_pct_ = settings_.warm_lru_pct;
   hot_max_factor_ = settings_.hot_max_factor;

@@ -84,6 +84,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
   ItemClassCounters& cc = class_counters_[cls];
   const RelTime now = clock_->Now();
   int removed = 0;
+  int evicted = 0;
   // Items taken off this queue for another one: pushed (and their stripe locks released) after
   // this queue's lock is let go, so that two queue locks are never held together.
   struct Move {
@@ -200,6 +201,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
             if (f & item_flag::kActive) cc.evicted_active.fetch_add(1, std::memory_order_relaxed);
             if (has_eviction_hook_.load(std::memory_order_relaxed)) NotifyEviction(it, now);
             unlink_here();
+            evicted++;
           } else {
             m.unlock();
           }
@@ -217,6 +219,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
     moves[i].hold->unlock();
   }
   for (int i = 0; i < nunlinked; i++) Release(unlinked[i]);
+  if (evicted > 0) WantPageAfterEviction(cls);
   return removed;
 }
 

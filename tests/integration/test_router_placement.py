@@ -25,6 +25,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -36,6 +37,7 @@ import pytest
 from router_fixture import (MEMCACHED, PinnedProcess, module_fleet_factory,  # noqa: F401
                             router_binary, wait_for_version)
 from server_process import HOST, STOP_TIMEOUT, ServerStartError, free_port
+from wire import WireConn
 
 NUTCRACKER = shutil.which("nutcracker") or "/usr/sbin/nutcracker"
 NKEYS = 10_000
@@ -379,5 +381,34 @@ def test_unnamed_unix_socket_servers_place_keys_as_nutcracker(module_fleet_facto
             assert_all_found(router_port, keys, "the router reading nutcracker's keys")
         finally:
             proxy.stop()
+    finally:
+        shutil.rmtree(sockdir, ignore_errors=True)
+
+
+# -- a pool's own listener options --------------------------------------------------------------
+
+def test_yml_unix_listener_gets_its_file_mode(module_fleet_factory, memcacheds):
+    """`listen: /path 0666` creates the socket with that mode (the router's -a mask is for pools
+    without one), and a pool's backlog is accepted as nutcracker accepts it."""
+    sockdir = Path(tempfile.mkdtemp(prefix="mfsock", dir="/tmp"))
+    try:
+        path = str(sockdir / "pool.sock")
+        port = free_port()
+        yml = "\n".join([
+            "tcp:", f"  listen: {HOST}:{port}", "  backlog: 64", "  servers:",
+            f"   - {HOST}:{memcacheds[0]}:1", "",
+            "unix:", f"  listen: {path} 0666", "  backlog: 2048", "  servers:",
+            f"   - {HOST}:{memcacheds[1]}:1", ""])
+        config = module_fleet_factory.workdir / "router-listen-options.yml"
+        config.write_text(yml)
+        start_yml_router(module_fleet_factory, config, [port], "router-listen-options-")
+        wait_for_version(path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o666
+        set_all(port, [b"tcp-pool-key"])
+        assert_all_found(port, [b"tcp-pool-key"], "the tcp pool")
+        with WireConn(path) as c:
+            assert c.request(b"set unix-pool-key 0 0 1\r\nu\r\n") == b"STORED\r\n"
+        with WireConn((HOST, memcacheds[1])) as direct:  # the unix pool's only server
+            assert direct.request(b"get unix-pool-key\r\n").startswith(b"VALUE unix-pool-key")
     finally:
         shutil.rmtree(sockdir, ignore_errors=True)

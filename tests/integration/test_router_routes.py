@@ -446,6 +446,35 @@ def test_routing_prefixes(backends, start_router):
     assert b.holders("rp:default", among=[0, 1]) == {1: b"d"}
 
 
+def test_wildcard_routing_prefixes_broadcast(backends, start_router):
+    b = backends
+    config = {"pools": pools(b, P0=[0], P1=[1], P2=[2]),
+              "routes": [{"aliases": ["/east/web/"], "route": "PoolRoute|P0"},
+                         {"aliases": ["/east/api/"], "route": "PoolRoute|P1"},
+                         {"aliases": ["/west/web/"], "route": "PoolRoute|P2"}]}
+    c = start_router(config)
+    # A write to /*/*/ reaches every route, with the prefix stripped.
+    assert store(c, "/*/*/wk", "all") == b"STORED\r\n"
+    # The default route answers; the others finish in the background.
+    wait_until(lambda: b.holders("wk") == {0: b"all", 1: b"all", 2: b"all"}, "wk everywhere")
+    # A pattern within one part: only the aliases it matches.
+    assert store(c, "/east/*/wk2", "east") == b"STORED\r\n"
+    wait_until(lambda: b.holders("wk2") == {0: b"east", 1: b"east"}, "wk2 in the east")
+    assert store(c, "/*/w*/wk3", "web") == b"STORED\r\n"
+    wait_until(lambda: b.holders("wk3") == {0: b"web", 2: b"web"}, "wk3 in both webs")
+    # A get answers with the default route's reply (the first alias), the client's key back.
+    assert store(c, "/west/web/wk4", "west-only") == b"STORED\r\n"
+    assert c.request(b"get /*/*/wk\r\n") == b"VALUE /*/*/wk 0 3\r\nall\r\nEND\r\n"
+    assert c.request(b"get /*/*/wk4 /east/web/wk2\r\n") == (
+        b"VALUE /east/web/wk2 0 4\r\neast\r\nEND\r\n")
+    # A delete everywhere (what a broadcast is for: invalidating a key in every cluster).
+    assert c.request(b"delete /*/*/wk\r\n") == b"DELETED\r\n"
+    wait_until(lambda: b.holders("wk") == {}, "the broadcast delete reached every pool")
+    # A pattern no alias matches: an error, nothing stored anywhere.
+    assert store(c, "/north/*/wk5", "x").startswith(b"SERVER_ERROR ")
+    assert b.holders("wk5") == {}
+
+
 def test_named_handles(backends, start_router):
     b = backends
     c = start_router({

@@ -219,6 +219,40 @@ TEST(McrouterConfigTest, RoutingPrefixesSelectTheirRouteAndAreStripped) {
   EXPECT_EQ(&tree->default_route(), east);
 }
 
+TEST(McrouterConfigTest, WildcardRoutingPrefixesMatchEveryAlias) {
+  auto tree = MustLoad(R"({
+    "pools": {"A": {"servers": ["127.0.0.1:1"]}, "B": {"servers": ["127.0.0.1:2"]},
+              "C": {"servers": ["127.0.0.1:3"]}},
+    "routes": [{"aliases": ["/west/web/", "/west/api/"], "route": "PoolRoute|B"},
+               {"aliases": ["/east/web/"], "route": "PoolRoute|A"},
+               {"aliases": ["/east/api-1/"], "route": "PoolRoute|C"}]})",
+                       Options("/east/web/"));
+  ASSERT_NE(tree, nullptr);
+  std::string_view key;
+  const Route* east_web = tree->Select("/east/web/k", &key);
+  const Route* east_api = tree->Select("/east/api-1/k", &key);
+  const Route* west = tree->Select("/west/web/k", &key);
+  std::vector<const Route*> routes;
+  // Everything: the default route first, each route once (west's two aliases share one).
+  ASSERT_TRUE(tree->SelectWildcard("/*/*/user:1", &key, &routes));
+  EXPECT_EQ(key, "user:1");
+  EXPECT_EQ(routes, (std::vector<const Route*>{east_web, east_api, west}));
+  ASSERT_TRUE(tree->SelectWildcard("/west/*/k", &key, &routes));
+  EXPECT_EQ(routes, (std::vector<const Route*>{west}));
+  ASSERT_TRUE(tree->SelectWildcard("/*/api*/k", &key, &routes));
+  EXPECT_EQ(routes, (std::vector<const Route*>{east_api, west}));
+  ASSERT_TRUE(tree->SelectWildcard("/east/*-1/k", &key, &routes));
+  EXPECT_EQ(routes, (std::vector<const Route*>{east_api}));
+  // A pattern nothing matches: a wildcard key with no route.
+  ASSERT_TRUE(tree->SelectWildcard("/north/*/k", &key, &routes));
+  EXPECT_TRUE(routes.empty());
+  // Not wildcards: no '*' in the prefix, a '*' after it, no prefix at all.
+  EXPECT_FALSE(tree->SelectWildcard("/east/web/k", &key, &routes));
+  EXPECT_FALSE(tree->SelectWildcard("/east/web/*", &key, &routes));
+  EXPECT_FALSE(tree->SelectWildcard("*", &key, &routes));
+  EXPECT_FALSE(tree->SelectWildcard("/*/", &key, &routes));
+}
+
 TEST(McrouterConfigTest, TheRoutePrefixOptionPicksTheDefaultRoute) {
   auto tree = MustLoad(kRealistic, Options("/west/web/"));
   ASSERT_NE(tree, nullptr);

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <limits>
@@ -79,6 +80,7 @@ struct PoolConfig {
   UpstreamSpec base;
   bool has_servers = false;
   std::vector<NutcrackerServer> servers;
+  int backlog = 0;  // 0: not given
 };
 
 class NutcrackerReader {
@@ -203,9 +205,6 @@ Status NutcrackerReader::ReadDirective(const std::string& key, const YAML::Node&
   if (key == "listen") {
     auto listen = ParseNutcrackerListen(text);
     if (!listen.ok()) return json::Error(path, listen.status().message());
-    if (listen->mode >= 0) {
-      Warn(path, "ignoring the socket's file mode (the router's -a mask applies)");
-    }
     out->has_listen = true;
     out->listen_spelled = text;
     out->listen = std::move(listen.value());
@@ -262,7 +261,8 @@ Status NutcrackerReader::ReadDirective(const std::string& key, const YAML::Node&
     Warn(path, "ignoring redis_db (a memcached pool has no databases)");
   } else if (key == "backlog") {
     if (Status st = ReadNumber(text, path, &number); !st.ok()) return st;
-    Warn(path, "ignoring backlog (the router's --listen-backlog applies to every listener)");
+    // As listen(2) takes it: the kernel caps it at net.core.somaxconn.
+    out->backlog = static_cast<int>(std::clamp<int64_t>(number, 1, 65535));
   } else if (key == "client_connections") {
     // twemproxy 0.5.0 reads it and then ignores it; so does memfleet (-c applies).
     if (Status st = ReadNumber(text, path, &number); !st.ok()) return st;
@@ -349,7 +349,8 @@ Status NutcrackerReader::BuildPool(const std::string& name, const std::string& p
     builder_.SetDefaultRoute(route.value());
     have_default_ = true;
   }
-  builder_.AddListener(ListenerSpec{std::move(pool.listen.address), name, route.value()});
+  builder_.AddListener(ListenerSpec{std::move(pool.listen.address), name, route.value(),
+                                    pool.backlog, pool.listen.mode});
   return Status::Ok();
 }
 

@@ -230,7 +230,7 @@ TEST(NutcrackerConfigTest, TwemproxysExampleLoads) {
     }
   }
 
-  EXPECT_TRUE(HasWarning(*tree, "at $.gamma.backlog: ignoring backlog"));
+  EXPECT_FALSE(HasWarning(*tree, "backlog"));  // honoured: the pool's listener uses it
   // auto_eject_hosts is honoured (health tracking ejects servers), so no warning about it.
   EXPECT_FALSE(HasWarning(*tree, "auto_eject_hosts"));
   EXPECT_FALSE(HasWarning(*tree, "$.beta"));
@@ -328,7 +328,9 @@ everything:
     EXPECT_EQ(s.server_retry_timeout_ms, 1500);
     EXPECT_EQ(s.server_failure_limit, 5);
   }
-  EXPECT_TRUE(HasWarning(*tree, "at $.everything.backlog: ignoring backlog"));
+  EXPECT_EQ(tree->listeners().at(0).backlog, 128);
+  EXPECT_EQ(tree->listeners().at(0).mode, -1);
+  EXPECT_FALSE(HasWarning(*tree, "backlog"));
   EXPECT_TRUE(HasWarning(*tree, "at $.everything.redis_db: ignoring redis_db"));
   EXPECT_TRUE(HasWarning(*tree, "at $.everything.tcpkeepalive: ignoring tcpkeepalive"));
   EXPECT_FALSE(HasWarning(*tree, "reuseport"));  // false: nothing to ignore
@@ -437,7 +439,10 @@ two:
   ASSERT_NE(tree, nullptr);
   ASSERT_EQ(tree->listeners().size(), 2u);
   EXPECT_EQ(tree->listeners()[1].address, "/run/memfleet/two.sock");
-  EXPECT_TRUE(HasWarning(*tree, "at $.two.listen: ignoring the socket's file mode"));
+  EXPECT_EQ(tree->listeners()[1].mode, 0660);  // the socket gets this mode
+  EXPECT_EQ(tree->listeners()[0].mode, -1);
+  EXPECT_EQ(tree->listeners()[0].backlog, 0);  // not given: the router's --listen-backlog
+  EXPECT_FALSE(HasWarning(*tree, "file mode"));
   // 11212 has the same settings in both pools: one server table entry, pool "one".
   ASSERT_EQ(tree->servers().size(), 3u);
   EXPECT_EQ(Server(*tree, "127.0.0.1:11212").pool, "one");

@@ -30,6 +30,37 @@ uint64_t HostNameHash() {
   return h == 0 ? 1 : h;
 }
 
+// Whether text matches pattern, where '*' in pattern stands for any run of characters.
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// The "/region/cluster/" prefix of key (ending at its third slash), or empty.
+std::string_view RoutingPrefix(std::string_view key) {
+  if (key.size() < 5 || key[0] != '/') return {};
+  size_t second = key.find('/', 1);
+  if (second == std::string_view::npos) return {};
+  size_t third = key.find('/', second + 1);
+  if (third == std::string_view::npos) return {};
+  return key.substr(0, third + 1);
+}
+
 }  // namespace
 
 std::string UpstreamSpec::key() const {
@@ -42,18 +73,43 @@ std::string UpstreamSpec::key() const {
 
 const Route* RouteTree::Select(std::string_view key, std::string_view* key_out) const {
   *key_out = key;
-  if (aliases_.empty() || key.size() < 5 || key[0] != '/') return default_route_;
+  if (aliases_.empty()) return default_route_;
   // "/region/cluster/rest": the prefix ends at the third slash.
-  size_t second = key.find('/', 1);
-  if (second == std::string_view::npos) return default_route_;
-  size_t third = key.find('/', second + 1);
-  if (third == std::string_view::npos) return default_route_;
-  std::string_view prefix = key.substr(0, third + 1);
+  std::string_view prefix = RoutingPrefix(key);
+  if (prefix.empty()) return default_route_;
   auto it = std::lower_bound(aliases_.begin(), aliases_.end(), prefix,
                              [](const Alias& a, std::string_view p) { return a.prefix < p; });
   if (it == aliases_.end() || it->prefix != prefix) return default_route_;
-  *key_out = key.substr(third + 1);
+  *key_out = key.substr(prefix.size());
   return it->route.get();
+}
+
+bool RouteTree::SelectWildcard(std::string_view key, std::string_view* key_out,
+                               std::vector<const Route*>* routes) const {
+  if (aliases_.empty()) return false;
+  std::string_view prefix = RoutingPrefix(key);
+  if (prefix.find('*') == std::string_view::npos) return false;
+  *key_out = key.substr(prefix.size());
+  routes->clear();
+  const size_t second = prefix.find('/', 1);
+  const std::string_view region = prefix.substr(1, second - 1);
+  const std::string_view cluster = prefix.substr(second + 1, prefix.size() - second - 2);
+  for (const Alias& a : aliases_) {
+    const size_t a_second = a.prefix.find('/', 1);
+    std::string_view alias = a.prefix;
+    if (!GlobMatch(region, alias.substr(1, a_second - 1)) ||
+        !GlobMatch(cluster, alias.substr(a_second + 1, alias.size() - a_second - 2))) {
+      continue;
+    }
+    const Route* r = a.route.get();
+    if (std::find(routes->begin(), routes->end(), r) != routes->end()) continue;
+    if (r == default_route_) {
+      routes->insert(routes->begin(), r);
+    } else {
+      routes->push_back(r);
+    }
+  }
+  return true;
 }
 
 memfleet::Result<std::shared_ptr<const RouteTree>> LoadRouteTree(std::string_view name,

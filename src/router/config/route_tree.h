@@ -53,6 +53,8 @@ struct ListenerSpec {
   std::string address;  // "host:port" or a unix path
   std::string pool;     // the YAML section name
   RoutePtr route;
+  int backlog = 0;  // the listen backlog the pool asks for; 0: the router's --listen-backlog
+  int mode = -1;    // a unix socket's file mode the pool asks for; -1: the router's -a mask
 };
 
 struct LoadOptions {
@@ -72,6 +74,14 @@ class RouteTree {
   // aliases ("/region/cluster/key") takes that route and *key_out is the key after the prefix;
   // any other key takes the default route and *key_out is the key itself.
   const Route* Select(std::string_view key, std::string_view* key_out) const;
+  // mcrouter's broadcast: a key whose routing prefix holds a '*' in either part ("/*/*/key",
+  // "/east/*/key", "/east/web-*/key"; '*' matches any run of characters within its part) goes to
+  // the routes of every alias the prefix matches. Answers false for any other key. Else
+  // *key_out is the key after the prefix and *routes the distinct routes matched, the default
+  // route first when it is one of them, then in the order of the aliases' names; the first one's
+  // reply is the client's, the others run in the background. No match leaves *routes empty.
+  bool SelectWildcard(std::string_view key, std::string_view* key_out,
+                      std::vector<const Route*>* routes) const;
   const Route& default_route() const { return *default_route_; }
 
   const std::vector<UpstreamSpec>& servers() const { return servers_; }

@@ -29,6 +29,12 @@ struct SendTracker final : public ReplyReceiver {
   ReplyReceiver* inner;
 };
 
+// The replies of a wildcard key's other routes: run in the background, dropped.
+struct DropReply final : public ReplyReceiver {
+  void OnReply(const protocol::Result&) override {}
+};
+DropReply drop_reply;
+
 // One server's reply to a fanned-out flush_all.
 struct FanPart final : public ReplyReceiver {
   explicit FanPart(ReplyReceiver* o) : owner(o) {}
@@ -145,6 +151,11 @@ void ProxyRequest::Route() {
     }
   }
   std::string_view key;
+  if (Wildcard(req_.key, &key)) {
+    req_.key = key;
+    Broadcast(req_, *this);
+    return;
+  }
   const router::Route* route = Select(req_.key, &key);
   if (route == nullptr) {
     Answer(ErrorReply("SERVER_ERROR no route"));
@@ -152,6 +163,22 @@ void ProxyRequest::Route() {
   }
   if (key.size() != req_.key.size()) req_.key = key;
   route->Dispatch(req_, *this, *this);
+}
+
+bool ProxyRequest::Wildcard(std::string_view key, std::string_view* routed_key) {
+  const RouteTree& tree = *tree_->tree;
+  return tree.listeners().empty() && tree.SelectWildcard(key, routed_key, &wildcard_);
+}
+
+void ProxyRequest::Broadcast(const Request& req, ReplyReceiver& done) {
+  if (wildcard_.empty()) {
+    done.OnReply(ErrorReply("SERVER_ERROR no route"));
+    return;
+  }
+  Hold();
+  for (size_t i = 1; i < wildcard_.size(); ++i) wildcard_[i]->Dispatch(req, *this, drop_reply);
+  wildcard_[0]->Dispatch(req, *this, done);
+  Release();
 }
 
 void ProxyRequest::RouteKeys() {
@@ -181,6 +208,11 @@ void ProxyRequest::RouteKeys() {
       continue;
     }
     std::string_view routed;
+    if (Wildcard(part.key, &routed)) {
+      part.single = protocol::SingleKey(req_, routed);
+      Broadcast(part.single, part);
+      continue;
+    }
     const router::Route* route = Select(part.key, &routed);
     if (route == nullptr) {
       part.OnReply(ErrorReply("SERVER_ERROR no route"));

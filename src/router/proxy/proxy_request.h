@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "router/proxy/worker.h"
 #include "router/route.h"
@@ -71,6 +72,12 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
  private:
   friend struct KeyPart;
   const router::Route* Select(std::string_view key, std::string_view* routed_key) const;
+  // A key with a wildcard routing prefix (RouteTree::SelectWildcard): true, with its routes in
+  // wildcard_ and the key after the prefix in *routed_key.
+  bool Wildcard(std::string_view key, std::string_view* routed_key);
+  // Dispatches req to every route in wildcard_: the first one's reply goes to done, the
+  // others' are dropped; an error reply when there is none.
+  void Broadcast(const Request& req, ReplyReceiver& done);
   void RouteKeys();
   // A key of a text retrieval has its reply; the last one composes the whole reply. only: the
   // reply itself when the retrieval has one key (nothing was stored in its part).
@@ -101,6 +108,8 @@ class ProxyRequest final : public RequestContext, public ReplyReceiver {
   StoredResult fan_worst_;
   // DropKeyThenAnswer: the reply given whatever the upstream answers.
   StoredResult forced_;
+  // The routes of a wildcard key (kept across requests for its capacity).
+  std::vector<const router::Route*> wildcard_;
 };
 
 }  // namespace memfleet::router

@@ -240,7 +240,7 @@ Status Router::Start() {
     last_text_ = text->second;
   }
   if (options_.metrics_port >= 0) {
-    metrics_ = std::make_unique<MetricsServer>(&loop_, [this] { return RenderMetrics(); });
+    metrics_ = std::make_unique<net::HttpMetricsServer>(&loop_, [this] { return RenderMetrics(); });
     Status ms =
         metrics_->Listen(options_.listen.empty() ? "" : options_.listen[0], options_.metrics_port);
     if (!ms.ok()) return Status::InvalidArgument("metrics port: " + ms.message());
@@ -324,16 +324,19 @@ Status Router::OpenListeners() {
   if (!tree_->listeners().empty()) {
     // A nutcracker.yml: each pool listens where its `listen` says.
     for (size_t i = 0; i < tree_->listeners().size(); ++i) {
-      const std::string& addr = tree_->listeners()[i].address;
+      const ListenerSpec& spec = tree_->listeners()[i];
+      const std::string& addr = spec.address;
+      // A pool's own backlog and socket mode (nutcracker.yml) win over the command line's.
+      const int backlog = spec.backlog > 0 ? spec.backlog : options_.backlog;
       if (!addr.empty() && addr[0] == '/') {
-        auto l = net::ListenUnix(addr, options_.unix_mask, options_.backlog);
+        auto l = net::ListenUnix(addr, spec.mode >= 0 ? spec.mode : options_.unix_mask, backlog);
         if (!l.ok()) return l.status();
         opened.emplace_back(*l, static_cast<int>(i));
         continue;
       }
       auto a = net::ParseConnectAddress(addr);
       if (!a.ok()) return Status::InvalidArgument("bad listen address " + addr);
-      auto ls = net::ListenTcp(a->host, a->port, options_.backlog);
+      auto ls = net::ListenTcp(a->host, a->port, backlog);
       if (!ls.ok()) return ls.status();
       for (auto& l : *ls) opened.emplace_back(l, static_cast<int>(i));
     }

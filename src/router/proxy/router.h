@@ -28,10 +28,10 @@
 
 #include "common/status.h"
 #include "net/event_loop.h"
+#include "net/http_metrics_server.h"
 #include "net/socket.h"
 #include "router/config/route_tree.h"
 #include "router/health/health_registry.h"
-#include "router/proxy/metrics_server.h"
 #include "router/proxy/router_options.h"
 #include "router/proxy/worker.h"
 #include "router/upstream/server_write_log.h"
@@ -147,7 +147,7 @@ class Router {
   std::optional<std::string> candidate_text_;
   std::unique_ptr<net::EventLoop::Handler> signal_handler_;
   std::unique_ptr<net::EventLoop::Handler> watcher_;
-  std::unique_ptr<MetricsServer> metrics_;
+  std::unique_ptr<net::HttpMetricsServer> metrics_;
   std::atomic<uint64_t> curr_clients_total_{0};
 
   std::unique_ptr<writelog::WriteLogSet> write_logs_;  // nullptr: no --write-log-dir

@@ -3,56 +3,14 @@
 #include <cstdio>
 #include <map>
 
+#include "net/http_exposition.h"
 #include "router/proxy/router.h"
 
 namespace memfleet::router {
 namespace {
 
-// Label values escape backslash, double quote and newline.
-std::string Escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-class Exposition {
- public:
-  void Family(const char* name, const char* type, const char* help) {
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
-  }
-  void Sample(std::string_view name, std::string_view labels, double value) {
-    out_ += name;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    char buf[64];
-    snprintf(buf, sizeof(buf), " %.17g\n", value);
-    out_ += buf;
-  }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
+using net::Exposition;
+using net::MetricType;
 
 }  // namespace
 
@@ -64,7 +22,7 @@ std::string Router::RenderMetrics() {
     return static_cast<double>(v);
   };
 
-  e.Family("memfleet_router_requests_total", "counter",
+  e.Family("memfleet_router_requests_total", MetricType::kCounter,
            "Client requests routed, by operation (a multi-get counts once).");
   for (int op = 0; op <= static_cast<int>(Op::kMetaDebug); ++op) {
     uint64_t v = 0;
@@ -72,10 +30,10 @@ std::string Router::RenderMetrics() {
       v += w->stats().requests_by_op[static_cast<size_t>(op)].Get();
     }
     e.Sample("memfleet_router_requests_total",
-             "op=\"" + Escape(protocol::OpName(static_cast<Op>(op))) + "\"",
+             Exposition::Label("op", protocol::OpName(static_cast<Op>(op))),
              static_cast<double>(v));
   }
-  e.Family("memfleet_router_results_total", "counter",
+  e.Family("memfleet_router_results_total", MetricType::kCounter,
            "Replies given to clients, by result (each key of a multi-get counts).");
   for (int code = 0; code <= static_cast<int>(ResultCode::kTko); ++code) {
     uint64_t v = 0;
@@ -83,29 +41,34 @@ std::string Router::RenderMetrics() {
       v += w->stats().results_by_code[static_cast<size_t>(code)].Get();
     }
     e.Sample("memfleet_router_results_total",
-             "result=\"" + Escape(protocol::ResultCodeName(static_cast<ResultCode>(code))) + "\"",
+             Exposition::Label("result", protocol::ResultCodeName(static_cast<ResultCode>(code))),
              static_cast<double>(v));
   }
-  e.Family("memfleet_router_client_connections", "gauge", "Client connections open now.");
+  e.Family("memfleet_router_client_connections", MetricType::kGauge,
+           "Client connections open now.");
   e.Sample("memfleet_router_client_connections", "", sum(&WorkerStats::curr_connections));
-  e.Family("memfleet_router_client_connections_total", "counter", "Client connections accepted.");
+  e.Family("memfleet_router_client_connections_total", MetricType::kCounter,
+           "Client connections accepted.");
   e.Sample("memfleet_router_client_connections_total", "", sum(&WorkerStats::total_connections));
-  e.Family("memfleet_router_requests_in_flight", "gauge", "Client requests being routed now.");
+  e.Family("memfleet_router_requests_in_flight", MetricType::kGauge,
+           "Client requests being routed now.");
   e.Sample("memfleet_router_requests_in_flight", "", sum(&WorkerStats::requests_in_flight));
-  e.Family("memfleet_router_client_bytes_read_total", "counter", "Bytes read from clients.");
+  e.Family("memfleet_router_client_bytes_read_total", MetricType::kCounter,
+           "Bytes read from clients.");
   e.Sample("memfleet_router_client_bytes_read_total", "", sum(&WorkerStats::bytes_read));
-  e.Family("memfleet_router_client_bytes_written_total", "counter", "Bytes written to clients.");
+  e.Family("memfleet_router_client_bytes_written_total", MetricType::kCounter,
+           "Bytes written to clients.");
   e.Sample("memfleet_router_client_bytes_written_total", "", sum(&WorkerStats::bytes_written));
 
   std::vector<ProxyWorker::ServerSnapshot> servers = ServerTotals();
   auto server_labels = [](const ProxyWorker::ServerSnapshot& s) {
-    return "server=\"" + Escape(s.address) + "\",pool=\"" + Escape(s.pool) + "\"";
+    return Exposition::Label("server", s.address) + "," + Exposition::Label("pool", s.pool);
   };
-  e.Family("memfleet_router_upstream_up", "gauge",
+  e.Family("memfleet_router_upstream_up", MetricType::kGauge,
            "1 when the router has a connection up to the upstream server, else 0.");
   for (const auto& s : servers)
     e.Sample("memfleet_router_upstream_up", server_labels(s), s.conn_state == "up");
-  e.Family("memfleet_router_upstream_health", "gauge",
+  e.Family("memfleet_router_upstream_health", MetricType::kGauge,
            "1 for the server's health state (up, down: failing fast, recovering), 0 for the "
            "others.");
   for (const auto& s : servers) {
@@ -114,7 +77,7 @@ std::string Router::RenderMetrics() {
                server_labels(s) + ",state=\"" + std::string(state) + "\"", s.state == state);
     }
   }
-  e.Family("memfleet_router_upstream_health_change_timestamp_seconds", "gauge",
+  e.Family("memfleet_router_upstream_health_change_timestamp_seconds", MetricType::kGauge,
            "Unix time of the server's last health change (0: none since start).");
   for (const auto& s : servers) {
     e.Sample("memfleet_router_upstream_health_change_timestamp_seconds", server_labels(s),
@@ -146,28 +109,30 @@ std::string Router::RenderMetrics() {
        &ProxyWorker::ServerSnapshot::heartbeat_failures},
   };
   for (const HealthCounter& c : kHealthCounters) {
-    e.Family(c.name, "counter", c.help);
+    e.Family(c.name, MetricType::kCounter, c.help);
     for (const auto& s : servers)
       e.Sample(c.name, server_labels(s), static_cast<double>(s.*c.field));
   }
-  e.Family("memfleet_router_upstream_requests_total", "counter", "Requests sent to the server.");
+  e.Family("memfleet_router_upstream_requests_total", MetricType::kCounter,
+           "Requests sent to the server.");
   for (const auto& s : servers) {
     e.Sample("memfleet_router_upstream_requests_total", server_labels(s),
              static_cast<double>(s.requests));
   }
-  e.Family("memfleet_router_upstream_errors_total", "counter",
+  e.Family("memfleet_router_upstream_errors_total", MetricType::kCounter,
            "Requests to the server that failed (remote error, timeout, connection error).");
   for (const auto& s : servers) {
     e.Sample("memfleet_router_upstream_errors_total", server_labels(s),
              static_cast<double>(s.errors));
   }
-  e.Family("memfleet_router_upstream_timeouts_total", "counter",
+  e.Family("memfleet_router_upstream_timeouts_total", MetricType::kCounter,
            "Requests to the server that got no reply within the server timeout.");
   for (const auto& s : servers) {
     e.Sample("memfleet_router_upstream_timeouts_total", server_labels(s),
              static_cast<double>(s.timeouts));
   }
-  e.Family("memfleet_router_upstream_in_flight", "gauge", "Requests waiting for the server.");
+  e.Family("memfleet_router_upstream_in_flight", MetricType::kGauge,
+           "Requests waiting for the server.");
   for (const auto& s : servers) {
     e.Sample("memfleet_router_upstream_in_flight", server_labels(s),
              static_cast<double>(s.in_flight));
@@ -177,33 +142,34 @@ std::string Router::RenderMetrics() {
   std::vector<writelog::WriteLogStats> logs = WriteLogTotals();
   struct LogSeries {
     const char* name;
-    const char* type;
+    MetricType type;
     const char* help;
     double (*value)(const writelog::WriteLogStats&);
   };
   static constexpr LogSeries kLogSeries[] = {
-      {"memfleet_router_write_log_records", "gauge",
+      {"memfleet_router_write_log_records", MetricType::kGauge,
        "Writes in the server's write log not yet replayed.",
        [](const writelog::WriteLogStats& w) { return static_cast<double>(w.records); }},
-      {"memfleet_router_write_log_bytes", "gauge", "Size of the server's write log file.",
+      {"memfleet_router_write_log_bytes", MetricType::kGauge,
+       "Size of the server's write log file.",
        [](const writelog::WriteLogStats& w) { return static_cast<double>(w.bytes); }},
-      {"memfleet_router_write_log_appended_total", "counter",
+      {"memfleet_router_write_log_appended_total", MetricType::kCounter,
        "Writes the server missed, appended to its write log.",
        [](const writelog::WriteLogStats& w) { return static_cast<double>(w.appended); }},
-      {"memfleet_router_write_log_replayed_total", "counter",
+      {"memfleet_router_write_log_replayed_total", MetricType::kCounter,
        "Logged writes replayed to the server.",
        [](const writelog::WriteLogStats& w) { return static_cast<double>(w.replayed); }},
-      {"memfleet_router_write_log_dropped_total", "counter",
+      {"memfleet_router_write_log_dropped_total", MetricType::kCounter,
        "Writes the server's log lost (its bound passed, an I/O error).",
        [](const writelog::WriteLogStats& w) { return static_cast<double>(w.dropped); }},
-      {"memfleet_router_write_log_needs_resync", "gauge",
+      {"memfleet_router_write_log_needs_resync", MetricType::kGauge,
        "1 when the server's log overflowed or was damaged: it is flushed, not replayed.",
        [](const writelog::WriteLogStats& w) { return w.needs_resync ? 1.0 : 0.0; }},
   };
   for (const LogSeries& series : kLogSeries) {
     e.Family(series.name, series.type, series.help);
     for (const auto& l : logs) {
-      e.Sample(series.name, "server=\"" + Escape(l.address) + "\"", series.value(l));
+      e.Sample(series.name, Exposition::Label("server", l.address), series.value(l));
     }
   }
 
@@ -222,10 +188,10 @@ std::string Router::RenderMetrics() {
     }
     p.sum_us += s.latency_us_total;
   }
-  e.Family("memfleet_router_pool_request_duration_seconds", "histogram",
+  e.Family("memfleet_router_pool_request_duration_seconds", MetricType::kHistogram,
            "Time from sending a request to a pool's server to its reply.");
   for (const auto& [name, p] : pools) {
-    std::string pool = "pool=\"" + Escape(name) + "\"";
+    std::string pool = Exposition::Label("pool", name);
     uint64_t cumulative = 0;
     for (size_t b = 0; b < kLatencyBuckets; ++b) {
       cumulative += p.buckets[b];
@@ -244,20 +210,23 @@ std::string Router::RenderMetrics() {
              static_cast<double>(p.count));
   }
 
-  e.Family("memfleet_router_config_reloads_total", "counter", "Configs loaded by a reload.");
+  e.Family("memfleet_router_config_reloads_total", MetricType::kCounter,
+           "Configs loaded by a reload.");
   e.Sample("memfleet_router_config_reloads_total", "", static_cast<double>(reloads_.load()));
-  e.Family("memfleet_router_config_reload_failures_total", "counter",
+  e.Family("memfleet_router_config_reload_failures_total", MetricType::kCounter,
            "Reloads refused (the config was invalid; the running one stayed).");
   e.Sample("memfleet_router_config_reload_failures_total", "",
            static_cast<double>(reload_failures_.load()));
-  e.Family("memfleet_router_config_last_reload_timestamp_seconds", "gauge",
+  e.Family("memfleet_router_config_last_reload_timestamp_seconds", MetricType::kGauge,
            "Unix time of the last successful reload (0: none since start).");
   e.Sample("memfleet_router_config_last_reload_timestamp_seconds", "",
            static_cast<double>(last_reload_time_.load()));
   std::shared_ptr<const RouteTree> t = tree();
-  e.Family("memfleet_router_config_info", "gauge", "The running config (its md5 as a label).");
-  e.Sample("memfleet_router_config_info", "md5=\"" + Escape(t->md5()) + "\"", 1);
-  e.Family("memfleet_router_upstream_servers", "gauge", "Servers in the running config.");
+  e.Family("memfleet_router_config_info", MetricType::kGauge,
+           "The running config (its md5 as a label).");
+  e.Sample("memfleet_router_config_info", Exposition::Label("md5", t->md5()), 1);
+  e.Family("memfleet_router_upstream_servers", MetricType::kGauge,
+           "Servers in the running config.");
   e.Sample("memfleet_router_upstream_servers", "", static_cast<double>(t->servers().size()));
   return e.Take();
 }
