@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/text/number.h"
 #include "protocol/text/reply.h"
 #include "protocol/text/vocabulary.h"
 #include "server/command_line.h"
@@ -286,6 +287,9 @@ void TextHandler::ExecuteStats(const text::Request& req) {
     // memcached 1.6.18 answers these with the status line(s) alone, without END.
     ctx_.engine->SetSizesTracking(sub == "sizes_enable", sink);
     return;
+  } else if (sub == text::kStatsCachedump) {
+    ExecuteCachedump(req);
+    return;
   } else if (sub == "conns") {
     ctx_.server->AppendConnStats(sink);
   } else if (sub == "reset") {
@@ -310,6 +314,38 @@ void TextHandler::ExecuteStats(const text::Request& req) {
     ReplyLineAlways(text::kReplyError);
     return;
   }
+  ctx_.out->Append(text::kReplyEnd);
+}
+
+// memcached's checks in its order; then at most 2 MiB of ITEM lines (as memcached's buffer) and
+// END. Class ids up to memcached's 63 are accepted even where memfleetd has fewer classes (an
+// unknown class lists nothing), and beyond it where it has more.
+void TextHandler::ExecuteCachedump(const text::Request& req) {
+  constexpr size_t kMaxReply = 2 * 1024 * 1024;
+  constexpr uint32_t kMemcachedClassIds = 64;
+  if (!ctx_.settings->dump_enabled) return ReplyAlways(text::kErrorCachedumpNotAllowed);
+  if (req.ntokens < 4) return ReplyAlways(text::kErrorBadCommandLine);
+  uint32_t cls = 0, limit = 0;
+  if (!text::ParseUint32(req.tokens[2], &cls) || !text::ParseUint32(req.tokens[3], &limit)) {
+    return ReplyAlways(text::kErrorBadFormat);
+  }
+  if (cls >= kMemcachedClassIds && cls > static_cast<uint32_t>(ctx_.engine->ClassCount())) {
+    return ReplyAlways(text::kErrorIllegalSlabId);
+  }
+  std::string lines;
+  ctx_.engine->CacheDump(static_cast<int>(cls), limit, [&](const storage::ItemInfo& item) {
+    std::string line(text::kReplyItemPrefix);
+    line.append(item.key);
+    line.append(text::kCachedumpBytesOpen);
+    line.append(std::to_string(item.value_length));
+    line.append(text::kCachedumpBytesUnit);
+    line.append(std::to_string(item.exptime == 0 ? 0 : ctx_.clock->ToUnix(item.exptime)));
+    line.append(text::kCachedumpTimeClose);
+    if (lines.size() + line.size() + text::kReplyEnd.size() + 1 > kMaxReply) return false;
+    lines += line;
+    return true;
+  });
+  ctx_.out->Append(lines);
   ctx_.out->Append(text::kReplyEnd);
 }
 

@@ -41,6 +41,8 @@ class TextHandler {
   void ExecuteTouch(const protocol::text::Request& req);
   void ExecuteFlushAll(const protocol::text::Request& req);
   void ExecuteStats(const protocol::text::Request& req);
+  // stats cachedump <class> <limit>.
+  void ExecuteCachedump(const protocol::text::Request& req);
   void ExecuteAdmin(const protocol::text::Request& req);
   // A VALUE line, the value (copied, or sent from item memory when large) and "\r\n".
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);

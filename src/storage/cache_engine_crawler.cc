@@ -95,6 +95,7 @@ bool CacheEngine::DumpStep(DumpCursor* cursor, uint64_t max_slices,
       info.key_binary = (it->refcount.load(std::memory_order_relaxed) & item_ref::kKeyBinary) != 0;
       info.slab_class = arena_->ClassOfPtr(it);
       info.size = layout_.TotalSize(it);
+      info.value_length = it->nbytes;
       fn(info);
     });
   }

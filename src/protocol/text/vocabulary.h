@@ -123,6 +123,16 @@ inline constexpr std::string_view kErrorBadDelta = "CLIENT_ERROR invalid numeric
 inline constexpr std::string_view kErrorBadExptime = "CLIENT_ERROR invalid exptime argument";
 inline constexpr std::string_view kErrorDeleteUsage =
     "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]";
+// stats cachedump (memcached's item_cachedump): "ITEM <key> [<value bytes> b; <unix exptime, 0:
+// never> s]\r\n" lines, then END; its errors.
+inline constexpr std::string_view kStatsCachedump = "cachedump";
+inline constexpr std::string_view kCachedumpBytesOpen = " [";
+inline constexpr std::string_view kCachedumpBytesUnit = " b; ";
+inline constexpr std::string_view kCachedumpTimeClose = " s]\r\n";
+inline constexpr std::string_view kErrorCachedumpNotAllowed =
+    "CLIENT_ERROR stats cachedump not allowed";
+inline constexpr std::string_view kErrorBadCommandLine = "CLIENT_ERROR bad command line";
+inline constexpr std::string_view kErrorIllegalSlabId = "CLIENT_ERROR Illegal slab id";
 inline constexpr std::string_view kErrorMemlimitTooSmall =
     "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m";
 inline constexpr std::string_view kErrorMemlimitNotBytes =
