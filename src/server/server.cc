@@ -270,9 +270,9 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   // -o read_buf_mem_limit; memfleetd has no such caches (each connection has its own buffers,
   // bounded by backpressure) and reserves no descriptors below -c, so these stay 0. memcached's
   // own tests count the names of `stats`.
-  for (std::string_view name : {"response_obj_oom", "response_obj_count", "response_obj_bytes",
-                                "read_buf_count", "read_buf_bytes", "read_buf_bytes_free",
-                                "read_buf_oom", "reserved_fds"}) {
+  for (std::string_view name :
+       {"response_obj_oom", "response_obj_count", "response_obj_bytes", "read_buf_count",
+        "read_buf_bytes", "read_buf_bytes_free", "read_buf_oom", "reserved_fds"}) {
     num(name, 0);
   }
   num("cmd_get", t.cmd_get);

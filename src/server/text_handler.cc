@@ -108,6 +108,18 @@ void TextHandler::AppendValue(storage::ItemRef item, std::string_view key, bool 
   ctx_.out->Append(text::kCrlf);
 }
 
+// memcached's stores, deletes, incr/decr and touches look their key up first, and that lookup
+// logs a `watch fetchers` line like a get (found or not, before the command's own line). A
+// peek (no bump, no counters) logs the same, and only while a watcher wants it.
+void TextHandler::LogLookup(std::string_view key) {
+  if (!ctx_.logger->Wants(log_type::kFetchers)) return;
+  storage::MetaGetRequest q;
+  q.key = key;
+  q.bump = false;
+  q.peek = true;
+  ctx_.conn->LogFetch(key, ctx_.engine->MetaGet(*ctx_.session, q).item);
+}
+
 void TextHandler::ExecuteRetrieval(const text::Request& req) {
   bool with_cas = req.command == text::Command::kGets || req.command == text::Command::kGats;
   bool touch = req.command == text::Command::kGat || req.command == text::Command::kGats;
@@ -178,6 +190,7 @@ void TextHandler::FinishStore(storage::ItemRef item, bool data_ok) {
     ReplyLine(text::kReplyBadDataChunk);
     return;
   }
+  LogLookup(item.key());
   storage::StoreResult r =
       ctx_.engine->Store(*ctx_.session, pending_op_, item, pending_cas_, nullptr);
   if (ctx_.logger->Wants(log_type::kMutations)) {
@@ -210,6 +223,7 @@ void TextHandler::ExecuteDelta(const text::Request& req) {
   dr.key = req.key;
   dr.incr = incr;
   dr.delta = req.delta;
+  LogLookup(req.key);
   storage::DeltaReply d = ctx_.engine->Delta(*ctx_.session, dr);
   switch (d.result) {
     case storage::DeltaResult::kOk: {
@@ -233,6 +247,7 @@ void TextHandler::ExecuteDelta(const text::Request& req) {
 void TextHandler::ExecuteDelete(const text::Request& req) {
   storage::ItemRef removed;
   const bool log = ctx_.logger->Wants(log_type::kDeletions);
+  LogLookup(req.key);
   storage::DeleteResult r =
       ctx_.engine->Delete(*ctx_.session, req.key, 0, log ? &removed : nullptr);
   if (log) ctx_.conn->LogDeletion(text::kCommandDelete, removed);
@@ -243,6 +258,7 @@ void TextHandler::ExecuteDelete(const text::Request& req) {
 void TextHandler::ExecuteTouch(const text::Request& req) {
   ctx_.stats->cmd_touch.Add();
   RelTime exptime = ctx_.clock->FromExptime(req.exptime);
+  LogLookup(req.key);
   ReplyLine(ctx_.engine->Touch(*ctx_.session, req.key, exptime) ? text::kReplyTouched
                                                                 : text::kReplyNotFound);
 }

@@ -210,6 +210,8 @@ inline constexpr std::string_view kMgdumpBase64Flag = " b";
 //   type=conn_new rip=<addr> rport=<port> transport=tcp|local cfd=<fd>
 //   type=conn_close rip=<addr> rport=<port> transport=tcp|local reason=<reason> cfd=<fd>
 inline constexpr std::string_view kWatchTimestamp = "ts=";
+// The line a watcher gets, before its next line, after it lost lines: "skipped=<n>\n".
+inline constexpr std::string_view kWatchSkipped = "skipped=";
 inline constexpr std::string_view kWatchGid = " gid=";
 inline constexpr std::string_view kWatchItemGet = "type=item_get key=";
 inline constexpr std::string_view kWatchItemStore = "type=item_store key=";
