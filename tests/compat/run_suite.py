@@ -13,7 +13,9 @@ harness runs ./memcached-debug; the wrapper written here drops "-o relaxed_privi
 option of memcached's seccomp builds) and passes every other flag to the server under test.
 When the server has no UDP (it refuses `-U <port>`), the wrapper also drops the `-U <port>` the
 harness adds to every TCP server, so that those files test everything else, and the files
-marked [udp] in the list are expected to fail.
+marked [udp] in the list are expected to fail. When the server has memfleetd's
+`-o slab_classes=memcached`, the wrapper adds it: the tests name slab classes by memcached's ids
+(class 31 holds a 66560-byte value), which memfleetd's finer default classes do not have.
 
 Prints one line per file and a summary; exits 1 on any unexpected failure or hang, 0 otherwise
 (a listed file that passes is reported as XPASS, to be taken off the list, but is no error).
@@ -49,7 +51,7 @@ while [ $# -gt 0 ]; do
   if [ $drop_udp = 1 ] && [ "$a" = -U ] && [ "${{1:-0}}" != 0 ]; then shift; continue; fi
   args+=("$a")
 done
-exec {server} "${{args[@]}}"
+exec {server} "${{args[@]}}" {extra}
 """
 
 
@@ -100,6 +102,15 @@ def server_has_udp(server: str) -> bool:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def extra_server_args(server: str) -> list[str]:
+    """Flags the wrapper adds: memcached's slab class ids where the server offers them."""
+    try:
+        help_text = subprocess.run([server, "-h"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return ["-o", "slab_classes=memcached"] if "slab_classes" in help_text else []
 
 
 def run_file(work: Path, name: str, timeout: float) -> tuple[str, float, str]:
@@ -170,12 +181,15 @@ def main() -> int:
         if (suite / "doc").is_dir():
             shutil.copytree(suite / "doc", work / "doc")
         wrapper = work / "memcached-debug"
-        wrapper.write_text(WRAPPER.format(server=server, drop_udp=0 if has_udp else 1))
+        extra = extra_server_args(server)
+        wrapper.write_text(WRAPPER.format(server=server, drop_udp=0 if has_udp else 1,
+                                          extra=" ".join(extra)))
         timedrun = work / "timedrun"
         timedrun.write_text('#!/bin/sh\nt=$1; shift; exec timeout --foreground "$t" "$@"\n')
         wrapper.chmod(0o755)
         timedrun.chmod(0o755)
-        print(f"server: {server}" + ("" if has_udp else " (no UDP: -U <port> dropped)"))
+        print(f"server: {server}" + ("" if has_udp else " (no UDP: -U <port> dropped)") +
+              (f" (every start adds {' '.join(extra)})" if extra else ""))
         print(f"suite:  {suite} ({len(files)} files, {opts.jobs} at a time, "
               f"{opts.timeout:.0f} s each at most)")
 
