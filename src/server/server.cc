@@ -299,6 +299,7 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   num("store_no_memory", t.store_no_memory);
   num("auth_cmds", t.auth_cmds);
   num("auth_errors", t.auth_errors);
+  if (settings_.idle_timeout > 0) num("idle_kicks", t.idle_kicks);
   num("bytes_read", t.bytes_read);
   num("bytes_written", t.bytes_written);
   num("limit_maxbytes", es.limit_maxbytes);

@@ -378,6 +378,7 @@ void CacheEngine::CurrentRuntimeSettings(Settings* s) const {
   if (settings_.lru_maintainer_thread) s->lru_segmented = segmented_.load();
   s->temp_lru = temp_lru_.load();
   s->temporary_ttl = temporary_ttl_.load();
+  s->max_bytes = slabs_.limit();  // cache_memlimit
 }
 
 uint64_t CacheEngine::QueueCount(int lru_class, Segment seg) const {

@@ -402,7 +402,7 @@ class Engine {
   // The same for every field an operator command changes at run time: those of
   // CurrentCrawlerSettings, slab_automove and slab_automove_ratio (`slabs automove`),
   // hot_lru_pct, warm_lru_pct, hot_max_factor, warm_max_factor (`lru tune`), lru_segmented
-  // (`lru mode`), temp_lru and temporary_ttl (`lru temp_ttl`).
+  // (`lru mode`), temp_lru and temporary_ttl (`lru temp_ttl`), max_bytes (`cache_memlimit`).
   virtual void CurrentRuntimeSettings(Settings* s) const { CurrentCrawlerSettings(s); }
   // lru_crawler crawl <classes>: "all" or comma-separated class ids; reclaims expired items in
   // the background.
