@@ -16,7 +16,8 @@
 //    -e (restartable memory file), -N (NAPI ids), -i (license text), ext_* (extstore),
 //    sock_cookie_id, proxy_*. -o drop_privileges is accepted with a warning (no seccomp here).
 //  - -o slab_chunk_max is in bytes, as memcached 1.6.18 really treats it (its -h says
-//    kilobytes), and must be at least 1024 (memcached accepts 1 and crashes on 0).
+//    kilobytes), and must be at least 512 (memcached accepts 1 and crashes on 0).
+//  - -o slab_classes=memcached|fine (ours): memcached's slab classes, or the finer default.
 //  - -o worker_logbuf_size does not fall through into slab_sizes (a memcached 1.6.18 bug).
 //  - Extra non-option arguments are refused (memcached ignores them).
 //  - -o metrics_port and metrics_host are memfleetd's own (a Prometheus endpoint).
@@ -45,10 +46,12 @@ constexpr std::string_view kProgram = "memfleetd";
 constexpr int64_t kSlabPageSize = 1024 * 1024;             // memcached's slab_page_size
 constexpr int64_t kItemSizeMin = 1024;                     // ITEM_SIZE_MAX_LOWER_LIMIT
 constexpr int64_t kItemSizeMaxLimit = 1024 * 1024 * 1024;  // ITEM_SIZE_MAX_UPPER_LIMIT
-constexpr int64_t kSlabChunkMaxMin = 1024;                 // ours; memcached has no lower bound
-constexpr size_t kMaxSlabSizes = 63;                       // MAX_NUMBER_OF_SLAB_CLASSES - 1
-constexpr uint32_t kChunkAlignBytes = 8;                   // CHUNK_ALIGN_BYTES
-constexpr size_t kUnixPathMax = 107;                       // sizeof(sockaddr_un::sun_path) - 1
+// Ours (memcached has no lower bound): the smallest power of two that holds the head chunk of a
+// CHUNKED item with a 250-byte key.
+constexpr int64_t kSlabChunkMaxMin = 512;
+constexpr size_t kMaxSlabSizes = 63;      // MAX_NUMBER_OF_SLAB_CLASSES - 1
+constexpr uint32_t kChunkAlignBytes = 8;  // CHUNK_ALIGN_BYTES
+constexpr size_t kUnixPathMax = 107;      // sizeof(sockaddr_un::sun_path) - 1
 
 // Everything the flags write while argv is read; turned into a CommandLine at the end.
 struct ParseState {
@@ -659,6 +662,17 @@ const SubOption kSubOptions[] = {
        return Status::Ok();
      }},
     {"slab_chunk_max", SetSlabChunkMax},
+    {"slab_classes",
+     [](const SubValue& v, ParseState& st) {
+       if (v && *v == "memcached") {
+         st.s.memcached_slab_classes = true;
+       } else if (v && *v == "fine") {
+         st.s.memcached_slab_classes = false;
+       } else {
+         return Invalid("slab_classes must be memcached or fine");
+       }
+       return Status::Ok();
+     }},
     MEMFLEET_FLAG_SUBOPTION("track_sizes", track_sizes, true),
     // Both are no-ops in memcached 1.6 too (responses are never inlined).
     {"no_inline_ascii_resp", [](const SubValue&, ParseState&) { return Status::Ok(); }},
@@ -1085,8 +1099,11 @@ std::string UsageText() {
   u += "   - no_io_uring:         send each reply with its own system call instead of\n"
        "                          batching a worker's replies through io_uring.\n";
   u += "   - slab_chunk_max:      (EXPERIMENTAL) maximum slab chunk size in bytes; a power of\n"
-       "                          two from 1024 up to -I. use extreme care. (default: " +
+       "                          two from 512 up to -I. use extreme care. (default: " +
        n(d.slab_chunk_size_max) + ")\n";
+  u += "   - slab_classes:        memcached: the chunk sizes and class ids memcached computes\n"
+       "                          from -f, -n and slab_chunk_max; fine: finer classes below\n"
+       "                          256 bytes with the default -f and -n (default: fine)\n";
   u += "   - slab_sizes:          (EXPERIMENTAL) explicit slab class sizes in bytes,\n"
        "                          dash separated: 128-256-512 (default: from -f and -n)\n";
   u += "   - no_chunked_items:    items larger than slab_chunk_max use one chunk of a page\n";

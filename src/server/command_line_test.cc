@@ -164,6 +164,12 @@ INSTANTIATE_TEST_SUITE_P(
         FlagCase{"I_1g", {"-I", "1g", "-m", "2048"}, CHECK_FIELD(item_size_max, 1 << 30)},
         FlagCase{"I_small_with_chunk", {"-I", "1k", "-o", "slab_chunk_max=1024"},
                  CHECK_FIELD(item_size_max, 1024)},
+        FlagCase{"chunk_max_512", {"-o", "slab_chunk_max=512"},
+                 CHECK_FIELD(slab_chunk_size_max, 512)},
+        FlagCase{"slab_classes_memcached", {"-o", "slab_classes=memcached"},
+                 CHECK_FIELD(memcached_slab_classes, true)},
+        FlagCase{"slab_classes_fine", {"-o", "slab_classes=memcached,slab_classes=fine"},
+                 CHECK_FIELD(memcached_slab_classes, false)},
         FlagCase{"F", {"-F"}, CHECK_FIELD(flush_enabled, false)},
         FlagCase{"disable_flush_all", {"--disable-flush-all"}, CHECK_FIELD(flush_enabled, false)},
         FlagCase{"X", {"-X"}, CHECK_FIELD(dump_enabled, false)},
@@ -632,7 +638,13 @@ INSTANTIATE_TEST_SUITE_P(
                    "(slab_page_size)"},
         RejectCase{"chunk_max_tiny",
                    {"-o", "slab_chunk_max=16"},  // ours: memcached accepts
-                   "slab_chunk_max (bytes: 16) must be at least 1024"},
+                   "slab_chunk_max (bytes: 16) must be at least 512"},
+        RejectCase{"chunk_max_256",
+                   {"-o", "slab_chunk_max=256"},  // ours: memcached accepts
+                   "slab_chunk_max (bytes: 256) must be at least 512"},
+        RejectCase{"slab_classes_unknown",
+                   {"-o", "slab_classes=coarse"},
+                   "slab_classes must be memcached or fine"},
         RejectCase{
             "automove_range", {"-o", "slab_automove=3"}, "slab_automove must be between 0 and 2"},
         RejectCase{"automove_negative",

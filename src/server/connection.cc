@@ -286,7 +286,7 @@ void Connection::ProcessTextInput() {
     text::ParseResult r = text::ParseRequest(rbuf_.view(), &req);
     if (r.status == text::ParseStatus::kIncomplete) break;
     if (r.status == text::ParseStatus::kClose) {
-      Close();
+      Close(CloseReason::kError);  // memcached logs a web request's close as reason=error
       return;
     }
     TouchLastCommand();

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <string_view>
 
 #include "protocol/text/vocabulary.h"
 #include "server/command_line.h"
@@ -367,6 +369,15 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   num("rejected_connections", rejected_conns_.load(std::memory_order_relaxed));
   num("connection_structures",
       curr_conns_.load(std::memory_order_relaxed) + udp_conns_ + listener_snapshot_.size());
+  // memcached's response objects and read buffers come from per-worker caches bounded by
+  // -o read_buf_mem_limit; memfleetd has no such caches (each connection has its own buffers,
+  // bounded by backpressure) and reserves no descriptors below -c, so these stay 0. memcached's
+  // own tests count the names of `stats`.
+  for (std::string_view name :
+       {"response_obj_oom", "response_obj_count", "response_obj_bytes", "read_buf_count",
+        "read_buf_bytes", "read_buf_bytes_free", "read_buf_oom", "reserved_fds"}) {
+    num(name, 0);
+  }
   num("cmd_get", t.cmd_get);
   num("cmd_set", es.cmd_set);
   num("cmd_flush", t.cmd_flush);
@@ -391,6 +402,7 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   num("store_no_memory", t.store_no_memory);
   num("auth_cmds", t.auth_cmds);
   num("auth_errors", t.auth_errors);
+  if (settings_.idle_timeout > 0) num("idle_kicks", t.idle_kicks);
   num("bytes_read", t.bytes_read);
   num("bytes_written", t.bytes_written);
   num("limit_maxbytes", es.limit_maxbytes);

@@ -135,7 +135,10 @@ void Worker::CheckIdle() {
       }
     }
   }
-  for (Connection* c : idle) c->Close(Connection::CloseReason::kIdleTimeout);
+  for (Connection* c : idle) {
+    stats_.idle_kicks.Add();
+    c->Close(Connection::CloseReason::kIdleTimeout);
+  }
 }
 
 }  // namespace memfleet::server

@@ -101,6 +101,9 @@ ItemId CacheEngine::AllocChunk(int cls, int held_lock) {
   ItemId id = kNoItem;
   int i = 0;
   for (; i < kAllocAttempts; i++) {
+    // memcached's do_item_alloc without the segmented LRU (no maintainer to do it): reclaim
+    // expired or flushed items at the COLD tail first, so they count as reclaimed.
+    if (!segmented_) PullTail(cls, Segment::kCold, 0, false, 0, held_lock);
     id = slabs_.Alloc(cls);
     if (id != kNoItem) break;
     // Same steps as memcached's do_item_alloc_pull: evict from COLD, else push HOT down.

@@ -77,6 +77,8 @@ class CacheEngine final : public Engine {
   CrawlResult StartDump(std::string_view classes, DumpCursor* cursor) override;
   bool DumpStep(DumpCursor* cursor, uint64_t max_slices,
                 const std::function<void(const ItemInfo&)>& fn) override;
+  void CacheDump(int cls, uint32_t limit, const std::function<bool(const ItemInfo&)>& fn) override;
+  int ClassCount() const override { return num_classes_; }
   void TuneLru(const LruTuning& t) override;
   void SetLruSegmented(bool on) override;
   void SetTempTtl(int ttl) override;
