@@ -10,6 +10,7 @@
 #   make bench-router memfleet-router vs nutcracker side by side
 #   make chaos        the router's fault tests (test_router_chaos.py) longer and with more clients
 #   make bench-faults latency and errors of a replicated pool while a replica dies, freezes, returns
+#   make compat       memcached 1.6.18's own t/*.t against the release memfleetd (if ../shared has it)
 
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
@@ -21,7 +22,7 @@ RUN_ARGS ?= -l 127.0.0.1 -p 11211 -m 64 -t 4
 MEMFLEETD ?= $(CURDIR)/build/asan/bin/memfleetd
 MEMFLEETD_RELEASE ?= $(CURDIR)/build/release/bin/memfleetd
 
-.PHONY: fleet bench-router chaos bench-faults
+.PHONY: fleet bench-router chaos bench-faults compat
 .PHONY: all run test deps build release asan tsan unit unit-tsan integration fuzz format format-check clean bench
 
 all: build
@@ -120,6 +121,20 @@ chaos:
 # a replica is killed, restarted (replayed), stopped and resumed. BENCH_QUICK=1: one short run.
 bench-faults:
 	$(PYTHON) bench/router_faults --build-dir $(BENCH_BUILD) $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
+# memcached 1.6.18's own protocol tests (t/*.t, kept outside the repository in COMPAT_SUITE)
+# against the release memfleetd, judged against tests/compat/expected_failures.txt; fails on any
+# other failure or hang. Skipped when COMPAT_SUITE does not exist. Not part of `make test` (about
+# 3.5 minutes with 2 files at a time, and timing-sensitive files on a loaded machine).
+# COMPAT_ARGS: more runner flags, e.g. "-v stats.t" or "--timeout 300".
+COMPAT_SUITE ?= $(CURDIR)/../shared/memcached-1.6.18
+COMPAT_ARGS ?=
+
+compat:
+	@if [ -d "$(COMPAT_SUITE)/t" ]; then \
+	  $(MAKE) release && \
+	  $(PYTHON) tests/compat/run_suite.py --suite "$(COMPAT_SUITE)" $(MEMFLEETD_RELEASE) $(COMPAT_ARGS); \
+	else echo "compat: $(COMPAT_SUITE) not found, nothing to run"; fi
 
 fleet:
 	@command -v cmake >/dev/null && command -v ninja >/dev/null || bash scripts/install-deps.sh

@@ -17,7 +17,7 @@ enum class BindingProtocol { kAuto, kAscii, kBinary };
 struct Settings {
   // Network.
   int port = 11211;                 // -p; 0 disables TCP
-  int udp_port = 0;                 // -U; only 0 is supported for now
+  int udp_port = 0;                 // -U; 0 = off, -1 = an ephemeral port
   std::vector<std::string> listen;  // -l (may be given several times or comma-separated)
   std::string socket_path;          // -s
   int socket_access_mask = 0700;    // -a (octal)
@@ -54,6 +54,7 @@ struct Settings {
   int chunk_size = 48;                       // -n (minimum space for key+value+flags)
   int item_size_max = 1024 * 1024;           // -I
   int slab_chunk_size_max = 512 * 1024;      // -o slab_chunk_max
+  bool memcached_slab_classes = false;       // -o slab_classes=memcached (default: fine)
   bool slab_reassign = true;                 // -o slab_reassign
   int slab_automove = 1;                     // -o slab_automove
   double slab_automove_ratio = 0.8;          // -o slab_automove_ratio

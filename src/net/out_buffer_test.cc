@@ -42,6 +42,29 @@ TEST_F(OutBufferTest, MergesCopiesAndExternalPiecesInOrder) {
   EXPECT_EQ(ReadAll(sv_[1]), "VALUE k 0 100\r\n" + external + "\r\nEND\r\n");
 }
 
+TEST_F(OutBufferTest, CopyOutReadsAnyRangeAcrossPieces) {
+  OutBuffer out;
+  std::string external(100, 'x');
+  out.Append("VALUE k 0 100\r\n");
+  out.AppendExternal(external.data(), external.size());
+  out.Append("\r\nEND\r\n");
+  const std::string all = "VALUE k 0 100\r\n" + external + "\r\nEND\r\n";
+  for (size_t from : {0u, 3u, 15u, 16u, 114u, 121u}) {
+    for (size_t len : {0u, 1u, 7u, 100u, 122u}) {
+      if (from + len > all.size()) continue;
+      std::string got(len, '?');
+      out.CopyOut(from, len, got.data());
+      EXPECT_EQ(got, all.substr(from, len)) << from << "+" << len;
+    }
+  }
+  // After a partial consume, offsets count from the first unsent byte.
+  out.Consume(20);
+  std::string got(50, '?');
+  out.CopyOut(5, 50, got.data());
+  EXPECT_EQ(got, all.substr(25, 50));
+  EXPECT_EQ(out.pending(), all.size() - 20);  // copying sends nothing
+}
+
 TEST_F(OutBufferTest, PartialWritesResumeWhereTheyStopped) {
   int size = 4096;
   ASSERT_EQ(setsockopt(sv_[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)), 0);
@@ -243,29 +266,6 @@ TEST_F(OutBufferTest, ClearAndReleaseReturnTheAreaAndDropItsPins) {
   }
   EXPECT_EQ(counter.released, 2);
   EXPECT_EQ(pool.out_areas_lent(), 0u);
-}
-
-TEST_F(OutBufferTest, CopyOutReadsAnyRangeAcrossPieces) {
-  OutBuffer out;
-  std::string external(100, 'x');
-  out.Append("VALUE k 0 100\r\n");
-  out.AppendExternal(external.data(), external.size());
-  out.Append("\r\nEND\r\n");
-  const std::string all = "VALUE k 0 100\r\n" + external + "\r\nEND\r\n";
-  for (size_t from : {0u, 3u, 15u, 16u, 114u, 121u}) {
-    for (size_t len : {0u, 1u, 7u, 100u, 122u}) {
-      if (from + len > all.size()) continue;
-      std::string got(len, '?');
-      out.CopyOut(from, len, got.data());
-      EXPECT_EQ(got, all.substr(from, len)) << from << "+" << len;
-    }
-  }
-  // After a partial consume, offsets count from the first unsent byte.
-  out.Consume(20);
-  std::string got(50, '?');
-  out.CopyOut(5, 50, got.data());
-  EXPECT_EQ(got, all.substr(25, 50));
-  EXPECT_EQ(out.pending(), all.size() - 20);  // copying sends nothing
 }
 
 }  // namespace

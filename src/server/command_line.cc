@@ -9,14 +9,15 @@
 //    have fired on the 0 it read (-c, -t, -n, -R, -f), its message is kept.
 //  - -m takes an optional m/g suffix (-m 2g is 2048 MB; memcached reads it as 2 MB). -I also
 //    takes g (memcached: k and m only).
-//  - Negative values memcached lets through are refused: -n, -R, -b, -p, idle_timeout,
-//    temporary_ttl.
+//  - Negative values memcached lets through are refused: -n, -R, -b, idle_timeout,
+//    temporary_ttl; -p and -U take -1 (an ephemeral port, as memcached) but no other.
 //  - -S reads its users from the file named by MEMCACHED_SASL_PWDB (no Cyrus SASL).
-//  - Not supported, with a clear message: -U other than 0 (UDP), -Z and ssl_* (TLS),
+//  - Not supported, with a clear message: -Z and ssl_* (TLS),
 //    -e (restartable memory file), -N (NAPI ids), -i (license text), ext_* (extstore),
 //    sock_cookie_id, proxy_*. -o drop_privileges is accepted with a warning (no seccomp here).
 //  - -o slab_chunk_max is in bytes, as memcached 1.6.18 really treats it (its -h says
-//    kilobytes), and must be at least 1024 (memcached accepts 1 and crashes on 0).
+//    kilobytes), and must be at least 512 (memcached accepts 1 and crashes on 0).
+//  - -o slab_classes=memcached|fine (ours): memcached's slab classes, or the finer default.
 //  - -o worker_logbuf_size does not fall through into slab_sizes (a memcached 1.6.18 bug).
 //  - Extra non-option arguments are refused (memcached ignores them).
 //  - -o metrics_port and metrics_host are memfleetd's own (a Prometheus endpoint).
@@ -45,10 +46,12 @@ constexpr std::string_view kProgram = "memfleetd";
 constexpr int64_t kSlabPageSize = 1024 * 1024;             // memcached's slab_page_size
 constexpr int64_t kItemSizeMin = 1024;                     // ITEM_SIZE_MAX_LOWER_LIMIT
 constexpr int64_t kItemSizeMaxLimit = 1024 * 1024 * 1024;  // ITEM_SIZE_MAX_UPPER_LIMIT
-constexpr int64_t kSlabChunkMaxMin = 1024;                 // ours; memcached has no lower bound
-constexpr size_t kMaxSlabSizes = 63;                       // MAX_NUMBER_OF_SLAB_CLASSES - 1
-constexpr uint32_t kChunkAlignBytes = 8;                   // CHUNK_ALIGN_BYTES
-constexpr size_t kUnixPathMax = 107;                       // sizeof(sockaddr_un::sun_path) - 1
+// Ours (memcached has no lower bound): the smallest power of two that holds the head chunk of a
+// CHUNKED item with a 250-byte key.
+constexpr int64_t kSlabChunkMaxMin = 512;
+constexpr size_t kMaxSlabSizes = 63;      // MAX_NUMBER_OF_SLAB_CLASSES - 1
+constexpr uint32_t kChunkAlignBytes = 8;  // CHUNK_ALIGN_BYTES
+constexpr size_t kUnixPathMax = 107;      // sizeof(sockaddr_un::sun_path) - 1
 
 // Everything the flags write while argv is read; turned into a CommandLine at the end.
 struct ParseState {
@@ -57,6 +60,8 @@ struct ParseState {
   std::vector<std::string> warnings;
   int64_t item_size_max = Settings{}.item_size_max;  // wide until validated
   bool protocol_specified = false;
+  bool tcp_specified = false;  // -p was given
+  bool udp_specified = false;  // -U was given
   bool slab_chunk_changed = false;
   std::optional<std::string> slab_sizes;
 };
@@ -274,7 +279,14 @@ const Flag kFlags[] = {
        return Invalid("This server is not built with TLS support.");
      }},
     {'p', "port", required_argument,
-     [](std::string_view a, ParseState& st) { return ParsePort(a, &st.s.port); }},
+     [](std::string_view a, ParseState& st) {
+       st.tcp_specified = true;
+       if (a == "-1") {  // an ephemeral port, as memcached reads -1
+         st.s.port = -1;
+         return Status::Ok();
+       }
+       return ParsePort(a, &st.s.port);
+     }},
     {'s', "unix-socket", required_argument,
      [](std::string_view a, ParseState& st) {
        if (a.size() > kUnixPathMax) {
@@ -285,11 +297,12 @@ const Flag kFlags[] = {
      }},
     {'U', "udp-port", required_argument,
      [](std::string_view a, ParseState& st) {
-       Status s = ParsePort(a, &st.s.udp_port);
-       if (s.ok() && st.s.udp_port != 0) {
-         return Invalid("UDP is not supported by memfleetd yet: -U must be 0 (the default)");
+       st.udp_specified = true;
+       if (a == "-1") {  // an ephemeral port, as memcached reads -1
+         st.s.udp_port = -1;
+         return Status::Ok();
        }
-       return s;
+       return ParsePort(a, &st.s.udp_port);
      }},
     {'m', "memory-limit", required_argument,
      [](std::string_view a, ParseState& st) { return SetMemoryLimit(a, st.s); }},
@@ -649,6 +662,17 @@ const SubOption kSubOptions[] = {
        return Status::Ok();
      }},
     {"slab_chunk_max", SetSlabChunkMax},
+    {"slab_classes",
+     [](const SubValue& v, ParseState& st) {
+       if (v && *v == "memcached") {
+         st.s.memcached_slab_classes = true;
+       } else if (v && *v == "fine") {
+         st.s.memcached_slab_classes = false;
+       } else {
+         return Invalid("slab_classes must be memcached or fine");
+       }
+       return Status::Ok();
+     }},
     MEMFLEET_FLAG_SUBOPTION("track_sizes", track_sizes, true),
     // Both are no-ops in memcached 1.6 too (responses are never inlined).
     {"no_inline_ascii_resp", [](const SubValue&, ParseState&) { return Status::Ok(); }},
@@ -859,6 +883,9 @@ Status Validate(ParseState& st) {
     } else if (s.protocol != BindingProtocol::kBinary) {
       return Invalid("ERROR: You cannot allow the ASCII protocol while using SASL.");
     }
+    if (s.udp_port != 0) {
+      return Invalid("ERROR: Cannot enable UDP while using binary SASL authentication.");
+    }
   }
   if (!s.auth_file.empty()) {
     if (!st.protocol_specified) {
@@ -868,6 +895,12 @@ Status Validate(ParseState& st) {
           "ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.");
     }
   }
+  // memcached checks this one later, when it loads the file, with the same exit status.
+  if (!s.auth_file.empty() && s.udp_port != 0) {
+    return Invalid("Cannot use UDP with ascii authentication enabled (-U 0 to disable)");
+  }
+  // -U alone moves the TCP port too (memcached's rule; -U -1 makes both ephemeral).
+  if (st.udp_specified && s.udp_port != 0 && !st.tcp_specified) s.port = s.udp_port;
   return Status::Ok();
 }
 
@@ -971,7 +1004,7 @@ std::string UsageText() {
   std::string u = std::string(kProgram) + " " + std::string(kMemfleetVersion) + " (memcached " +
                   std::string(kVersion) + " compatible)\n";
   u += "-p, --port=<num>          TCP port to listen on (default: " + n(d.port) + ")\n";
-  u += "-U, --udp-port=<num>      UDP port to listen on (default: 0, off; only 0 is supported)\n";
+  u += "-U, --udp-port=<num>      UDP port to listen on (default: 0, off)\n";
   u += "-s, --unix-socket=<file>  UNIX socket to listen on (disables network support)\n";
   u += "-a, --unix-mask=<mask>    access mask for UNIX socket, in octal (default: 700)\n";
   u += "-A, --enable-shutdown     enable ascii \"shutdown\" command\n";
@@ -1066,8 +1099,11 @@ std::string UsageText() {
   u += "   - no_io_uring:         send each reply with its own system call instead of\n"
        "                          batching a worker's replies through io_uring.\n";
   u += "   - slab_chunk_max:      (EXPERIMENTAL) maximum slab chunk size in bytes; a power of\n"
-       "                          two from 1024 up to -I. use extreme care. (default: " +
+       "                          two from 512 up to -I. use extreme care. (default: " +
        n(d.slab_chunk_size_max) + ")\n";
+  u += "   - slab_classes:        memcached: the chunk sizes and class ids memcached computes\n"
+       "                          from -f, -n and slab_chunk_max; fine: finer classes below\n"
+       "                          256 bytes with the default -f and -n (default: fine)\n";
   u += "   - slab_sizes:          (EXPERIMENTAL) explicit slab class sizes in bytes,\n"
        "                          dash separated: 128-256-512 (default: from -f and -n)\n";
   u += "   - no_chunked_items:    items larger than slab_chunk_max use one chunk of a page\n";

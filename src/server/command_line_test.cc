@@ -164,6 +164,12 @@ INSTANTIATE_TEST_SUITE_P(
         FlagCase{"I_1g", {"-I", "1g", "-m", "2048"}, CHECK_FIELD(item_size_max, 1 << 30)},
         FlagCase{"I_small_with_chunk", {"-I", "1k", "-o", "slab_chunk_max=1024"},
                  CHECK_FIELD(item_size_max, 1024)},
+        FlagCase{"chunk_max_512", {"-o", "slab_chunk_max=512"},
+                 CHECK_FIELD(slab_chunk_size_max, 512)},
+        FlagCase{"slab_classes_memcached", {"-o", "slab_classes=memcached"},
+                 CHECK_FIELD(memcached_slab_classes, true)},
+        FlagCase{"slab_classes_fine", {"-o", "slab_classes=memcached,slab_classes=fine"},
+                 CHECK_FIELD(memcached_slab_classes, false)},
         FlagCase{"F", {"-F"}, CHECK_FIELD(flush_enabled, false)},
         FlagCase{"disable_flush_all", {"--disable-flush-all"}, CHECK_FIELD(flush_enabled, false)},
         FlagCase{"X", {"-X"}, CHECK_FIELD(dump_enabled, false)},
@@ -372,12 +378,17 @@ INSTANTIATE_TEST_SUITE_P(
                    " -- should be one of auto, binary, or ascii"},
         RejectCase{"D_empty", {"-D", ""}, "No delimiter specified"},
         RejectCase{"D_space", {"-D", " "}, "No delimiter specified"},
-        RejectCase{"U_nonzero",
-                   {"-U", "11211"},
-                   "UDP is not supported by memfleetd yet: -U must be 0 (the default)"},
+        RejectCase{"U_too_big", {"-U", "65536"}, "ERROR: Invalid port number 65536."},
+        RejectCase{"U_negative", {"-U", "-2"}, "ERROR: Invalid port number -2."},
+        RejectCase{"U_sasl",
+                   {"-S", "-U", "11211"},
+                   "ERROR: Cannot enable UDP while using binary SASL authentication."},
+        RejectCase{"U_ascii_auth",
+                   {"-Y", "/a", "-U", "11211"},
+                   "Cannot use UDP with ascii authentication enabled (-U 0 to disable)"},
         RejectCase{"U_text", {"-U", "x"}, "ERROR: Invalid port number x."},
         RejectCase{"p_too_big", {"-p", "65536"}, "ERROR: Invalid port number 65536."},
-        RejectCase{"p_negative", {"-p", "-1"}, "ERROR: Invalid port number -1."},
+        RejectCase{"p_negative", {"-p", "-2"}, "ERROR: Invalid port number -2."},
         RejectCase{"p_text", {"-p", "abc"}, "ERROR: Invalid port number abc."},
         RejectCase{"a_not_octal",
                    {"-a", "999"},
@@ -627,7 +638,13 @@ INSTANTIATE_TEST_SUITE_P(
                    "(slab_page_size)"},
         RejectCase{"chunk_max_tiny",
                    {"-o", "slab_chunk_max=16"},  // ours: memcached accepts
-                   "slab_chunk_max (bytes: 16) must be at least 1024"},
+                   "slab_chunk_max (bytes: 16) must be at least 512"},
+        RejectCase{"chunk_max_256",
+                   {"-o", "slab_chunk_max=256"},  // ours: memcached accepts
+                   "slab_chunk_max (bytes: 256) must be at least 512"},
+        RejectCase{"slab_classes_unknown",
+                   {"-o", "slab_classes=coarse"},
+                   "slab_classes must be memcached or fine"},
         RejectCase{
             "automove_range", {"-o", "slab_automove=3"}, "slab_automove must be between 0 and 2"},
         RejectCase{"automove_negative",
@@ -845,6 +862,35 @@ TEST(CommandLineTest, UsageListsEveryFlagAndSubOption) {
   EXPECT_NE(u.find("TCP port to listen on (default: 11211)"), std::string::npos);
   EXPECT_NE(u.find("chunk size growth factor (default: 1.25)"), std::string::npos);
   EXPECT_NE(u.find("(requires lru_maintainer, default pct: 20)"), std::string::npos);
+}
+
+// -U and -p together, as memcached 1.6.18 sets them (its t/issue_67.t): -U alone moves the TCP
+// port to the UDP port; -1 is an ephemeral port; 0 turns UDP off.
+TEST(CommandLineTest, UdpPortAndTheTcpPortItImplies) {
+  struct Case {
+    Args args;
+    int tcp;
+    int udp;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{}, 11211, 0},
+           {{"-U", "0"}, 11211, 0},
+           {{"-U", "11222"}, 11222, 11222},
+           {{"-U", "-1"}, -1, -1},
+           {{"--udp-port=11223"}, 11223, 11223},
+           {{"-p", "11232", "-U", "11233"}, 11232, 11233},
+           {{"-U", "11233", "-p", "11232"}, 11232, 11233},
+           {{"-p", "11242", "-U", "0"}, 11242, 0},
+           {{"-p", "0", "-U", "11252"}, 0, 11252},
+           {{"-S", "-U", "0"}, 11211, 0},
+           {{"-p", "-1"}, -1, 0},
+           {{"-p", "-1", "-U", "11252"}, -1, 11252},
+           {{"-p", "11262", "-U", "-1"}, 11262, -1},
+       }) {
+    Settings s = ParseOk(c.args);
+    EXPECT_EQ(s.port, c.tcp) << testing::PrintToString(c.args);
+    EXPECT_EQ(s.udp_port, c.udp) << testing::PrintToString(c.args);
+  }
 }
 
 // -o metrics_port / metrics_host: memfleetd's Prometheus endpoint (no memcached counterpart).

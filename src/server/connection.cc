@@ -14,10 +14,7 @@
 #include "protocol/text/vocabulary.h"
 #include "server/ascii_auth_handler.h"
 #include "server/binary_handler.h"
-#include "server/meta_handler.h"
-#include "server/operator_handler.h"
 #include "server/server.h"
-#include "server/text_handler.h"
 #include "server/watch_state.h"
 #include "server/worker.h"
 
@@ -54,16 +51,7 @@ Connection::Connection(Worker* worker, int fd, std::string listen_addr)
       rbuf_(&worker->buffers(), kMaxLineBuffer),
       out_(&worker->buffers()),
       tcp_(net::IsTcp(fd)) {
-  ctx_.engine = engine_;
-  ctx_.session = &worker->session();
-  ctx_.stats = &worker->stats();
-  ctx_.settings = &server_->settings();
-  ctx_.clock = &server_->clock();
-  ctx_.logger = &server_->logger();
-  ctx_.out = &out_;
-  ctx_.in = &rbuf_;
-  ctx_.server = server_;
-  ctx_.conn = this;
+  ctx_ = worker->ContextFor(&out_, &rbuf_, this);
   last_cmd_time_.store(server_->clock().Now(), std::memory_order_relaxed);
 }
 
@@ -308,7 +296,7 @@ void Connection::ProcessTextInput() {
     text::ParseResult r = text::ParseRequest(rbuf_.view(), &req);
     if (r.status == text::ParseStatus::kIncomplete) break;
     if (r.status == text::ParseStatus::kClose) {
-      Close();
+      Close(CloseReason::kError);  // memcached logs a web request's close as reason=error
       return;
     }
     TouchLastCommand();
@@ -326,13 +314,13 @@ void Connection::ProcessTextInput() {
     // Execute before consuming: the request's views point into the read buffer, which is not
     // moved until the next read.
     rbuf_.Consume(r.consumed);
-    Execute(req);
+    handlers_.ExecuteText(req);
   }
 }
 
 void Connection::ProcessBinaryInput() {
   namespace bin = protocol::binary;
-  if (!binary_) binary_ = std::make_unique<BinaryHandler>(ctx_);
+  BinaryHandler& binary = handlers_.binary();
   while (!closed_ && !close_after_write_) {
     const InputStep step = ContinuePending();
     if (step == InputStep::kStop) break;
@@ -346,41 +334,15 @@ void Connection::ProcessBinaryInput() {
     }
     TouchLastCommand();
     if (r.status == bin::ParseStatus::kKeyPastBody) {
-      binary_->RejectKeyPastBody(req);
+      binary.RejectKeyPastBody(req);
       return;
     }
     // The request's views point into the read buffer, which is not moved until the next read.
     rbuf_.Consume(r.consumed);
-    if (!binary_->Execute(req)) {
+    if (!binary.Execute(req)) {
       rbuf_.Unconsume(r.consumed);  // wait for the rest of the request
       break;
     }
-  }
-}
-
-void Connection::Execute(const protocol::text::Request& req) {
-  namespace text = protocol::text;
-  switch (req.command) {
-    case text::Command::kMetaGet:
-    case text::Command::kMetaSet:
-    case text::Command::kMetaDelete:
-    case text::Command::kMetaArithmetic:
-    case text::Command::kMetaNoop:
-    case text::Command::kMetaDebug:
-      ExecuteMeta(req);
-      return;
-    case text::Command::kSlabs:
-    case text::Command::kLruCrawler:
-    case text::Command::kLru:
-    case text::Command::kWatch:
-    case text::Command::kMisbehave:
-      if (!operator_) operator_ = std::make_unique<OperatorHandler>(ctx_);
-      operator_->Execute(req);
-      return;
-    default:
-      if (!text_) text_ = std::make_unique<TextHandler>(ctx_);
-      text_->Execute(req);
-      return;
   }
 }
 
@@ -416,22 +378,7 @@ void Connection::FinishStore() {
   const ValueOwner owner = value_->owner;
   storage::ItemRef item = std::move(value_->item);
   worker_->ReturnPendingValue(std::move(value_));
-  switch (owner) {
-    case ValueOwner::kText:
-      text_->FinishStore(std::move(item), data_ok);
-      return;
-    case ValueOwner::kMeta:
-      meta_->FinishStore(std::move(item), data_ok);
-      return;
-    case ValueOwner::kBinary:
-      binary_->FinishStore(std::move(item), data_ok);
-      return;
-  }
-}
-
-void Connection::ExecuteMeta(const protocol::text::Request& req) {
-  if (!meta_) meta_ = std::make_unique<MetaHandler>(ctx_);
-  meta_->Execute(req);
+  handlers_.FinishStore(owner, std::move(item), data_ok);
 }
 
 void Connection::ReadValue(ValueOwner owner, storage::ItemRef item, uint32_t length,

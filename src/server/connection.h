@@ -31,6 +31,7 @@
 #include "protocol/meta/meta.h"
 #include "protocol/text/request.h"
 #include "server/handler_context.h"
+#include "server/handler_set.h"
 #include "server/item_pin.h"
 #include "server/watch_lines.h"
 #include "storage/engine.h"
@@ -43,13 +44,9 @@ class Server;
 // Per-connection state of the protocol extensions, each defined in its own header and used only
 // by its own source file: watch_state.h and dump_state.h (connection_admin.cc). The text, meta
 // and binary protocols and the -Y login are handlers of their own (text_handler.h,
-// meta_handler.h, binary_handler.h, ascii_auth_handler.h) that see the connection only through a
-// HandlerContext.
+// meta_handler.h, binary_handler.h, ascii_auth_handler.h; the first three in a HandlerSet) that
+// see the connection only through a HandlerContext.
 class AsciiAuthHandler;
-class BinaryHandler;
-class MetaHandler;
-class TextHandler;
-class OperatorHandler;
 struct WatchState;
 struct DumpState;
 
@@ -156,15 +153,10 @@ class Connection : public net::EventLoop::Handler,
   // into them: at the end of an event, a posted task or an IoBatch result.
   void ReleaseIdleBuffers();
 
-  // A text-protocol request: meta commands go to meta_, operator commands to operator_, the
-  // rest to text_ (each handler created on its first request).
-  void Execute(const protocol::text::Request& req);
   // Reads the pending data block from rbuf_ (InState::kValue); true once it and its
   // terminator are in and FinishStore has handed the item to its owner.
   bool ContinueValue();
   void FinishStore();
-  // Meta commands mg/ms/md/ma/mn/me: handed to meta_, created on the first one.
-  void ExecuteMeta(const protocol::text::Request& req);
   // Binary protocol: parses requests from the read buffer and has binary_ execute them.
   void ProcessBinaryInput();
   // ConnectionControl, for the handlers (see handler_context.h).
@@ -250,16 +242,14 @@ class Connection : public net::EventLoop::Handler,
   std::unique_ptr<PendingValue> value_;
   size_t swallow_left_ = 0;
 
-  std::unique_ptr<TextHandler> text_;
-  std::unique_ptr<OperatorHandler> operator_;
-  std::unique_ptr<MetaHandler> meta_;
-  std::unique_ptr<BinaryHandler> binary_;
   std::unique_ptr<AsciiAuthHandler> auth_;  // -Y: reads every request until authenticated
   std::unique_ptr<WatchState> watch_;
   std::shared_ptr<DumpState> dump_;  // while an lru_crawler metadump|mgdump runs
 
   // What the protocol handlers see of this connection; built once, after the buffers above.
   HandlerContext ctx_;
+  // The protocol handlers, over ctx_ (text, meta, operator and binary requests).
+  HandlerSet handlers_{ctx_};
 
   std::atomic<RelTime> last_cmd_time_{0};
   std::atomic<uint8_t> state_{0};

@@ -223,6 +223,7 @@ void Connection::Watch(uint32_t mask) {
                      // A watcher that does not read: drop rather than buffer without bound.
                      if (closed_ || out_.pending() > cap) {
                        logger.CountSkipped(
+                           *watch_->watcher,
                            static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')));
                        return;
                      }

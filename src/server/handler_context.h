@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/settings.h"
@@ -114,6 +115,10 @@ struct HandlerContext {
   net::ReadBuffer* in = nullptr;  // unread input, starting after the request being executed
   ServerControl* server = nullptr;
   ConnectionControl* conn = nullptr;
+  // UDP only (udp_port.h): a text get appends the output's pending() after each of its keys,
+  // because memcached answers each key of a multi-get over UDP as a message of its own. Null
+  // for TCP and unix connections.
+  std::vector<size_t>* reply_marks = nullptr;
 };
 
 }  // namespace memfleet::server

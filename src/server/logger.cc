@@ -88,10 +88,19 @@ void Logger::Log(uint32_t type, std::string_view body) {
     bool post = false;
     {
       std::lock_guard<std::mutex> g(w->mu);
-      if (w->pending.size() + len > w->capacity) {
+      std::string skip_line;
+      if (w->skipped > 0) {
+        skip_line.append(protocol::text::kWatchSkipped);
+        skip_line.append(std::to_string(w->skipped));
+        skip_line.push_back('\n');
+      }
+      if (w->pending.size() + skip_line.size() + len > w->capacity) {
+        w->skipped++;
         skipped_.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
+      w->pending.append(skip_line);
+      w->skipped = 0;
       w->pending.append(head);
       w->pending.append(body);
       w->pending.push_back('\n');
@@ -99,6 +108,12 @@ void Logger::Log(uint32_t type, std::string_view body) {
     }
     if (post) w->post([this, w] { Flush(w); });
   }
+}
+
+void Logger::CountSkipped(Watcher& w, uint64_t lines) {
+  skipped_.fetch_add(lines, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> g(w.mu);
+  w.skipped += lines;
 }
 
 void Logger::Flush(const std::shared_ptr<Watcher>& w) {

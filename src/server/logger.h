@@ -1,6 +1,7 @@
 // Logger: the `watch` log pipeline. Workers hand it log lines (fetches, mutations, evictions,
 // connection open/close, deletions); every watcher connection has its own bounded buffer, and a
-// line that does not fit is dropped and counted (log_watcher_skipped) instead of queued: a slow
+// line that does not fit is dropped and counted (log_watcher_skipped, and a "skipped=<n>" line
+// before the watcher's next line) instead of queued: a slow
 // watcher never slows a worker or grows memory. A worker's only cost while nobody watches is one
 // relaxed atomic load. A buffer that becomes non-empty posts one flush task to the watcher's worker
 // loop.
@@ -36,8 +37,9 @@ class Logger {
     uint32_t mask = 0;
     size_t capacity = 0;
     std::mutex mu;
-    std::string pending;                              // guarded by mu
-    bool flush_posted = false;                        // guarded by mu
+    std::string pending;        // guarded by mu
+    uint64_t skipped = 0;       // lines lost since the last one delivered; guarded by mu
+    bool flush_posted = false;  // guarded by mu
     std::function<void(std::function<void()>)> post;  // runs a task on the watcher's thread
     std::function<void(std::string&&)> deliver;       // watcher's thread only
     bool alive = true;                                // watcher's thread only
@@ -53,8 +55,9 @@ class Logger {
   // Formats "ts=<s>.<us> gid=<n> " + body + "\n" and offers it to every watcher of `type`.
   void Log(uint32_t type, std::string_view body);
 
-  // Lines a watcher connection had to drop because its client does not read.
-  void CountSkipped(uint64_t lines) { skipped_.fetch_add(lines, std::memory_order_relaxed); }
+  // Lines watcher w had to drop because its client does not read. As in memcached, the
+  // watcher's next line that fits is preceded by "skipped=<n>".
+  void CountSkipped(Watcher& w, uint64_t lines);
 
   uint64_t worker_written() const { return written_.load(std::memory_order_relaxed); }
   uint64_t worker_dropped() const { return dropped_.load(std::memory_order_relaxed); }

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <string_view>
 
 #include "protocol/text/vocabulary.h"
 #include "server/command_line.h"
@@ -47,6 +49,32 @@ class SignalHandler : public net::EventLoop::Handler {
   Server* server_;
   int fd_;
 };
+
+// MEMCACHED_PORT_FILENAME (memcached's, used by its test suite): a "TCP INET: <port>" or
+// "UDP INET6: <port>" line per bound address, written to <path>.lck and then renamed to path.
+void WritePortFile(const std::string& path, const std::vector<net::Listener>& tcp,
+                   const std::vector<std::vector<UdpSocket>>& udp) {
+  std::string text;
+  auto line = [&text](std::string_view description, int fd) {
+    const size_t colon = description.find(':');
+    const std::string_view kind = description.substr(0, colon);  // tcp, tcp6, udp or udp6
+    if (kind.size() < 3 || kind == "unix") return;
+    for (size_t i = 0; i < 3; ++i) text.push_back(static_cast<char>(toupper(kind[i])));
+    text.append(kind.size() > 3 ? " INET6: " : " INET: ");
+    text.append(std::to_string(net::BoundPort(fd))).push_back('\n');
+  };
+  for (const net::Listener& l : tcp) line(l.description, l.fd);
+  for (const std::vector<UdpSocket>& group : udp) line(group.front().description, group.front().fd);
+  const std::string tmp = path + ".lck";
+  FILE* f = fopen(tmp.c_str(), "a");
+  if (f == nullptr) {
+    fprintf(stderr, "Failed to open \"%s\": %s\n", tmp.c_str(), strerror(errno));
+    return;
+  }
+  fputs(text.c_str(), f);
+  fclose(f);
+  rename(tmp.c_str(), path.c_str());
+}
 
 }  // namespace
 
@@ -89,7 +117,7 @@ Status Server::Start() {
   } else if (settings_.port != 0) {
     std::vector<std::string> hosts = settings_.listen;
     if (hosts.empty()) hosts.push_back("");
-    int port = settings_.port;
+    int port = settings_.port < 0 ? 0 : settings_.port;  // -1 (from -U -1): ephemeral
     for (const std::string& entry : hosts) {
       // -l accepts "host", "host:port", "[v6]" and "[v6]:port", as memcached does.
       ListenAddress a = SplitListenEntry(entry);
@@ -107,6 +135,14 @@ Status Server::Start() {
       if (port == 0 && a.port < 0 && bound_port_ > 0) port = bound_port_;
     }
   }
+  std::vector<std::vector<UdpSocket>> udp;
+  if (Status s = BindUdpSockets(&udp); !s.ok()) {
+    CloseListeners();
+    return s;
+  }
+  if (const char* ports = getenv("MEMCACHED_PORT_FILENAME"); ports != nullptr) {
+    WritePortFile(ports, listeners_, udp);
+  }
   if (!main_loop_.ok()) return Status::Internal("cannot create event loop");
   Status metrics = StartMetrics();
   if (!metrics.ok()) {
@@ -121,6 +157,15 @@ Status Server::Start() {
   for (int i = 0; i < settings_.num_threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(this, i));
   }
+  // A group of one socket per worker, or (several -l addresses) one socket for the next worker.
+  size_t next_udp = 0;
+  for (std::vector<UdpSocket>& group : udp) {
+    for (UdpSocket& u : group) {
+      workers_[next_udp++ % workers_.size()]->AddUdp(std::move(u));
+      ++udp_conns_;
+    }
+  }
+  total_conns_.fetch_add(udp_conns_, std::memory_order_relaxed);
   for (auto& w : workers_) {
     if (!w->Start()) return Status::Internal("cannot start worker thread");
   }
@@ -144,6 +189,34 @@ Status Server::Start() {
   main_loop_.Every(1000, [this] { clock_.Tick(); });
   listener_snapshot_ = listeners_;
   accepting_.store(true);
+  return Status::Ok();
+}
+
+Status Server::BindUdpSockets(std::vector<std::vector<UdpSocket>>* out) {
+  // memcached opens UDP on the -l addresses only when TCP is not a unix socket.
+  if (settings_.udp_port == 0 || !settings_.socket_path.empty()) return Status::Ok();
+  std::vector<std::string> hosts = settings_.listen;
+  if (hosts.empty()) hosts.push_back("");
+  // As memcached: each worker reads every address, unless -l names several (then each address
+  // is read by one worker, given round robin).
+  const int copies = hosts.size() > 1 ? 1 : settings_.num_threads;
+  int port = settings_.udp_port < 0 ? 0 : settings_.udp_port;
+  for (const std::string& entry : hosts) {
+    ListenAddress a = SplitListenEntry(entry);
+    auto groups = BindUdp(a.host, a.port >= 0 ? a.port : port, copies);
+    if (!groups.ok()) {
+      for (auto& g : *out) {
+        for (UdpSocket& u : g) close(u.fd);
+      }
+      out->clear();
+      return groups.status();
+    }
+    for (auto& g : *groups) {
+      if (bound_udp_port_ < 0) bound_udp_port_ = net::BoundPort(g.front().fd);
+      out->push_back(std::move(g));
+    }
+    if (port == 0 && a.port < 0 && bound_udp_port_ > 0) port = bound_udp_port_;
+  }
   return Status::Ok();
 }
 
@@ -290,11 +363,21 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   sink("rusage_user", TimevalString(usage.ru_utime));
   sink("rusage_system", TimevalString(usage.ru_stime));
   num("max_connections", static_cast<uint64_t>(settings_.max_conns));
-  num("curr_connections", curr_conns_.load(std::memory_order_relaxed));
+  // memcached counts each worker's UDP socket as a connection.
+  num("curr_connections", curr_conns_.load(std::memory_order_relaxed) + udp_conns_);
   num("total_connections", total_conns_.load(std::memory_order_relaxed));
   num("rejected_connections", rejected_conns_.load(std::memory_order_relaxed));
   num("connection_structures",
-      curr_conns_.load(std::memory_order_relaxed) + listener_snapshot_.size());
+      curr_conns_.load(std::memory_order_relaxed) + udp_conns_ + listener_snapshot_.size());
+  // memcached's response objects and read buffers come from per-worker caches bounded by
+  // -o read_buf_mem_limit; memfleetd lends its read blocks and output areas from a per-worker
+  // net::BufferPool (not bounded by read_buf_mem_limit, not counted here yet) and reserves no
+  // descriptors below -c, so these stay 0. memcached's own tests count the names of `stats`.
+  for (std::string_view name :
+       {"response_obj_oom", "response_obj_count", "response_obj_bytes", "read_buf_count",
+        "read_buf_bytes", "read_buf_bytes_free", "read_buf_oom", "reserved_fds"}) {
+    num(name, 0);
+  }
   num("cmd_get", t.cmd_get);
   num("cmd_set", es.cmd_set);
   num("cmd_flush", t.cmd_flush);
@@ -319,6 +402,7 @@ void Server::AppendGeneralStats(const storage::StatSink& sink) {
   num("store_no_memory", t.store_no_memory);
   num("auth_cmds", t.auth_cmds);
   num("auth_errors", t.auth_errors);
+  if (settings_.idle_timeout > 0) num("idle_kicks", t.idle_kicks);
   num("bytes_read", t.bytes_read);
   num("bytes_written", t.bytes_written);
   num("limit_maxbytes", es.limit_maxbytes);
@@ -360,6 +444,15 @@ void Server::AppendConnStats(const storage::StatSink& sink) {
     sink(p + "addr", l.description);
     sink(p + "state", "conn_listening");
     sink(p + "secs_since_last_cmd", std::to_string(now));
+  }
+  for (auto& w : workers_) {
+    for (const auto& u : w->udp_ports()) {
+      std::string p = std::to_string(u->fd()) + ":";
+      sink(p + "UDP", "UDP");
+      sink(p + "addr", u->description());
+      sink(p + "state", "conn_read");
+      sink(p + "secs_since_last_cmd", std::to_string(now - u->last_cmd_time()));
+    }
   }
   std::vector<ConnInfo> conns;
   for (auto& w : workers_) w->ListConnections(&conns);

@@ -26,6 +26,7 @@
 #include "server/auth.h"
 #include "server/handler_context.h"
 #include "server/logger.h"
+#include "server/udp_socket.h"
 #include "server/worker.h"
 #include "server/worker_stats.h"
 #include "storage/engine.h"
@@ -51,6 +52,8 @@ class Server final : public ServerControl {
 
   // The TCP port actually bound (useful with -p 0), or -1.
   int bound_port() const { return bound_port_; }
+  // The UDP port actually bound (useful with -U -1), or -1 without UDP.
+  int bound_udp_port() const { return bound_udp_port_; }
   // The Prometheus endpoint's port (-o metrics_port), or 0 when it is off.
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
@@ -85,6 +88,8 @@ class Server final : public ServerControl {
 
  private:
   void Accept(const net::Listener& l);
+  // The sockets of -U, one group per address (udp_socket.h); nothing without -U.
+  Status BindUdpSockets(std::vector<std::vector<UdpSocket>>* out);
   void CloseListeners();
   Status StartMetrics();
 
@@ -106,6 +111,8 @@ class Server final : public ServerControl {
   int signal_fd_ = -1;
   std::unique_ptr<net::EventLoop::Handler> signal_handler_;
   int bound_port_ = -1;
+  int bound_udp_port_ = -1;
+  uint64_t udp_conns_ = 0;  // UDP sockets the workers serve; fixed at Start()
   size_t next_worker_ = 0;
   bool graceful_pending_ = false;
 

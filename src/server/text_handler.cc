@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/text/number.h"
 #include "protocol/text/reply.h"
 #include "protocol/text/vocabulary.h"
 #include "server/command_line.h"
@@ -107,6 +108,18 @@ void TextHandler::AppendValue(storage::ItemRef item, std::string_view key, bool 
   ctx_.out->Append(text::kCrlf);
 }
 
+// memcached's stores, deletes, incr/decr and touches look their key up first, and that lookup
+// logs a `watch fetchers` line like a get (found or not, before the command's own line). A
+// peek (no bump, no counters) logs the same, and only while a watcher wants it.
+void TextHandler::LogLookup(std::string_view key) {
+  if (!ctx_.logger->Wants(log_type::kFetchers)) return;
+  storage::MetaGetRequest q;
+  q.key = key;
+  q.bump = false;
+  q.peek = true;
+  ctx_.conn->LogFetch(key, ctx_.engine->MetaGet(*ctx_.session, q).item);
+}
+
 void TextHandler::ExecuteRetrieval(const text::Request& req) {
   bool with_cas = req.command == text::Command::kGets || req.command == text::Command::kGats;
   bool touch = req.command == text::Command::kGat || req.command == text::Command::kGats;
@@ -138,6 +151,7 @@ void TextHandler::ExecuteRetrieval(const text::Request& req) {
       ctx_.conn->LogFetch(key, item);
     }
     if (item) AppendValue(std::move(item), key, with_cas);
+    if (ctx_.reply_marks != nullptr) ctx_.reply_marks->push_back(ctx_.out->pending());
   }
   ctx_.out->Append(text::kReplyEnd);
 }
@@ -177,6 +191,7 @@ void TextHandler::FinishStore(storage::ItemRef item, bool data_ok) {
     ReplyLine(text::kReplyBadDataChunk);
     return;
   }
+  LogLookup(item.key());
   storage::StoreResult r =
       ctx_.engine->Store(*ctx_.session, pending_op_, item, pending_cas_, nullptr);
   if (ctx_.logger->Wants(log_type::kMutations)) {
@@ -209,6 +224,7 @@ void TextHandler::ExecuteDelta(const text::Request& req) {
   dr.key = req.key;
   dr.incr = incr;
   dr.delta = req.delta;
+  LogLookup(req.key);
   storage::DeltaReply d = ctx_.engine->Delta(*ctx_.session, dr);
   switch (d.result) {
     case storage::DeltaResult::kOk: {
@@ -232,6 +248,7 @@ void TextHandler::ExecuteDelta(const text::Request& req) {
 void TextHandler::ExecuteDelete(const text::Request& req) {
   storage::ItemRef removed;
   const bool log = ctx_.logger->Wants(log_type::kDeletions);
+  LogLookup(req.key);
   storage::DeleteResult r =
       ctx_.engine->Delete(*ctx_.session, req.key, 0, log ? &removed : nullptr);
   if (log) ctx_.conn->LogDeletion(text::kCommandDelete, removed);
@@ -242,6 +259,7 @@ void TextHandler::ExecuteDelete(const text::Request& req) {
 void TextHandler::ExecuteTouch(const text::Request& req) {
   ctx_.stats->cmd_touch.Add();
   RelTime exptime = ctx_.clock->FromExptime(req.exptime);
+  LogLookup(req.key);
   ReplyLine(ctx_.engine->Touch(*ctx_.session, req.key, exptime) ? text::kReplyTouched
                                                                 : text::kReplyNotFound);
 }
@@ -286,6 +304,9 @@ void TextHandler::ExecuteStats(const text::Request& req) {
     // memcached 1.6.18 answers these with the status line(s) alone, without END.
     ctx_.engine->SetSizesTracking(sub == "sizes_enable", sink);
     return;
+  } else if (sub == text::kStatsCachedump) {
+    ExecuteCachedump(req);
+    return;
   } else if (sub == "conns") {
     ctx_.server->AppendConnStats(sink);
   } else if (sub == "reset") {
@@ -310,6 +331,38 @@ void TextHandler::ExecuteStats(const text::Request& req) {
     ReplyLineAlways(text::kReplyError);
     return;
   }
+  ctx_.out->Append(text::kReplyEnd);
+}
+
+// memcached's checks in its order; then at most 2 MiB of ITEM lines (as memcached's buffer) and
+// END. Class ids up to memcached's 63 are accepted even where memfleetd has fewer classes (an
+// unknown class lists nothing), and beyond it where it has more.
+void TextHandler::ExecuteCachedump(const text::Request& req) {
+  constexpr size_t kMaxReply = 2 * 1024 * 1024;
+  constexpr uint32_t kMemcachedClassIds = 64;
+  if (!ctx_.settings->dump_enabled) return ReplyAlways(text::kErrorCachedumpNotAllowed);
+  if (req.ntokens < 4) return ReplyAlways(text::kErrorBadCommandLine);
+  uint32_t cls = 0, limit = 0;
+  if (!text::ParseUint32(req.tokens[2], &cls) || !text::ParseUint32(req.tokens[3], &limit)) {
+    return ReplyAlways(text::kErrorBadFormat);
+  }
+  if (cls >= kMemcachedClassIds && cls > static_cast<uint32_t>(ctx_.engine->ClassCount())) {
+    return ReplyAlways(text::kErrorIllegalSlabId);
+  }
+  std::string lines;
+  ctx_.engine->CacheDump(static_cast<int>(cls), limit, [&](const storage::ItemInfo& item) {
+    std::string line(text::kReplyItemPrefix);
+    line.append(item.key);
+    line.append(text::kCachedumpBytesOpen);
+    line.append(std::to_string(item.value_length));
+    line.append(text::kCachedumpBytesUnit);
+    line.append(std::to_string(item.exptime == 0 ? 0 : ctx_.clock->ToUnix(item.exptime)));
+    line.append(text::kCachedumpTimeClose);
+    if (lines.size() + line.size() + text::kReplyEnd.size() + 1 > kMaxReply) return false;
+    lines += line;
+    return true;
+  });
+  ctx_.out->Append(lines);
   ctx_.out->Append(text::kReplyEnd);
 }
 

@@ -41,10 +41,15 @@ class TextHandler {
   void ExecuteTouch(const protocol::text::Request& req);
   void ExecuteFlushAll(const protocol::text::Request& req);
   void ExecuteStats(const protocol::text::Request& req);
+  // stats cachedump <class> <limit>.
+  void ExecuteCachedump(const protocol::text::Request& req);
   void ExecuteAdmin(const protocol::text::Request& req);
   // A VALUE line, the value (copied, or sent from item memory when large) and "\r\n".
   void AppendValue(storage::ItemRef item, std::string_view key, bool with_cas);
   // Queues a one-line reply (adds "\r\n") unless the request asked for noreply.
+  // The `watch fetchers` line of the lookup memcached makes before a store, delete, incr/decr
+  // or touch of key.
+  void LogLookup(std::string_view key);
   void Reply(std::string_view line);
   void ReplyAlways(std::string_view line);
   // The same for a whole line that already ends in "\r\n" (a vocabulary kReply... constant).

@@ -31,6 +31,7 @@ bool Worker::Start() {
       if (io_batch_ != nullptr) io_batch_->Flush();
       prefetch_used_ = 0;  // the batch is over: every PrepareMore has run
     });
+    for (auto& port : udp_) port->Start();
     loop_.Run();
   });
   return true;
@@ -65,6 +66,10 @@ void Worker::Adopt(int fd, std::string listen_addr) {
     }
     if (!raw->Start()) raw->Close();
   });
+}
+
+void Worker::AddUdp(UdpSocket socket) {
+  udp_.push_back(std::make_unique<UdpPort>(this, socket.fd, std::move(socket.description)));
 }
 
 void Worker::Drain() {
@@ -118,6 +123,22 @@ uint32_t* Worker::PrefetchSlot(uint16_t* slot) {
   return prefetch_[prefetch_used_++].data();
 }
 
+HandlerContext Worker::ContextFor(net::OutBuffer* out, net::ReadBuffer* in,
+                                  ConnectionControl* conn) {
+  HandlerContext ctx;
+  ctx.engine = &server_->engine();
+  ctx.session = session_;
+  ctx.stats = &stats_;
+  ctx.settings = &server_->settings();
+  ctx.clock = &server_->clock();
+  ctx.logger = &server_->logger();
+  ctx.out = out;
+  ctx.in = in;
+  ctx.server = server_;
+  ctx.conn = conn;
+  return ctx;
+}
+
 void Worker::ListConnections(std::vector<ConnInfo>* out) const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& conn : conns_) {
@@ -145,7 +166,10 @@ void Worker::CheckIdle() {
       }
     }
   }
-  for (Connection* c : idle) c->Close(Connection::CloseReason::kIdleTimeout);
+  for (Connection* c : idle) {
+    stats_.idle_kicks.Add();
+    c->Close(Connection::CloseReason::kIdleTimeout);
+  }
 }
 
 }  // namespace memfleet::server

@@ -23,6 +23,8 @@
 #include "net/event_loop.h"
 #include "net/io_batch.h"
 #include "server/connection.h"
+#include "server/udp_port.h"
+#include "server/udp_socket.h"
 #include "server/worker_stats.h"
 #include "storage/engine.h"
 
@@ -48,6 +50,10 @@ class Worker {
   void Join();
   // Any thread: the worker takes ownership of fd.
   void Adopt(int fd, std::string listen_addr);
+  // Before Start(): the worker serves this UDP socket (-U) and owns it.
+  void AddUdp(UdpSocket socket);
+  // The UDP sockets it serves; fixed once the worker has started (any thread).
+  const std::vector<std::unique_ptr<UdpPort>>& udp_ports() const { return udp_; }
   // Any thread: finish what each connection has read, flush, close, then report via on_done.
   void Drain();
 
@@ -62,6 +68,9 @@ class Worker {
   // PrepareMore step in the same batch of events; *slot names it for prefetch_slot.
   uint32_t* PrefetchSlot(uint16_t* slot);
   uint32_t* prefetch_slot(uint16_t slot) { return prefetch_[slot].data(); }
+  // The HandlerContext of a client of this worker (a connection or a UDP port) with these
+  // buffers: this worker's session and stats, the server's engine, settings, clock and logger.
+  HandlerContext ContextFor(net::OutBuffer* out, net::ReadBuffer* in, ConnectionControl* conn);
 
   // Any thread.
   void ListConnections(std::vector<ConnInfo>* out) const;
@@ -89,6 +98,7 @@ class Worker {
   net::EventLoop loop_;
   std::unique_ptr<net::IoBatch> io_batch_;
   storage::Session* session_;
+  std::vector<std::unique_ptr<UdpPort>> udp_;  // after loop_: closed before it
   WorkerStats stats_;
   std::thread thread_;
   mutable std::mutex mu_;

@@ -22,6 +22,7 @@ namespace memfleet::server {
   X(store_no_memory)                \
   X(auth_cmds)                      \
   X(auth_errors)                    \
+  X(idle_kicks)                     \
   X(bytes_read)                     \
   X(bytes_written)                  \
   X(conn_yields)

@@ -45,7 +45,9 @@ CacheEngine::CacheEngine(const Settings& settings, Clock* clock, std::unique_ptr
              settings.hashpower_init > 0 ? settings.hashpower_init : kDefaultHashPower, kLockPower),
       num_classes_(slabs_.largest_class()),
       queues_(std::make_unique<LruQueue[]>((num_classes_ + 1) * kNumSegments)),
-      class_counters_(std::make_unique<ItemClassCounters[]>(num_classes_ + 1)) {
+      class_counters_(std::make_unique<ItemClassCounters[]>(num_classes_ + 1)),
+      page_wanted_(std::make_unique<std::atomic<uint8_t>[]>(num_classes_ + 1)),
+      page_wanted_muted_until_(num_classes_ + 1) {
   hot_lru_pct_ = settings_.hot_lru_pct;
   warm_lru_pct_ = settings_.warm_lru_pct;
   hot_max_factor_ = settings_.hot_max_factor;
@@ -99,6 +101,9 @@ ItemId CacheEngine::AllocChunk(int cls, int held_lock) {
   ItemId id = kNoItem;
   int i = 0;
   for (; i < kAllocAttempts; i++) {
+    // memcached's do_item_alloc without the segmented LRU (no maintainer to do it): reclaim
+    // expired or flushed items at the COLD tail first, so they count as reclaimed.
+    if (!segmented_) PullTail(cls, Segment::kCold, 0, false, 0, held_lock);
     id = slabs_.Alloc(cls);
     if (id != kNoItem) break;
     // Same steps as memcached's do_item_alloc_pull: evict from COLD, else push HOT down.

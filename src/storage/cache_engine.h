@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -76,6 +77,8 @@ class CacheEngine final : public Engine {
   CrawlResult StartDump(std::string_view classes, DumpCursor* cursor) override;
   bool DumpStep(DumpCursor* cursor, uint64_t max_slices,
                 const std::function<void(const ItemInfo&)>& fn) override;
+  void CacheDump(int cls, uint32_t limit, const std::function<bool(const ItemInfo&)>& fn) override;
+  int ClassCount() const override { return num_classes_; }
   void TuneLru(const LruTuning& t) override;
   void SetLruSegmented(bool on) override;
   void SetTempTtl(int ttl) override;
@@ -251,8 +254,12 @@ class CacheEngine final : public Engine {
   void MoverMain();
   // Works on the pending move until it is done or `stopping_`; true when the page moved.
   bool EvacuatePage(int src, int dst, uint32_t page);
-  // Frees (relinks or evicts) what it can of one slot of the page being evacuated.
-  void EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force);
+  // False when the slot of the page being evacuated holds no linked item's head; else *hv is
+  // its key's hash, whose bucket is being prefetched.
+  bool SlotKeyHash(uint32_t page, uint32_t slot, uint32_t* hv) const;
+  // Frees (relinks or evicts) the item whose head is in the slot (SlotKeyHash said so), if it
+  // is still linked there.
+  void EvacuateSlot(int cls, uint32_t page, uint32_t slot, uint32_t hv, bool force);
   // The keys of the CHUNKED items (all queued in the largest class) with a value chunk on the
   // page.
   void CollectChunkedOnPage(uint32_t page, std::vector<std::string>* keys);
@@ -267,6 +274,17 @@ class CacheEngine final : public Engine {
   bool PickUrgentMove(int* src, int* dst);
   // One automove decision (memcached's one-second sample); false if no move.
   bool PickMove(int* src, int* dst);
+  // slab_automove=2: a page for a class an allocation evicted from (page_wanted_), from the
+  // class with the oldest COLD tail; false if none is wanted or can be given. A class no other
+  // class can give a page to stays wanted (so its evictions do not wake the mover) for a
+  // second, then its request is dropped.
+  bool PickEvictionMove(int* src, int* dst, std::chrono::steady_clock::time_point now);
+  // slab_automove=2 (memcached's aggressive mode): called after an allocation evicted from
+  // cls; asks the mover for a page for cls unless a request is pending (one relaxed load).
+  void WantPageAfterEviction(int cls);
+  // The class with the oldest COLD tail among those with more than kMinPagesForSource pages,
+  // other than `except` (0: none); -1 if none.
+  int OldestTailSource(int except, RelTime now) const;
   // Pages the mover keeps in the reserve for stores that could not allocate even after
   // evicting.
   uint32_t ReserveTarget() const;
@@ -340,6 +358,13 @@ class CacheEngine final : public Engine {
   std::vector<uint64_t> automove_last_oom_;
   // Set (with a notify) when an allocation took a reserve page, so the mover refills it soon.
   std::atomic<bool> reserve_wanted_{false};
+  // slab_automove=2: per class, 1 while an eviction's request for a page is pending; set by
+  // allocations (WantPageAfterEviction), cleared by the mover. page_wanted_any_ wakes it.
+  std::unique_ptr<std::atomic<uint8_t>[]> page_wanted_;
+  std::atomic<bool> page_wanted_any_{false};
+  // Mover thread only: per class, until when a request no class could serve is left pending.
+  std::vector<std::chrono::steady_clock::time_point> page_wanted_muted_until_;
+  int page_wanted_next_ = 1;  // mover thread only: where the next scan of page_wanted_ starts
   std::vector<uint8_t> automove_window_;  // (class * window + i): 1 = evicted that second
   std::vector<uint8_t> automove_free_window_;
   uint64_t automove_tick_ = 0;

@@ -62,6 +62,9 @@ CrawlResult CacheEngine::Crawl(std::string_view classes) {
     std::lock_guard<std::mutex> g(crawl_mask_mu_);
     crawl_mask_ = std::move(mask);
   }
+  // As memcached, `stats` shows the crawl running from the moment it is accepted (a client
+  // that polls lru_crawler_running right after OK must not see it finished before it began).
+  crawler_running_ = true;
   crawl_wanted_ = true;
   std::lock_guard<std::mutex> g(thread_mu_);
   thread_cv_.notify_all();
@@ -95,6 +98,7 @@ bool CacheEngine::DumpStep(DumpCursor* cursor, uint64_t max_slices,
       info.key_binary = (it->refcount.load(std::memory_order_relaxed) & item_ref::kKeyBinary) != 0;
       info.slab_class = arena_->ClassOfPtr(it);
       info.size = layout_.TotalSize(it);
+      info.value_length = it->nbytes;
       fn(info);
     });
   }

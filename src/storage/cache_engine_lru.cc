@@ -70,6 +70,30 @@ void CacheEngine::QueueRemove(int cls, ItemId id, ItemHeader* it) {
   QueueRemoveLocked(q, id, it);
 }
 
+void CacheEngine::CacheDump(int cls, uint32_t limit,
+                            const std::function<bool(const ItemInfo&)>& fn) {
+  if (cls < 1 || cls > num_classes_) return;
+  LruQueue& q = Queue(cls, Segment::kCold);
+  std::lock_guard<std::mutex> g(q.mu);
+  uint32_t shown = 0;
+  // Items stay queued (and their memory allocated) while the queue lock is held; like
+  // memcached, fields a stripe-locked writer may change (exptime) are read without that lock.
+  for (ItemId id = q.head; id != kNoItem && (limit == 0 || shown < limit);) {
+    const ItemHeader* it = arena_->Item(id);
+    id = it->lru_next;
+    if (it->refcount.load(std::memory_order_relaxed) & item_ref::kKeyBinary) continue;
+    ItemInfo info;
+    info.key = layout_.KeyView(it);
+    info.exptime = layout_.Exptime(it);
+    info.last_access = it->atime.load(std::memory_order_relaxed);
+    info.slab_class = cls;
+    info.size = layout_.TotalSize(it);
+    info.value_length = it->nbytes;
+    if (!fn(info)) return;
+    shown++;
+  }
+}
+
 RelTime CacheEngine::TailAge(int cls, Segment seg, RelTime now) const {
   const LruQueue& q = Queue(cls, seg);
   std::lock_guard<std::mutex> g(q.mu);
@@ -84,6 +108,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
   ItemClassCounters& cc = class_counters_[cls];
   const RelTime now = clock_->Now();
   int removed = 0;
+  int evicted = 0;
   // Items taken off this queue for another one: pushed (and their stripe locks released) after
   // this queue's lock is let go, so that two queue locks are never held together.
   struct Move {
@@ -200,6 +225,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
             if (f & item_flag::kActive) cc.evicted_active.fetch_add(1, std::memory_order_relaxed);
             if (has_eviction_hook_.load(std::memory_order_relaxed)) NotifyEviction(it, now);
             unlink_here();
+            evicted++;
           } else {
             m.unlock();
           }
@@ -217,6 +243,7 @@ int CacheEngine::PullTail(int cls, Segment seg, uint64_t total_bytes, bool evict
     moves[i].hold->unlock();
   }
   for (int i = 0; i < nunlinked; i++) Release(unlinked[i]);
+  if (evicted > 0) WantPageAfterEviction(cls);
   return removed;
 }
 
@@ -354,6 +381,7 @@ void CacheEngine::CurrentRuntimeSettings(Settings* s) const {
   if (settings_.lru_maintainer_thread) s->lru_segmented = segmented_.load();
   s->temp_lru = temp_lru_.load();
   s->temporary_ttl = temporary_ttl_.load();
+  s->max_bytes = slabs_.limit();  // cache_memlimit
 }
 
 uint64_t CacheEngine::QueueCount(int lru_class, Segment seg) const {

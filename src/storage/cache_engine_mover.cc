@@ -24,6 +24,11 @@
 // global pool with its memory returned to the kernel. Workers only ever wait for one stripe
 // lock held for one item's copy (for a CHUNKED item: the copy of its chunks on the page, one
 // page at most).
+//
+// What moves, in the mover's order: a `slabs reassign` request; urgent moves (memory over a
+// lowered limit, the reserve to refill: PickUrgentMove); with slab_automove=2, a page for each
+// class that evicted since (PickEvictionMove, asked for by WantPageAfterEviction); and once a
+// second the automove sample (PickMove). See README.md, "Slab page mover".
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -38,6 +43,7 @@ namespace {
 
 constexpr int kBusyRounds = 50;  // rounds (1 ms apart) before a pinned item is unlinked
 constexpr int kGiveUpRounds = 5000;
+constexpr uint32_t kEvacBatch = 16;  // slots whose hash buckets are prefetched together
 constexpr auto kMoverRoundSleep = std::chrono::milliseconds(1);
 constexpr auto kMoverIdleSleep = std::chrono::milliseconds(1000);
 constexpr auto kMoverPollSleep = std::chrono::milliseconds(100);
@@ -83,22 +89,28 @@ ReassignResult CacheEngine::Reassign(int src, int dst) {
 void CacheEngine::SetAutomove(int level) { automove_ = level; }
 void CacheEngine::SetAutomoveRatio(double ratio) { automove_ratio_ = ratio; }
 
-void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, bool force) {
-  if (slabs_.EvacSlotFree(cls, slot)) return;
+bool CacheEngine::SlotKeyHash(uint32_t page, uint32_t slot, uint32_t* hv) const {
   const ItemId id = Arena::MakeId(page, slot);
-  ItemHeader* it = arena_->Item(id);
   // Only the head of a linked item is read: a value chunk or an item not yet linked may be
   // being written by an upload. The head bit is set (release) after the key is written and the
   // key does not change while linked; a chunk of this page freed since will not be handed out
-  // again (BeginEvacuation), so what the bit vouched for stays readable. The hash table lookup
-  // under the stripe lock below is what proves the item is still linked.
-  if (!arena_->IsHead(id)) return;
-  const uint32_t chunk = arena_->PageChunkSize(page);
+  // again (BeginEvacuation), so what the bit vouched for stays readable. A free slot has no
+  // head bit (it is cleared when the item is unlinked, before its chunk is freed). The hash
+  // table lookup under the stripe lock (EvacuateSlot) is what proves the item is still linked.
+  if (!arena_->IsHead(id)) return false;
+  const ItemHeader* it = arena_->Item(id);
   const uint32_t key_end =
-      static_cast<uint32_t>(layout_.Key(it) - reinterpret_cast<char*>(it)) + it->nkey;
-  if (it->nkey == 0 || key_end > chunk) return;
+      static_cast<uint32_t>(layout_.Key(it) - reinterpret_cast<const char*>(it)) + it->nkey;
+  if (it->nkey == 0 || key_end > arena_->PageChunkSize(page)) return false;
+  *hv = table_.Hash(layout_.KeyView(it));
+  table_.PrefetchBucket(*hv);
+  return true;
+}
+
+void CacheEngine::EvacuateSlot(int cls, uint32_t page, uint32_t slot, uint32_t hv, bool force) {
+  const ItemId id = Arena::MakeId(page, slot);
+  ItemHeader* it = arena_->Item(id);
   const std::string_view key = layout_.KeyView(it);
-  const uint32_t hv = table_.Hash(key);
   std::unique_lock<std::mutex> l(table_.LockFor(hv));
   ItemId found = kNoItem;
   if (table_.Find(hv, key, &found) != it || found != id) return;
@@ -253,7 +265,18 @@ bool CacheEngine::EvacuatePage(int src, int dst, uint32_t page) {
       return false;
     }
     const bool force = round >= kBusyRounds;
-    for (uint32_t slot = 0; slot < per; slot++) EvacuateSlot(src, page, slot, force);
+    // In batches: the keys' hash buckets are prefetched for the whole batch first, so that
+    // their cache misses overlap instead of following one another (a page of small items holds
+    // thousands of them).
+    for (uint32_t base = 0; base < per; base += kEvacBatch) {
+      const uint32_t n = std::min(per - base, kEvacBatch);
+      uint32_t hv[kEvacBatch];
+      bool head[kEvacBatch];
+      for (uint32_t i = 0; i < n; i++) head[i] = SlotKeyHash(page, base + i, &hv[i]);
+      for (uint32_t i = 0; i < n; i++) {
+        if (head[i]) EvacuateSlot(src, page, base + i, hv[i], force);
+      }
+    }
     if (slabs_.EvacInUse(src) == 0) break;
     // What is left may be value chunks of CHUNKED items (or allocations in flight, which free
     // themselves). Walking the largest class's LRU for them is not free, so it is done every
@@ -320,21 +343,73 @@ bool CacheEngine::PickUrgentMove(int* src, int* dst) {
   while (slabs_.reserve_pages() < target && slabs_.ReservePoolPage()) {
   }
   if (slabs_.reserve_pages() >= target) return false;
-  const RelTime now = clock_->Now();
-  int oldest = -1;
-  RelTime oldest_age = 0;
-  for (int c = 1; c <= num_classes_; c++) {
-    if (slabs_.Pages(c) <= kMinPagesForSource) continue;
-    const RelTime age = TailAge(c, Segment::kCold, now);
-    if (oldest == -1 || age > oldest_age) {
-      oldest = c;
-      oldest_age = age;
-    }
-  }
+  const int oldest = OldestTailSource(0, clock_->Now());
   if (oldest == -1) return false;
   *src = oldest;
   *dst = SlabAllocator::kToReserve;
   return true;
+}
+
+int CacheEngine::OldestTailSource(int except, RelTime now) const {
+  int oldest = -1;
+  RelTime oldest_age = 0;
+  for (int c = 1; c <= num_classes_; c++) {
+    if (c == except || slabs_.Pages(c) <= kMinPagesForSource) continue;
+    const RelTime a = TailAge(c, Segment::kCold, now);
+    if (oldest == -1 || a > oldest_age) {
+      oldest = c;
+      oldest_age = a;
+    }
+  }
+  return oldest;
+}
+
+void CacheEngine::WantPageAfterEviction(int cls) {
+  if (automove_.load(std::memory_order_relaxed) != 2 ||
+      page_wanted_[cls].load(std::memory_order_relaxed) != 0 ||
+      page_wanted_[cls].exchange(1, std::memory_order_relaxed) != 0) {
+    return;
+  }
+  page_wanted_any_.store(true, std::memory_order_relaxed);
+  // Under the mutex, so that the mover cannot miss it between its check and its wait.
+  std::lock_guard<std::mutex> g(thread_mu_);
+  thread_cv_.notify_all();
+}
+
+bool CacheEngine::PickEvictionMove(int* src, int* dst, std::chrono::steady_clock::time_point now) {
+  // memcached's slab_automove=2 asks for a page on every eviction (items.c lru_pull_tail) and
+  // moves it at once; memcached takes it from the next class round robin, we take it from the
+  // class whose COLD tail is oldest, as the one-second automove does. One request per class is
+  // pending at a time: evictions during a move ask again, so moves follow each other while the
+  // class keeps evicting.
+  using Clock = std::chrono::steady_clock;
+  page_wanted_any_.store(false, std::memory_order_relaxed);
+  const bool on = automove_.load(std::memory_order_relaxed) == 2;
+  const RelTime rel_now = clock_->Now();
+  for (int i = 0; i < num_classes_; i++) {
+    const int c = (page_wanted_next_ - 1 + i) % num_classes_ + 1;
+    if (page_wanted_[c].load(std::memory_order_relaxed) == 0) continue;
+    Clock::time_point& muted = page_wanted_muted_until_[c];
+    if (muted != Clock::time_point{}) {
+      if (now < muted) continue;
+      // Nobody could give it a page a second ago: drop that request, the next eviction asks
+      // afresh.
+      muted = {};
+      page_wanted_[c].store(0, std::memory_order_relaxed);
+      continue;
+    }
+    const int from = on ? OldestTailSource(c, rel_now) : -1;
+    if (from == -1) {
+      muted = now + kMoverIdleSleep;
+      continue;
+    }
+    page_wanted_[c].store(0, std::memory_order_relaxed);
+    page_wanted_next_ = c % num_classes_ + 1;
+    *src = from;
+    *dst = c;
+    return true;
+  }
+  return false;
 }
 
 bool CacheEngine::PickMove(int* src, int* dst) {
@@ -364,7 +439,6 @@ bool CacheEngine::PickMove(int* src, int* dst) {
   int oldest = -1, youngest = -1, failing = -1;
   RelTime oldest_age = 0, youngest_age = 0;
   uint64_t failing_ooms = 0;
-  int evicting_now = -1;
   for (int c = 1; c <= num_classes_; c++) {
     const size_t base = static_cast<size_t>(c) * static_cast<size_t>(window);
     const ClassItemStats is = ItemStatsFor(c);
@@ -403,22 +477,14 @@ bool CacheEngine::PickMove(int* src, int* dst) {
       failing = c;
       failing_ooms = ooms;
     }
-    if (evicted) evicting_now = c;
   }
   if (failing != -1 && oldest != -1 && oldest != failing && oldest_age > 0) {
     *src = oldest;
     *dst = failing;
     return true;
   }
-  if (level == 2 && evicting_now != -1) {
-    // Aggressive: any eviction pulls a page from the class with the oldest tail.
-    if (oldest != -1 && oldest != evicting_now) {
-      *src = oldest;
-      *dst = evicting_now;
-      return true;
-    }
-    return false;
-  }
+  // Level 2 moves on every eviction at once (PickEvictionMove), not once a second.
+  if (level == 2) return false;
   if (youngest != -1 && oldest != -1 && youngest != oldest &&
       static_cast<double>(youngest_age) <
           static_cast<double>(oldest_age) * automove_ratio_.load(std::memory_order_relaxed)) {
@@ -431,7 +497,10 @@ bool CacheEngine::PickMove(int* src, int* dst) {
 
 bool CacheEngine::RunAutomoveOnce() {
   int src = 0, dst = 0;
-  if (!PickUrgentMove(&src, &dst) && !PickMove(&src, &dst)) return false;
+  if (!PickUrgentMove(&src, &dst) &&
+      !PickEvictionMove(&src, &dst, std::chrono::steady_clock::now()) && !PickMove(&src, &dst)) {
+    return false;
+  }
   return MovePageNow(src, dst);
 }
 
@@ -451,9 +520,11 @@ void CacheEngine::MoverMain() {
         have = true;
       }
     }
-    // Shrinking and refilling the reserve are urgent; automove samples once a second.
+    // Shrinking and refilling the reserve are urgent, then a page for a class that evicted
+    // (slab_automove=2); automove samples once a second.
     if (!have) have = PickUrgentMove(&src, &dst);
     const auto t = std::chrono::steady_clock::now();
+    if (!have) have = PickEvictionMove(&src, &dst, t);
     if (!have && t - last_pick >= kMoverIdleSleep) {
       last_pick = t;
       have = PickMove(&src, &dst);
@@ -470,6 +541,7 @@ void CacheEngine::MoverMain() {
     if (!have) {
       thread_cv_.wait_for(l, kMoverPollSleep, [this] {
         if (stopping_ || reserve_wanted_.load(std::memory_order_relaxed)) return true;
+        if (page_wanted_any_.load(std::memory_order_relaxed)) return true;
         std::lock_guard<std::mutex> g(mover_mu_);
         return move_pending_;
       });

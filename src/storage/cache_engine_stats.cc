@@ -176,7 +176,7 @@ void CacheEngine::AppendHashAndSlabStats(const StatSink& sink) const {
     Emit(sink, "slab_reassign_running", reassign_running_.load() ? 1 : 0);
     Emit(sink, "slabs_moved", g(slabs_moved_));
   }
-  if (settings_.lru_crawler) {
+  if (crawler_enabled_.load()) {  // lru_crawler enable|disable changes it, as memcached
     Emit(sink, "lru_crawler_running", crawler_running_.load(std::memory_order_relaxed) ? 1 : 0);
     Emit(sink, "lru_crawler_starts", crawler_starts_.load(std::memory_order_relaxed));
   }

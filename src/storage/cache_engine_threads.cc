@@ -71,6 +71,7 @@ void CacheEngine::CrawlerMain() {
     const RelTime now = clock_->Now();
     if (!crawler_enabled_.load(std::memory_order_relaxed)) {
       crawl_wanted_ = false;
+      crawler_running_.store(false, std::memory_order_relaxed);
       continue;
     }
     const bool requested = crawl_wanted_.exchange(false);

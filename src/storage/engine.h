@@ -166,6 +166,7 @@ struct ItemInfo {
   bool key_binary = false;  // stored by a meta command with a base64 (b) key
   int slab_class = 0;
   uint32_t size = 0;
+  uint32_t value_length = 0;  // value bytes
 };
 // How far a metadump / mgdump has come. The hash table is cut into `slices` slices (its bucket
 // count when the dump started; slice p holds every item whose hash is p modulo slices), which
@@ -401,7 +402,7 @@ class Engine {
   // The same for every field an operator command changes at run time: those of
   // CurrentCrawlerSettings, slab_automove and slab_automove_ratio (`slabs automove`),
   // hot_lru_pct, warm_lru_pct, hot_max_factor, warm_max_factor (`lru tune`), lru_segmented
-  // (`lru mode`), temp_lru and temporary_ttl (`lru temp_ttl`).
+  // (`lru mode`), temp_lru and temporary_ttl (`lru temp_ttl`), max_bytes (`cache_memlimit`).
   virtual void CurrentRuntimeSettings(Settings* s) const { CurrentCrawlerSettings(s); }
   // lru_crawler crawl <classes>: "all" or comma-separated class ids; reclaims expired items in
   // the background.
@@ -427,6 +428,16 @@ class Engine {
     }
     return r;
   }
+  // stats cachedump <class> <limit>: calls fn for the items of class cls's COLD queue, most
+  // recently queued first, as memcached's item_cachedump (which lists COLD only: with the
+  // segmented LRU a fresh item is in HOT until the maintainer moves it), skipping keys stored
+  // base64-encoded, until `limit` items were listed (0: no limit) or fn returns false. fn runs
+  // under the queue's lock: it must only copy what it needs. Nothing for a class that does not
+  // exist.
+  virtual void CacheDump(int /*cls*/, uint32_t /*limit*/,
+                         const std::function<bool(const ItemInfo&)>& /*fn*/) {}
+  // The number of slab classes (ids 1..ClassCount()).
+  virtual int ClassCount() const { return 0; }
   // lru tune / mode / temp_ttl (ttl < 0 disables the TEMP LRU).
   virtual void TuneLru(const LruTuning& /*t*/) {}
   virtual void SetLruSegmented(bool /*on*/) {}

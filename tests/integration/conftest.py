@@ -17,8 +17,8 @@ every expectation in this directory was checked):
     MEMFLEETD=/usr/bin/memcached /usr/bin/python3 -m pytest tests/integration
 
 When the binary is memcached the fixture adds `-u nobody` (memcached refuses to run as root without
-it), and tests marked `memfleet_only` (properties memcached does not have, e.g. "-U 1 is rejected
-because UDP is not supported yet" or the RSS bound of the release build) are skipped.
+it), and tests marked `memfleet_only` (properties memcached does not have, e.g. "a UDP data block
+cut off by its datagram is dropped" or the RSS bound of the release build) are skipped.
 
 Defaults when the variables are unset: MEMFLEETD = build/asan/bin/memfleetd (or the older
 build/asan/apps/memfleetd[/memfleetd]). The memory test starts the RELEASE binary: MEMFLEETD_RELEASE

@@ -34,14 +34,6 @@ def test_rejected_flags(binary, args):
     assert not sanitizer_reports(run.stderr), run.stderr
 
 
-@pytest.mark.memfleet_only
-def test_udp_port_rejected_until_supported(binary):
-    run = run_to_exit(binary, ["-p", str(free_port()), "-l", "127.0.0.1", "-U", "1"])
-    assert run.returncode not in (0, None), f"exit code {run.returncode}\n{run.stderr}"
-    assert "udp" in run.stderr.lower(), f"the message should say UDP is the problem: {run.stderr}"
-    assert not sanitizer_reports(run.stderr), run.stderr
-
-
 def test_udp_disabled_explicitly(start_server):
     srv = start_server(["-U", "0"])
     with WireConn(srv.addr) as c:

@@ -123,6 +123,16 @@ inline constexpr std::string_view kErrorBadDelta = "CLIENT_ERROR invalid numeric
 inline constexpr std::string_view kErrorBadExptime = "CLIENT_ERROR invalid exptime argument";
 inline constexpr std::string_view kErrorDeleteUsage =
     "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]";
+// stats cachedump (memcached's item_cachedump): "ITEM <key> [<value bytes> b; <unix exptime, 0:
+// never> s]\r\n" lines, then END; its errors.
+inline constexpr std::string_view kStatsCachedump = "cachedump";
+inline constexpr std::string_view kCachedumpBytesOpen = " [";
+inline constexpr std::string_view kCachedumpBytesUnit = " b; ";
+inline constexpr std::string_view kCachedumpTimeClose = " s]\r\n";
+inline constexpr std::string_view kErrorCachedumpNotAllowed =
+    "CLIENT_ERROR stats cachedump not allowed";
+inline constexpr std::string_view kErrorBadCommandLine = "CLIENT_ERROR bad command line";
+inline constexpr std::string_view kErrorIllegalSlabId = "CLIENT_ERROR Illegal slab id";
 inline constexpr std::string_view kErrorMemlimitTooSmall =
     "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m";
 inline constexpr std::string_view kErrorMemlimitNotBytes =
@@ -200,6 +210,8 @@ inline constexpr std::string_view kMgdumpBase64Flag = " b";
 //   type=conn_new rip=<addr> rport=<port> transport=tcp|local cfd=<fd>
 //   type=conn_close rip=<addr> rport=<port> transport=tcp|local reason=<reason> cfd=<fd>
 inline constexpr std::string_view kWatchTimestamp = "ts=";
+// The line a watcher gets, before its next line, after it lost lines: "skipped=<n>\n".
+inline constexpr std::string_view kWatchSkipped = "skipped=";
 inline constexpr std::string_view kWatchGid = " gid=";
 inline constexpr std::string_view kWatchItemGet = "type=item_get key=";
 inline constexpr std::string_view kWatchItemStore = "type=item_store key=";

@@ -209,12 +209,6 @@ uint32_t SlabAllocator::BeginEvacuation(int cls) {
   return page;
 }
 
-bool SlabAllocator::EvacSlotFree(int cls, uint32_t slot) const {
-  const SlabClass& c = classes_[cls];
-  std::lock_guard<std::mutex> g(c.mu);
-  return c.evac_page == 0 || c.evac_free[slot] != 0;
-}
-
 uint32_t SlabAllocator::EvacInUse(int cls) const {
   const SlabClass& c = classes_[cls];
   std::lock_guard<std::mutex> g(c.mu);

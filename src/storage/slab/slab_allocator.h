@@ -84,8 +84,6 @@ class SlabAllocator {
   // Starts emptying one page of cls (the oldest that is not being carved). Returns the page, or
   // 0 when cls has fewer than two pages.
   uint32_t BeginEvacuation(int cls);
-  // True when the slot of the page being evacuated is free.
-  bool EvacSlotFree(int cls, uint32_t slot) const;
   // Chunks of the page being evacuated still in use.
   uint32_t EvacInUse(int cls) const;
   // REQUIRES: EvacInUse(cls) == 0. The page leaves cls; dst > 0 gets it as a spare page (it

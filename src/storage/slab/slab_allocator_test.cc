@@ -44,6 +44,24 @@ TEST(SlabClassesTest, DefaultClassesAreFineForSmallItems) {
   for (uint32_t v : s.sizes) EXPECT_EQ(v % kChunkAlign, 0u);
 }
 
+// memcached 1.6.18's classes (`memcached -vv` prints them): its t/*.t name class 31 (66,560-byte
+// values), 25 (20,000 bytes) and, with slab_chunk_max=4096, 17 (the largest).
+TEST(SlabClassesTest, MemcachedClassesMatchMemcachedsIds) {
+  SlabClassSizes s = MemcachedSlabClassSizes(1.25, 48, 512 * 1024);
+  EXPECT_EQ(s.sizes[1], 96u);
+  EXPECT_EQ(s.sizes[2], 120u);
+  EXPECT_EQ(s.sizes[25], 21696u);
+  EXPECT_EQ(s.sizes[31], 82792u);
+  EXPECT_EQ(s.largest(), 39);
+  EXPECT_EQ(s.sizes.back(), 512u * 1024);
+  SlabClassSizes small = MemcachedSlabClassSizes(1.25, 48, 4096);
+  EXPECT_EQ(small.largest(), 17);
+  EXPECT_EQ(small.sizes[16], 2904u);
+  Settings settings;
+  settings.memcached_slab_classes = true;
+  EXPECT_EQ(SlabClassSizesFor(settings, 32).sizes[31], 82792u);
+}
+
 TEST(SlabClassesTest, ClassCountCappedForTinyFactor) {
   SlabClassSizes s = ComputeSlabClassSizes(1.01, 48, 512 * 1024, 32);
   EXPECT_EQ(s.largest(), kMaxClassesExplicit);

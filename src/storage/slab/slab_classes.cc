@@ -12,7 +12,7 @@ uint32_t AlignUp(uint32_t v) { return (v + kChunkAlign - 1) / kChunkAlign * kChu
 }  // namespace
 
 uint32_t EffectiveSlabChunkMax(const Settings& settings) {
-  uint64_t m = static_cast<uint64_t>(std::max(settings.slab_chunk_size_max, 1024));
+  uint64_t m = static_cast<uint64_t>(std::max(settings.slab_chunk_size_max, 512));
   m = std::min<uint64_t>(m, Arena::kPageSize);
   if (settings.item_size_max > 0) m = std::min<uint64_t>(m, settings.item_size_max);
   return AlignUp(static_cast<uint32_t>(m));
@@ -43,6 +43,23 @@ SlabClassSizes ComputeSlabClassSizes(double factor, int min_chunk, uint32_t slab
   return out;
 }
 
+SlabClassSizes MemcachedSlabClassSizes(double factor, int min_chunk, uint32_t slab_chunk_max) {
+  constexpr uint32_t kMemcachedItemHeader = 48;  // sizeof(item) in a 64-bit memcached
+  constexpr uint32_t kMemcachedAlign = 8;        // CHUNK_ALIGN_BYTES
+  SlabClassSizes out;
+  out.sizes.push_back(0);
+  if (factor <= 1.0) factor = 1.25;
+  uint32_t size = kMemcachedItemHeader + static_cast<uint32_t>(std::max(min_chunk, 1));
+  while (static_cast<int>(out.sizes.size()) < kMaxClassesExplicit) {
+    if (size >= slab_chunk_max / factor) break;
+    if (size % kMemcachedAlign) size += kMemcachedAlign - size % kMemcachedAlign;
+    out.sizes.push_back(size);
+    size = static_cast<uint32_t>(size * factor);  // truncated, as memcached's unsigned int
+  }
+  out.sizes.push_back(slab_chunk_max);
+  return out;
+}
+
 SlabClassSizes ExplicitSlabClassSizes(const std::vector<uint32_t>& sizes, uint32_t slab_chunk_max) {
   SlabClassSizes out;
   out.sizes.push_back(0);
@@ -59,6 +76,9 @@ SlabClassSizes ExplicitSlabClassSizes(const std::vector<uint32_t>& sizes, uint32
 SlabClassSizes SlabClassSizesFor(const Settings& settings, uint32_t header_base) {
   const uint32_t chunk_max = EffectiveSlabChunkMax(settings);
   if (!settings.slab_sizes.empty()) return ExplicitSlabClassSizes(settings.slab_sizes, chunk_max);
+  if (settings.memcached_slab_classes) {
+    return MemcachedSlabClassSizes(settings.factor, settings.chunk_size, chunk_max);
+  }
   return ComputeSlabClassSizes(settings.factor, settings.chunk_size, chunk_max, header_base);
 }
 

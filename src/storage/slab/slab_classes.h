@@ -33,6 +33,11 @@ struct SlabClassSizes {
 SlabClassSizes ComputeSlabClassSizes(double factor, int min_chunk, uint32_t slab_chunk_max,
                                      uint32_t header_base);
 
+// -o slab_classes=memcached: exactly the chunk sizes memcached 1.6.18 computes for -f, -n and
+// slab_chunk_max (its 48-byte item header in the first size, 8-byte alignment), so class ids
+// and chunk sizes match memcached's; our smaller items still fit the same or a lower class.
+SlabClassSizes MemcachedSlabClassSizes(double factor, int min_chunk, uint32_t slab_chunk_max);
+
 // Explicit chunk sizes (-o slab_sizes), as memcached: each size is one class (aligned, and
 // ignored unless larger than the previous one and smaller than slab_chunk_max), then
 // slab_chunk_max last. The sizes are whole chunks, so they include our (smaller) item header.
