@@ -11,7 +11,9 @@ the client's), reads to the first that answers (FailoverRoute). Replica 1 is the
   - The router restarted (SIGTERM) while the log has records: the new router, with the same
     directory, replays them when the replica is back, and never calls it up before that.
   - A tiny --write-log-max-bytes: the overflow marks the log needs_resync, and on return the
-    replica is flushed (its old keys gone) rather than partially replayed.
+    replica is flushed and refilled from the healthy replica (router/resync/: a copy, then the
+    log of what arrived meanwhile) rather than partially replayed; with no healthy replica left
+    it is flushed (its old keys gone: the fallback, counted).
   - A pool with "write_log": false logs nothing.
 
 Every wait is bounded and polls an outcome (stats, direct reads); processes are started on free
@@ -256,8 +258,10 @@ def test_a_router_restart_replays_the_log_it_left(fleet_factory, tmp_path):  # n
         assert get(r.direct(1), f"r{i}") == f"v{i}", i
 
 
-def test_an_overflowing_log_flushes_the_replica(fleet_factory, tmp_path):  # noqa: F811
-    r = Replicas(fleet_factory, tmp_path, args=["--write-log-max-bytes", "4096"])
+def overflow_then_resume_replica1(r: "Replicas", while_stopped) -> Dict[str, str]:
+    """Ten old keys on both replicas, then replica 1 stopped while 10 KB of writes overflow its
+    4 KB log (needs_resync, writes dropped); while_stopped() runs; then replica 1 resumes and
+    its `stats servers` fields are returned once it is up with the mark cleared."""
     for i in range(10):
         r.set(f"old{i}", "kept?")
     stop(r.backends[1])
@@ -269,14 +273,44 @@ def test_an_overflowing_log_flushes_the_replica(fleet_factory, tmp_path):  # noq
         fields = wait_for(r.addr, r.servers[1], lambda f: f["wlog_needs_resync"] == "1",
                           "wlog_needs_resync=1")
         assert int(fields["wlog_dropped"]) > 0, fields
+        while_stopped()
     finally:
         r.backends[1].signal(signal.SIGCONT)
-    wait_for(r.addr, r.servers[1],
-             lambda f: f["state"] == "up" and f["wlog_needs_resync"] == "0",
-             "state=up, resynced")
+    return wait_for(r.addr, r.servers[1],
+                    lambda f: f["state"] == "up" and f["wlog_needs_resync"] == "0",
+                    "state=up with the resync mark cleared")
+
+
+def test_an_overflowing_log_is_resynced_from_the_healthy_replica(  # noqa: F811
+        fleet_factory, tmp_path):  # noqa: F811
+    r = Replicas(fleet_factory, tmp_path, args=["--write-log-max-bytes", "4096"])
+    # Replica 1 holds "kept?" for old0: a stale value, as its log dropped this write.
+    f = overflow_then_resume_replica1(r, lambda: r.set("old0", "newer"))
+    # Flushed (the stale value gone), then every key copied from replica 0 (add-only).
+    assert int(f["resyncs"]) == 1 and int(f["resync_fallbacks"]) == 0, f
+    assert int(f["resync_keys"]) >= 20, f
+    assert get(r.direct(1), "old0") == "newer"
+    for i in range(1, 10):
+        assert get(r.direct(1), f"old{i}") == "kept?", i
+        assert get(r.direct(1), f"big{i}") == "x" * 1000, i
+
+
+def test_an_overflowing_log_without_a_healthy_replica_flushes(  # noqa: F811
+        fleet_factory, tmp_path):  # noqa: F811
+    r = Replicas(fleet_factory, tmp_path, args=["--write-log-max-bytes", "4096"])
+
+    def kill_replica0():
+        # Replica 0 dies too; a write finds it dead (logged, down): no healthy replica is left.
+        fleet_factory.forget(r.backends[0])
+        r.backends[0].signal(signal.SIGKILL)
+        r.backends[0].proc.wait(timeout=STOP_TIMEOUT)
+        r.request(b"set after 0 0 1\r\nz\r\n")
+        wait_for(r.addr, r.servers[0], lambda f: f["state"] == "down", "replica 0 down")
+
+    f = overflow_then_resume_replica1(r, kill_replica0)
+    assert int(f["resync_fallbacks"]) == 1 and int(f["resyncs"]) == 0, f
     for i in range(10):
         assert get(r.direct(1), f"old{i}") is None, i
-    assert get(r.direct(0), "old0") == "kept?"
 
 
 def test_a_pool_without_write_log_logs_nothing(fleet_factory, tmp_path):  # noqa: F811
