@@ -14,6 +14,8 @@ the client's), reads to the first that answers (FailoverRoute). Replica 1 is the
     replica is flushed and refilled from the healthy replica (router/resync/: a copy, then the
     log of what arrived meanwhile) rather than partially replayed; with no healthy replica left
     it is flushed (its old keys gone: the fallback, counted).
+  - A replica restarted while the pool guard keeps it up (its restart is not seen as a failure)
+    is found by the router's identity check (a new pid), taken down and resynced.
   - A pool with "write_log": false logs nothing.
 
 Every wait is bounded and polls an outcome (stats, direct reads); processes are started on free
@@ -95,12 +97,12 @@ def log_records(directory: Path, server: str) -> int:
 
 
 class Replicas:
-    """Two memfleetd and a router with a write log in the test's directory."""
+    """Two (or n) memfleetd and a router with a write log in the test's directory."""
 
-    def __init__(self, factory, tmp: Path, args=(), write_log=None):
+    def __init__(self, factory, tmp: Path, args=(), write_log=None, n: int = 2):
         self.factory = factory
         self.dir = tmp / "wlog"
-        self.backends = [factory.backend(name=f"replica{i}-") for i in range(2)]
+        self.backends = [factory.backend(name=f"replica{i}-") for i in range(n)]
         self.servers = [f"{HOST}:{b.port}" for b in self.backends]
         self.config = factory.write_config(replicated_config(self.servers, write_log))
         self.args = ["--write-log-dir", str(self.dir), *ROUTER_ARGS, *args]
@@ -311,6 +313,36 @@ def test_an_overflowing_log_without_a_healthy_replica_flushes(  # noqa: F811
     assert int(f["resync_fallbacks"]) == 1 and int(f["resyncs"]) == 0, f
     for i in range(10):
         assert get(r.direct(1), f"old{i}") is None, i
+
+
+def test_a_restart_the_health_tracking_missed_is_found_and_resynced(  # noqa: F811
+        fleet_factory, tmp_path):  # noqa: F811
+    """Three replicas, one of which may be down (--max-down-share 0.34). Replica 0 is dead;
+    replica 1 is killed and restarted empty on its port while no write is sent: its lost
+    connection is a hard error the pool guard refuses, so it stays up and its connections reach
+    the new process. The once-a-second identity check sees the new pid, takes it down, and it
+    is resynced from replica 2 before it is up again: it holds every key it lost."""
+    r = Replicas(fleet_factory, tmp_path, args=["--max-down-share", "0.34"], n=3)
+    for i in range(20):
+        r.set(f"k{i}", f"v{i}")
+    fleet_factory.forget(r.backends[0])
+    r.backends[0].signal(signal.SIGKILL)
+    r.backends[0].proc.wait(timeout=STOP_TIMEOUT)
+    wait_for(r.addr, r.servers[0], lambda f: f["state"] == "down", "replica 0 down")
+    # Learned while it is up (the check runs once a second).
+    time.sleep(1.5)
+    fleet_factory.forget(r.backends[1])
+    r.backends[1].signal(signal.SIGKILL)
+    r.backends[1].proc.wait(timeout=STOP_TIMEOUT)
+    r.backends[1] = fleet_factory.backend(port=int(r.servers[1].rsplit(":", 1)[1]),
+                                          name="replica1-restarted")
+    f = wait_for(r.addr, r.servers[1],
+                 lambda f: f["state"] == "up" and int(f["resyncs"]) >= 1,
+                 "state=up after a resync")
+    print(f"  restarted replica: {f}")
+    assert int(f["resync_restarts"]) >= 1 and int(f["resync_fallbacks"]) == 0, f
+    for i in range(20):
+        assert get(r.direct(1), f"k{i}") == f"v{i}", i
 
 
 def test_a_pool_without_write_log_logs_nothing(fleet_factory, tmp_path):  # noqa: F811
