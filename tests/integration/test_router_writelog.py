@@ -286,12 +286,17 @@ def overflow_then_resume_replica1(r: "Replicas", while_stopped) -> Dict[str, str
 def test_an_overflowing_log_is_resynced_from_the_healthy_replica(  # noqa: F811
         fleet_factory, tmp_path):  # noqa: F811
     r = Replicas(fleet_factory, tmp_path, args=["--write-log-max-bytes", "4096"])
+    # A key text cannot carry ("a b", base64 "YSBi"): metadump lists it URI-encoded, the copy
+    # fetches and stores it base64.
+    assert r.request(b"ms YSBi 2 b F5\r\nhi\r\n") == b"HD\r\n"
     # Replica 1 holds "kept?" for old0: a stale value, as its log dropped this write.
     f = overflow_then_resume_replica1(r, lambda: r.set("old0", "newer"))
     # Flushed (the stale value gone), then every key copied from replica 0 (add-only).
     assert int(f["resyncs"]) == 1 and int(f["resync_fallbacks"]) == 0, f
     assert int(f["resync_keys"]) >= 20, f
     assert get(r.direct(1), "old0") == "newer"
+    with WireConn(r.direct(1)) as c:
+        assert c.request(b"mg YSBi b f v\r\n") == b"VA 2 f5\r\nhi\r\n"
     for i in range(1, 10):
         assert get(r.direct(1), f"old{i}") == "kept?", i
         assert get(r.direct(1), f"big{i}") == "x" * 1000, i
