@@ -12,9 +12,8 @@
 // until the router ends) and its ReplicaResync (router/resync/) is the health RecoveryHook: a
 // server coming back stays recovering until its identity is checked (and, if it came back empty,
 // a healthy replica's keys copied to it) and a worker has replayed its log (UpstreamServer).
-// A log that has work
-// when the router starts (or a reload brings its server back) takes its server down first, so
-// that it serves no read before its replay.
+// A log that has work when the router starts (or a reload brings its server back) takes its
+// server down first, so that it serves no read before its replay.
 #pragma once
 
 #include <atomic>
