@@ -11,7 +11,11 @@ the client's), reads to the first that answers (FailoverRoute). Replica 1 is the
   - The router restarted (SIGTERM) while the log has records: the new router, with the same
     directory, replays them when the replica is back, and never calls it up before that.
   - A tiny --write-log-max-bytes: the overflow marks the log needs_resync, and on return the
-    replica is flushed (its old keys gone) rather than partially replayed.
+    replica is flushed and refilled from the healthy replica (router/resync/: a copy, then the
+    log of what arrived meanwhile) rather than partially replayed; with no healthy replica left
+    it is flushed (its old keys gone: the fallback, counted).
+  - A replica restarted while the pool guard keeps it up (its restart is not seen as a failure)
+    is found by the router's identity check (a new pid), taken down and resynced.
   - A pool with "write_log": false logs nothing.
 
 Every wait is bounded and polls an outcome (stats, direct reads); processes are started on free
@@ -93,12 +97,12 @@ def log_records(directory: Path, server: str) -> int:
 
 
 class Replicas:
-    """Two memfleetd and a router with a write log in the test's directory."""
+    """Two (or n) memfleetd and a router with a write log in the test's directory."""
 
-    def __init__(self, factory, tmp: Path, args=(), write_log=None):
+    def __init__(self, factory, tmp: Path, args=(), write_log=None, n: int = 2):
         self.factory = factory
         self.dir = tmp / "wlog"
-        self.backends = [factory.backend(name=f"replica{i}-") for i in range(2)]
+        self.backends = [factory.backend(name=f"replica{i}-") for i in range(n)]
         self.servers = [f"{HOST}:{b.port}" for b in self.backends]
         self.config = factory.write_config(replicated_config(self.servers, write_log))
         self.args = ["--write-log-dir", str(self.dir), *ROUTER_ARGS, *args]
@@ -256,8 +260,10 @@ def test_a_router_restart_replays_the_log_it_left(fleet_factory, tmp_path):  # n
         assert get(r.direct(1), f"r{i}") == f"v{i}", i
 
 
-def test_an_overflowing_log_flushes_the_replica(fleet_factory, tmp_path):  # noqa: F811
-    r = Replicas(fleet_factory, tmp_path, args=["--write-log-max-bytes", "4096"])
+def overflow_then_resume_replica1(r: "Replicas", while_stopped) -> Dict[str, str]:
+    """Ten old keys on both replicas, then replica 1 stopped while 10 KB of writes overflow its
+    4 KB log (needs_resync, writes dropped); while_stopped() runs; then replica 1 resumes and
+    its `stats servers` fields are returned once it is up with the mark cleared."""
     for i in range(10):
         r.set(f"old{i}", "kept?")
     stop(r.backends[1])
@@ -269,14 +275,79 @@ def test_an_overflowing_log_flushes_the_replica(fleet_factory, tmp_path):  # noq
         fields = wait_for(r.addr, r.servers[1], lambda f: f["wlog_needs_resync"] == "1",
                           "wlog_needs_resync=1")
         assert int(fields["wlog_dropped"]) > 0, fields
+        while_stopped()
     finally:
         r.backends[1].signal(signal.SIGCONT)
-    wait_for(r.addr, r.servers[1],
-             lambda f: f["state"] == "up" and f["wlog_needs_resync"] == "0",
-             "state=up, resynced")
+    return wait_for(r.addr, r.servers[1],
+                    lambda f: f["state"] == "up" and f["wlog_needs_resync"] == "0",
+                    "state=up with the resync mark cleared")
+
+
+def test_an_overflowing_log_is_resynced_from_the_healthy_replica(  # noqa: F811
+        fleet_factory, tmp_path):  # noqa: F811
+    r = Replicas(fleet_factory, tmp_path, args=["--write-log-max-bytes", "4096"])
+    # A key text cannot carry ("a b", base64 "YSBi"): metadump lists it URI-encoded, the copy
+    # fetches and stores it base64.
+    assert r.request(b"ms YSBi 2 b F5\r\nhi\r\n") == b"HD\r\n"
+    # Replica 1 holds "kept?" for old0: a stale value, as its log dropped this write.
+    f = overflow_then_resume_replica1(r, lambda: r.set("old0", "newer"))
+    # Flushed (the stale value gone), then every key copied from replica 0 (add-only).
+    assert int(f["resyncs"]) == 1 and int(f["resync_fallbacks"]) == 0, f
+    assert int(f["resync_keys"]) >= 20, f
+    assert get(r.direct(1), "old0") == "newer"
+    with WireConn(r.direct(1)) as c:
+        assert c.request(b"mg YSBi b f v\r\n") == b"VA 2 f5\r\nhi\r\n"
+    for i in range(1, 10):
+        assert get(r.direct(1), f"old{i}") == "kept?", i
+        assert get(r.direct(1), f"big{i}") == "x" * 1000, i
+
+
+def test_an_overflowing_log_without_a_healthy_replica_flushes(  # noqa: F811
+        fleet_factory, tmp_path):  # noqa: F811
+    r = Replicas(fleet_factory, tmp_path, args=["--write-log-max-bytes", "4096"])
+
+    def kill_replica0():
+        # Replica 0 dies too; a write finds it dead (logged, down): no healthy replica is left.
+        fleet_factory.forget(r.backends[0])
+        r.backends[0].signal(signal.SIGKILL)
+        r.backends[0].proc.wait(timeout=STOP_TIMEOUT)
+        r.request(b"set after 0 0 1\r\nz\r\n")
+        wait_for(r.addr, r.servers[0], lambda f: f["state"] == "down", "replica 0 down")
+
+    f = overflow_then_resume_replica1(r, kill_replica0)
+    assert int(f["resync_fallbacks"]) == 1 and int(f["resyncs"]) == 0, f
     for i in range(10):
         assert get(r.direct(1), f"old{i}") is None, i
-    assert get(r.direct(0), "old0") == "kept?"
+
+
+def test_a_restart_the_health_tracking_missed_is_found_and_resynced(  # noqa: F811
+        fleet_factory, tmp_path):  # noqa: F811
+    """Three replicas, one of which may be down (--max-down-share 0.34). Replica 0 is dead;
+    replica 1 is killed and restarted empty on its port while no write is sent: its lost
+    connection is a hard error the pool guard refuses, so it stays up and its connections reach
+    the new process. The once-a-second identity check sees the new pid, takes it down, and it
+    is resynced from replica 2 before it is up again: it holds every key it lost."""
+    r = Replicas(fleet_factory, tmp_path, args=["--max-down-share", "0.34"], n=3)
+    for i in range(20):
+        r.set(f"k{i}", f"v{i}")
+    fleet_factory.forget(r.backends[0])
+    r.backends[0].signal(signal.SIGKILL)
+    r.backends[0].proc.wait(timeout=STOP_TIMEOUT)
+    wait_for(r.addr, r.servers[0], lambda f: f["state"] == "down", "replica 0 down")
+    # Learned while it is up (the check runs once a second).
+    time.sleep(1.5)
+    fleet_factory.forget(r.backends[1])
+    r.backends[1].signal(signal.SIGKILL)
+    r.backends[1].proc.wait(timeout=STOP_TIMEOUT)
+    r.backends[1] = fleet_factory.backend(port=int(r.servers[1].rsplit(":", 1)[1]),
+                                          name="replica1-restarted")
+    f = wait_for(r.addr, r.servers[1],
+                 lambda f: f["state"] == "up" and int(f["resyncs"]) >= 1,
+                 "state=up after a resync")
+    print(f"  restarted replica: {f}")
+    assert int(f["resync_restarts"]) >= 1 and int(f["resync_fallbacks"]) == 0, f
+    for i in range(20):
+        assert get(r.direct(1), f"k{i}") == f"v{i}", i
 
 
 def test_a_pool_without_write_log_logs_nothing(fleet_factory, tmp_path):  # noqa: F811

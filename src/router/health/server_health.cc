@@ -24,6 +24,8 @@ const char* HealthStateName(HealthState s) {
       return "down";
     case HealthState::kRecovering:
       return "recovering";
+    case HealthState::kResyncing:
+      return "resyncing";
   }
   return "up";
 }
@@ -162,9 +164,24 @@ void ServerHealth::ProbeDone(bool ok, int64_t now_ms) {
       return;
     }
     // Reads keep failing fast while the hook decides (and works).
+    recoveries_.fetch_add(1, std::memory_order_acq_rel);
     SetStateLocked(HealthState::kRecovering, false);
   }
   if (!registry_->hook()->BeginRecovery(*this)) FinishRecovery();
+}
+
+bool ServerHealth::BeginResync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state() != HealthState::kRecovering) return false;
+  SetStateLocked(HealthState::kResyncing, false);
+  return true;
+}
+
+bool ServerHealth::EndResync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state() != HealthState::kResyncing) return false;
+  SetStateLocked(HealthState::kRecovering, false);
+  return true;
 }
 
 void ServerHealth::FinishRecovery() {

@@ -1,6 +1,7 @@
 // ServerHealth: what the router as a whole believes about one upstream server — up, down (TKO:
-// requests fail fast without being sent) or recovering (back, but a RecoveryHook has work to do
-// before it serves reads) — and the rules that move it between those states.
+// requests fail fast without being sent), recovering (back, but a RecoveryHook has work to do
+// before it serves reads) or resyncing (back as a new, empty process: the hook copies a healthy
+// replica's keys to it before the replay) — and the rules that move it between those states.
 //
 // One record per server of the running config, keyed by UpstreamSpec::key(), shared by every
 // worker's UpstreamServer for that server and kept across config reloads while the new config
@@ -42,7 +43,8 @@
 
 namespace memfleet::router::health {
 
-enum class HealthState : uint8_t { kUp = 0, kDown = 1, kRecovering = 2 };
+// The two low bits of the health word: every state fits.
+enum class HealthState : uint8_t { kUp = 0, kDown = 1, kRecovering = 2, kResyncing = 3 };
 const char* HealthStateName(HealthState s);
 
 enum class HealthMode : uint8_t { kTko, kEject, kNever };
@@ -71,7 +73,9 @@ class HealthRegistry;
 // false makes it up at once. BeginRecovery is called on the thread of the worker whose probe
 // succeeded, with no lock held; it may call FinishRecovery before returning. A server that fails
 // again while recovering goes down as usual (the hook sees BeginRecovery again after the next
-// good probe). The hook must outlive the registry.
+// good probe). While recovering, the hook may move the server to resyncing (BeginResync) and
+// back (EndResync): reads fail fast there too, and only a recovering server can finish.
+// The hook must outlive the registry.
 class RecoveryHook {
  public:
   virtual bool BeginRecovery(ServerHealth& server) = 0;
@@ -112,6 +116,15 @@ class ServerHealth {
   void ProbeDone(bool ok, int64_t now_ms);
   // While recovering (see RecoveryHook): the hook is done; the server serves reads again.
   void FinishRecovery();
+  // Recovering -> resyncing (the hook copies another replica's keys to the server); false, and
+  // nothing changes, when the server is not recovering (it went down again meanwhile).
+  bool BeginResync();
+  // Resyncing -> recovering (the copy is done; the replay comes next); false when the server is
+  // not resyncing (it went down during the copy).
+  bool EndResync();
+  // How many times a probe has made the server recovering (each is one recovery, which a hook
+  // may allow its work for: ServerWriteLog::AllowReplay). Incremented before the state changes.
+  uint64_t recoveries() const { return recoveries_.load(std::memory_order_acquire); }
   // The write log holds writes this server missed (a write timed out or found no connection, a
   // replay failed, a log left by the previous run): down now, whatever its state, without
   // asking the pool guard — a server that lacks writes must not serve reads, and the first good
@@ -149,6 +162,7 @@ class ServerHealth {
   std::atomic<uint32_t> word_{0};  // state | comebacks << 2
   std::atomic<int> streak_{0};     // soft errors (kTko) or failures (kEject) in a row
   std::atomic<int64_t> last_change_unix_{0};
+  std::atomic<uint64_t> recoveries_{0};
 
   mutable std::mutex mu_;
   std::string pool_;            // guarded by mu_

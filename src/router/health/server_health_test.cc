@@ -259,6 +259,48 @@ TEST(HealthRegistry, RecoveryHookHoldsReadsUntilItFinishes) {
   EXPECT_EQ(h.state(), HealthState::kDown);
 }
 
+TEST(HealthRegistry, ResyncingIsEnteredFromRecoveringOnlyAndEndsInRecovering) {
+  Fixture f(NoJitter());
+  Hook hook;
+  f.registry.SetRecoveryHook(&hook);
+  ServerHealth& h = *f.servers[0];
+  // Not from up, not from down.
+  EXPECT_FALSE(h.BeginResync());
+  h.OnHardError(0);
+  EXPECT_FALSE(h.BeginResync());
+  EXPECT_EQ(h.state(), HealthState::kDown);
+  ASSERT_TRUE(h.ClaimProbe(250));
+  h.ProbeDone(true, 250);
+  ASSERT_EQ(h.state(), HealthState::kRecovering);
+  ASSERT_TRUE(h.BeginResync());
+  EXPECT_EQ(h.state(), HealthState::kResyncing);
+  EXPECT_STREQ(HealthStateName(h.state()), "resyncing");
+  // A copy in progress is not a finished recovery: only recovering becomes up.
+  h.FinishRecovery();
+  EXPECT_EQ(h.state(), HealthState::kResyncing);
+  EXPECT_FALSE(h.BeginResync());
+  ASSERT_TRUE(h.EndResync());
+  EXPECT_EQ(h.state(), HealthState::kRecovering);
+  EXPECT_FALSE(h.EndResync());
+  h.FinishRecovery();
+  EXPECT_EQ(h.state(), HealthState::kUp);
+  // Failing while resyncing goes down (a hard error, or the copy's own failure), and a late
+  // EndResync changes nothing.
+  h.OnHardError(10000);
+  ASSERT_TRUE(h.ClaimProbe(10250));
+  h.ProbeDone(true, 10250);
+  ASSERT_TRUE(h.BeginResync());
+  h.OnHardError(10300);
+  EXPECT_EQ(h.state(), HealthState::kDown);
+  EXPECT_FALSE(h.EndResync());
+  EXPECT_EQ(h.state(), HealthState::kDown);
+  ASSERT_TRUE(h.ClaimProbe(20000));
+  h.ProbeDone(true, 20000);
+  ASSERT_TRUE(h.BeginResync());
+  h.MarkDownForWriteLog(20100);
+  EXPECT_EQ(h.state(), HealthState::kDown);
+}
+
 TEST(ServerHealth, NutcrackerEjectsAfterTheFailureLimitAndRetriesAtAFixedInterval) {
   HealthRegistry registry(HealthOptions{});
   UpstreamSpec spec = Spec("10.0.0.1:11211");

@@ -190,9 +190,11 @@ Status Router::Start() {
     auto set = writelog::WriteLogSet::Open(options_.write_log);
     if (!set.ok()) return Status::InvalidArgument("write log: " + set.status().message());
     write_logs_ = std::move(set.value());
-    health_.SetRecoveryHook(&recovery_);
+    resync_ = std::make_unique<resync::ReplicaResync>(resync::ResyncOptions{});
+    health_.SetRecoveryHook(resync_.get());
   }
-  if (Status st = PrepareWriteLogs(*tree_); !st.ok()) return st;
+  if (Status st = PrepareWriteLogs(tree_); !st.ok()) return st;
+  if (resync_ != nullptr) resync_->Start();
 
   Status s = OpenListeners();
   if (!s.ok()) return s;
@@ -268,11 +270,12 @@ void Router::BindHealth(const RouteTree& tree) {
   }
 }
 
-Status Router::PrepareWriteLogs(const RouteTree& tree) {
+Status Router::PrepareWriteLogs(const std::shared_ptr<const RouteTree>& tree) {
   if (write_logs_ == nullptr) return Status::Ok();
   CoarseClock clock;  // the workers' clock (monotonic), for the probe delay
   Status first = Status::Ok();
-  for (const UpstreamSpec& spec : tree.servers()) {
+  std::vector<resync::ReplicaResync::Member> members;
+  for (const UpstreamSpec& spec : tree->servers()) {
     if (!spec.write_log) continue;
     ServerWriteLog* wlog = nullptr;
     {
@@ -287,16 +290,19 @@ Status Router::PrepareWriteLogs(const RouteTree& tree) {
           }
           continue;
         }
-        it =
-            server_logs_.emplace(spec.address, std::make_unique<ServerWriteLog>(log.value())).first;
+        // Gated: the resync allows each replay once it has checked the server.
+        it = server_logs_.emplace(spec.address, std::make_unique<ServerWriteLog>(log.value(), true))
+                 .first;
       }
       wlog = it->second.get();
     }
+    members.push_back({spec.address, health_.Find(spec.key()), wlog});
     if (!wlog->log().HasWork() || wlog->replaying()) continue;
     // It missed writes (the previous run logged them): no reads until the first probe has
     // replayed them.
     if (auto h = health_.Find(spec.key()); h != nullptr) h->MarkDownForWriteLog(clock.now_ms());
   }
+  resync_->Configure(tree, std::move(members));
   return first;
 }
 
@@ -311,12 +317,6 @@ std::vector<writelog::WriteLogStats> Router::WriteLogTotals() {
   std::lock_guard<std::mutex> lock(wlog_mu_);
   for (const auto& [address, wlog] : server_logs_) out.push_back(wlog->log().stats());
   return out;
-}
-
-bool Router::WriteLogRecovery::BeginRecovery(health::ServerHealth& server) {
-  ServerWriteLog* wlog = router_->WriteLogFor(server.address());
-  // The probing worker's UpstreamServer sees the server recovering and starts the replay.
-  return wlog != nullptr && wlog->log().HasWork();
 }
 
 Status Router::OpenListeners() {
@@ -406,7 +406,7 @@ bool Router::Reload() {
   // Every worker takes the new tree before `stats` and /metrics speak of it, so that a tool that
   // sees the new md5 knows every new request runs on it (a bounded wait: the workers never block).
   BindHealth(**tree);
-  if (Status st = PrepareWriteLogs(**tree); !st.ok()) {
+  if (Status st = PrepareWriteLogs(*tree); !st.ok()) {
     // The servers whose log could not be opened are not logged; the config runs anyway.
     fprintf(stderr, "config reload: %s\n", st.message().c_str());
   }
@@ -509,6 +509,16 @@ bool Router::CollectStats(std::string_view args,
                  "wlog_dropped=%llu wlog_needs_resync=%d",
                  static_cast<U>(w.records), static_cast<U>(w.bytes), static_cast<U>(w.appended),
                  static_cast<U>(w.replayed), static_cast<U>(w.dropped), w.needs_resync ? 1 : 0);
+        value += line;
+      }
+      if (resync::ReplicaResync::Stats r; resync_ != nullptr && resync_->StatsFor(t.address, &r)) {
+        snprintf(line, sizeof(line),
+                 " resync=%s resync_restarts=%llu resync_flushes=%llu resyncs=%llu "
+                 "resync_failures=%llu resync_fallbacks=%llu resync_keys=%llu resync_existed=%llu "
+                 "resync_bytes=%llu",
+                 r.phase, static_cast<U>(r.restarts), static_cast<U>(r.flushes),
+                 static_cast<U>(r.resyncs), static_cast<U>(r.failures), static_cast<U>(r.fallbacks),
+                 static_cast<U>(r.keys), static_cast<U>(r.existed), static_cast<U>(r.bytes));
         value += line;
       }
       add(t.address, std::move(value));

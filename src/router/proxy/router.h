@@ -9,10 +9,11 @@
 // It owns the upstream servers' health records (health(), router/health/health_registry.h), and
 // binds every tree it loads to them before a worker takes it. With --write-log-dir it owns the
 // write logs (a WriteLogSet opened at Start, and one ServerWriteLog per logged server, kept
-// until the router ends) and is the health RecoveryHook: a server coming back whose log has
-// work stays recovering until a worker has replayed it (UpstreamServer). A log that has work
-// when the router starts (or a reload brings its server back) takes its server down first, so
-// that it serves no read before its replay.
+// until the router ends) and its ReplicaResync (router/resync/) is the health RecoveryHook: a
+// server coming back stays recovering until its identity is checked (and, if it came back empty,
+// a healthy replica's keys copied to it) and a worker has replayed its log (UpstreamServer).
+// A log that has work when the router starts (or a reload brings its server back) takes its
+// server down first, so that it serves no read before its replay.
 #pragma once
 
 #include <atomic>
@@ -34,6 +35,7 @@
 #include "router/health/health_registry.h"
 #include "router/proxy/router_options.h"
 #include "router/proxy/worker.h"
+#include "router/resync/replica_resync.h"
 #include "router/upstream/server_write_log.h"
 #include "router/writelog/write_log_set.h"
 
@@ -111,18 +113,9 @@ class Router {
   void BindHealth(const RouteTree& tree);
   void OnAccept(int listen_fd, int listener);
   // Opens the write log of every logged server of tree (main thread, before a worker takes
-  // it), and takes down a server whose log has work (left by the previous run).
-  Status PrepareWriteLogs(const RouteTree& tree);
-
-  // The RecoveryHook: a server coming back stays recovering while its log has work.
-  class WriteLogRecovery final : public health::RecoveryHook {
-   public:
-    explicit WriteLogRecovery(Router* r) : router_(r) {}
-    bool BeginRecovery(health::ServerHealth& server) override;
-
-   private:
-    Router* router_;
-  };
+  // it), takes down a server whose log has work (left by the previous run), and tells the
+  // resync the logged servers.
+  Status PrepareWriteLogs(const std::shared_ptr<const RouteTree>& tree);
 
   RouterOptions options_;
   std::unique_ptr<ConfigSource> source_;
@@ -151,10 +144,11 @@ class Router {
   std::atomic<uint64_t> curr_clients_total_{0};
 
   std::unique_ptr<writelog::WriteLogSet> write_logs_;  // nullptr: no --write-log-dir
-  WriteLogRecovery recovery_{this};
   std::mutex wlog_mu_;
   // By address (guarded by wlog_mu_); never erased.
   std::map<std::string, std::unique_ptr<ServerWriteLog>, std::less<>> server_logs_;
+  // The RecoveryHook with write logs (after server_logs_: its threads end before they do).
+  std::unique_ptr<resync::ReplicaResync> resync_;
 };
 
 }  // namespace memfleet::router

@@ -69,10 +69,10 @@ std::string Router::RenderMetrics() {
   for (const auto& s : servers)
     e.Sample("memfleet_router_upstream_up", server_labels(s), s.conn_state == "up");
   e.Family("memfleet_router_upstream_health", MetricType::kGauge,
-           "1 for the server's health state (up, down: failing fast, recovering), 0 for the "
-           "others.");
+           "1 for the server's health state (up, down: failing fast, recovering, resyncing), 0 "
+           "for the others.");
   for (const auto& s : servers) {
-    for (const char* state : {"up", "down", "recovering"}) {
+    for (const char* state : {"up", "down", "recovering", "resyncing"}) {
       e.Sample("memfleet_router_upstream_health",
                server_labels(s) + ",state=\"" + std::string(state) + "\"", s.state == state);
     }
@@ -170,6 +170,44 @@ std::string Router::RenderMetrics() {
     e.Family(series.name, series.type, series.help);
     for (const auto& l : logs) {
       e.Sample(series.name, Exposition::Label("server", l.address), series.value(l));
+    }
+  }
+
+  // Resyncs of logged servers that came back empty (router/resync/).
+  struct ResyncSeries {
+    const char* name;
+    MetricType type;
+    const char* help;
+    uint64_t resync::ReplicaResync::Stats::*field;
+  };
+  static constexpr ResyncSeries kResyncSeries[] = {
+      {"memfleet_router_resync_restarts_total", MetricType::kCounter,
+       "Times the server came back as a new process.", &resync::ReplicaResync::Stats::restarts},
+      {"memfleet_router_resyncs_total", MetricType::kCounter,
+       "Copies from a healthy replica completed for the server.",
+       &resync::ReplicaResync::Stats::resyncs},
+      {"memfleet_router_resync_failures_total", MetricType::kCounter,
+       "Copies to the server that failed.", &resync::ReplicaResync::Stats::failures},
+      {"memfleet_router_resync_fallbacks_total", MetricType::kCounter,
+       "Returns with no healthy replica to copy from (replayed or flushed, left to refill).",
+       &resync::ReplicaResync::Stats::fallbacks},
+      {"memfleet_router_resync_keys_total", MetricType::kCounter, "Keys copied to the server.",
+       &resync::ReplicaResync::Stats::keys},
+      {"memfleet_router_resync_bytes_total", MetricType::kCounter,
+       "Value bytes copied to the server.", &resync::ReplicaResync::Stats::bytes},
+  };
+  if (resync_ != nullptr) {
+    std::vector<std::pair<std::string, resync::ReplicaResync::Stats>> rs;
+    for (const auto& l : logs) {
+      resync::ReplicaResync::Stats r;
+      if (resync_->StatsFor(l.address, &r)) rs.emplace_back(l.address, r);
+    }
+    for (const ResyncSeries& series : kResyncSeries) {
+      e.Family(series.name, series.type, series.help);
+      for (const auto& [address, r] : rs) {
+        e.Sample(series.name, Exposition::Label("server", address),
+                 static_cast<double>(r.*series.field));
+      }
     }
   }
 

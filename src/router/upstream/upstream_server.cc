@@ -134,7 +134,8 @@ bool UpstreamServer::AdmitSlow(uint32_t word, const Request& req) {
       up_word_ = word;
       return true;
     case HealthState::kRecovering:
-      // The RecoveryHook orders writes behind its replay before they get here; reads wait.
+    case HealthState::kResyncing:
+      // Logged writes went to the log before they got here; reads wait for the replay.
       return !protocol::IsRetrieval(req.op);
     case HealthState::kDown:
       return false;
@@ -346,13 +347,18 @@ void UpstreamServer::WriteLogTick() {
     // Writes failed while it was up, or the previous run left them: no reads until replayed.
     health_->MarkDownForWriteLog(clock_->now_ms());
   } else if (state == HealthState::kRecovering) {
-    // The probing worker starts the replay at once; this catches one that could not.
+    // The probing worker starts the replay at once if the hook allows it already; this catches
+    // one that could not, and the replay the hook allows later (after a check or a copy).
     StartReplay();
   }
 }
 
 void UpstreamServer::StartReplay() {
-  if (replay_ != nullptr || !wlog_->ClaimReplay()) return;
+  // The RecoveryHook allows the replay once it knows the server (and has resynced it if need be).
+  if (replay_ != nullptr || !wlog_->replay_allowed(health_->recoveries()) ||
+      !wlog_->ClaimReplay()) {
+    return;
+  }
   if (logged_inflight_ > 0) FailLoggedInFlight();
   counters_.wlog_replays.Add();
   replay_ = std::make_unique<ReplayRun>(this, wlog_);

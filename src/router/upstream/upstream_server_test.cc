@@ -131,6 +131,20 @@ class UpstreamServerTest : public testing::Test {
     return r;
   }
   HealthState state() const { return server_->health().state(); }
+  // Waits for the probe of a down server (the connection that sent `mn`), answers it, and
+  // returns that connection's index (0: no probe came).
+  size_t AnswerProbe(FakeUpstream& up) {
+    size_t probe_conn = 0;
+    EXPECT_TRUE(TurnUntil([&] {
+      const size_t n = up.Accept();
+      for (size_t i = 1; i < n; ++i) {
+        if (up.Read(i).find("mn\r\n") != std::string::npos) probe_conn = i;
+      }
+      return probe_conn != 0;
+    }));
+    if (probe_conn != 0) up.Write(probe_conn, "MN\r\n");
+    return probe_conn;
+  }
 
   net::EventLoop loop_;
   net::Connector connector_;
@@ -205,15 +219,8 @@ TEST_F(UpstreamServerTest, WhileRecoveringReadsFailFastAndWritesPass) {
       TurnUntil([&] { return up.Accept() == 1 && server_->state_name() == std::string("up"); }));
   up.Close(0);
   ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kDown; }));
-  size_t probe_conn = 0;
-  ASSERT_TRUE(TurnUntil([&] {
-    const size_t n = up.Accept();
-    for (size_t i = 1; i < n; ++i) {
-      if (up.Read(i).find("mn\r\n") != std::string::npos) probe_conn = i;
-    }
-    return probe_conn != 0;
-  }));
-  up.Write(probe_conn, "MN\r\n");
+  const size_t probe_conn = AnswerProbe(up);
+  ASSERT_NE(probe_conn, 0u);
   ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kRecovering; }));
   ASSERT_NE(hook.server, nullptr);
   Reply read;
@@ -391,6 +398,57 @@ TEST_F(UpstreamServerWriteLogTest, AWriteThatTimesOutIsLoggedInOrderAndTakesTheS
   EXPECT_EQ(batch.entries[0].record.key, "a");
   EXPECT_EQ(batch.entries[1].record.key, "b");
   EXPECT_EQ(server_->counters().wlog_failed.Get(), 2u);
+}
+
+TEST_F(UpstreamServerWriteLogTest, AGatedReplayWaitsWhileResyncingThenRunsBeforeReads) {
+  FakeUpstream up;
+  StartLogged(up.address());
+  wlog_ = std::make_unique<ServerWriteLog>(log_.get(), /*gated=*/true);
+  HoldingHook hook;  // the resync's part, reduced: every comeback waits for its permission
+  registry_->SetRecoveryHook(&hook);
+  server_->SetWriteLog(wlog_.get());
+  ASSERT_TRUE(
+      TurnUntil([&] { return up.Accept() == 1 && server_->state_name() == std::string("up"); }));
+  // Down: k1 goes to the log (the probe waits out its first delay).
+  const protocol::Request k1 = Delete("k1");
+  Reply w1;
+  up.Close(0);
+  ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kDown; }));
+  server_->Send(k1, w1);
+  EXPECT_EQ(w1.code, ResultCode::kTko);
+  const size_t conn = AnswerProbe(up);
+  ASSERT_NE(conn, 0u);
+  ASSERT_TRUE(TurnUntil([&] { return hook.server != nullptr; }));
+  EXPECT_EQ(state(), HealthState::kRecovering);
+  // The hook found a new process and copies to it: resyncing. Nothing is replayed meanwhile,
+  // reads fail fast and writes go to the log behind k1.
+  ASSERT_TRUE(hook.server->BeginResync());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  TurnUntil([&] { return std::chrono::steady_clock::now() > deadline; });
+  EXPECT_EQ(up.Read(conn).find("k1"), std::string::npos);
+  EXPECT_FALSE(server_->replaying());
+  Reply read;
+  server_->Send(Get("k1"), read);
+  EXPECT_EQ(read.code, ResultCode::kTko);
+  const protocol::Request k2 = Delete("k2");
+  Reply w2;
+  server_->Send(k2, w2);
+  EXPECT_EQ(w2.code, ResultCode::kTko);
+  EXPECT_EQ(records(), 2u);
+  EXPECT_EQ(state(), HealthState::kResyncing);
+  // The copy is done: recovering, and the replay is allowed; it runs in order, then up.
+  ASSERT_TRUE(hook.server->EndResync());
+  wlog_->AllowReplay(hook.server->recoveries());
+  ASSERT_TRUE(TurnUntil([&] { return up.Read(conn).find("k1") != std::string::npos; }));
+  const bool meta = up.Read(conn).find("md k1") != std::string::npos;
+  up.Write(conn, meta ? "NF\r\n" : "NOT_FOUND\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return up.Read(conn).find("k2") != std::string::npos; }));
+  up.Write(conn, meta ? "NF\r\n" : "NOT_FOUND\r\n");
+  ASSERT_TRUE(TurnUntil([&] { return state() == HealthState::kUp; }));
+  EXPECT_EQ(records(), 0u);
+  // The permission was for that recovery only: the next one waits for the hook again.
+  EXPECT_FALSE(wlog_->replay_allowed(hook.server->recoveries() + 1));
+  ASSERT_TRUE(TurnUntil([&] { return !server_->replaying(); }));
 }
 
 TEST_F(UpstreamServerWriteLogTest, AServerWithoutALogFailsFastAndLogsNothing) {

@@ -11,7 +11,8 @@
 // Bound: an append that would make the file pass max_bytes instead marks the log "needs full
 // resync" (persisted in the header, fsynced), drops every record not yet replayed (counted) and
 // drops every further append (counted) until ClearResync — the server then holds a state no
-// replay can repair, and must be flushed and refilled. An append that fails to reach the file
+// replay can repair, and must be flushed and refilled (by a copy from a healthy replica, or by
+// the traffic). An append that fails to reach the file
 // (ENOSPC, EIO) does the same: the server missed a write the log could not keep.
 //
 // Durability (--write-log-fsync): always — fdatasync before Append returns; interval — when an
@@ -139,9 +140,11 @@ class WriteLog {
   // writes arrived meanwhile, read on. REQUIRES: on_caught_up does not call into this log.
   bool FinishIfCaughtUp(uint64_t epoch, uint64_t offset, const std::function<void()>& on_caught_up);
 
-  // The remedy for "needs full resync", once the server has been flushed: empties the log, clears
-  // the mark (persisted) and calls under_lock under the log's mutex (switch the server to up
-  // there, as in FinishIfCaughtUp).
+  // The remedy for "needs full resync": empties the log, clears the mark (persisted) and calls
+  // under_lock under the log's mutex (switch the server to up there, as in FinishIfCaughtUp).
+  // The replayer calls it once the server has been flushed; the resync (router/resync/) calls
+  // it just before it flushes the server and copies a healthy replica to it, so that every
+  // write from then on is logged and replayed after the copy.
   Status ClearResync(const std::function<void()>& under_lock = {});
 
   // fdatasync if anything was appended since the last sync (the interval flusher; tests).
