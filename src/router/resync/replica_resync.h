@@ -101,7 +101,6 @@ class ReplicaResync final : public health::RecoveryHook {
   void Check(Server& s);
   void Poll(Server& s);
   Status Identify(Server& s, ServerIdentity* seen);
-  bool StartedAfterFirstMiss(ServerWriteLog& wlog, const ServerIdentity& seen);
   // s's record and log as the last Configure gave them.
   Member MemberOf(const Server& s) const;
   std::vector<std::string> ChooseSources(const Server& s, const RouteTree* tree,

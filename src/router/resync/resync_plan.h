@@ -8,9 +8,9 @@
 namespace memfleet::router::resync {
 
 struct RecoveryFacts {
-  bool restarted = false;       // a new process (or, unknown, started after its log's first write)
-  bool flushed = false;         // the same process, flushed meanwhile
-  bool resync_pending = false;  // a restart or flush seen earlier has not been repaired yet
+  bool restarted = false;         // a new process (or one never seen up: assumed new)
+  bool flushed = false;           // the same process, flushed meanwhile
+  bool resync_pending = false;    // a restart or flush seen earlier has not been repaired yet
   bool log_needs_resync = false;  // the write log overflowed or was damaged
   bool source_available = false;  // a healthy replica (up, nothing in its own log) exists
 };
