@@ -461,7 +461,13 @@ int main(int argc, char** argv) {
     std::string_view barrier_reply =
         proto == p::Protocol::kBinary ? std::string_view(bin_barrier_reply) : kTextBarrierReply;
     std::optional<std::string> want;
-    if (direct.Send(*bytes + std::string(barrier))) want = direct.ReadUntilTail(barrier_reply);
+    // A text/meta request that ends in its own mn is answered with an MN before the barrier's:
+    // read up to both (the two can arrive in separate reads), then keep the request's own.
+    const bool own_mn = proto != p::Protocol::kBinary && bytes->ends_with(kTextBarrier);
+    std::string direct_tail(barrier_reply);
+    if (own_mn) direct_tail += kTextBarrierReply;
+    if (direct.Send(*bytes + std::string(barrier))) want = direct.ReadUntilTail(direct_tail);
+    if (want && own_mn) *want += kTextBarrierReply;
     // 2. Translated.
     Parsed parsed;
     std::string why;
