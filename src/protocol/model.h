@@ -79,6 +79,7 @@ struct Request {
   std::string_view key;
   // Text retrieval: every key as sent, space-separated (walk with text::KeyIterator).
   std::string_view keys;
+  uint32_t key_count = 0;  // text retrieval: how many keys `keys` holds, when the parser counted
 
   uint32_t client_flags = 0;
   int64_t exptime = 0;        // as sent (text/meta: seconds or a unix time; binary: 32 bits)

@@ -78,6 +78,7 @@ Request SingleKey(const Request& req, std::string_view key) {
   Request one = req;
   one.key = key;
   one.keys = key;
+  one.key_count = 1;
   return one;
 }
 

@@ -173,6 +173,7 @@ bool ToNeutral(const Request& parsed, protocol::Request* out) {
                 : parsed.command == Command::kGat  ? Op::kGat
                                                    : Op::kGats;
       out->keys = parsed.keys;
+      out->key_count = parsed.key_count;
       out->exptime = parsed.exptime;
       return true;
     case Command::kSet:

@@ -23,6 +23,16 @@ using protocol::ResultCode;
 bool ParseDigits(std::string_view s, uint64_t* out) {
   if (s.empty() || s.size() > kUint64MaxDigits) return false;
   uint64_t v = 0;
+  if (s.size() < kUint64MaxDigits) {
+    // Fewer digits than UINT64_MAX has cannot overflow: no check per digit (flags and lengths
+    // of every VALUE line a router reads).
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    *out = v;
+    return true;
+  }
   for (char c : s) {
     if (c < '0' || c > '9') return false;
     const uint64_t digit = static_cast<uint64_t>(c - '0');

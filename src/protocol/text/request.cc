@@ -262,9 +262,12 @@ ParseResult LineParser::ParseRetrieval(bool touch) {
   // memcached fetches the keys in order and discards everything at the first key too long.
   KeyIterator it(req_->keys);
   std::string_view key;
+  uint32_t count = 0;
   while (it.Next(&key)) {
     if (KeyTooLong(key)) return Fail(kBadFormat);
+    ++count;
   }
+  req_->key_count = count;
   return Ok();
 }
 
@@ -431,20 +434,6 @@ ParseResult ParseRequest(std::string_view buf, Request* req) {
   if (nul != nullptr)
     line = line.substr(0, static_cast<size_t>(static_cast<const char*>(nul) - line.data()));
   return LineParser(line, line_end + 1, req).Parse();
-}
-
-bool KeyIterator::Next(std::string_view* key) {
-  size_t start = 0;
-  while (start < rest_.size() && rest_[start] == ' ') ++start;
-  if (start == rest_.size()) {
-    rest_ = {};
-    return false;
-  }
-  size_t end = rest_.find(' ', start);
-  if (end == std::string_view::npos) end = rest_.size();
-  *key = rest_.substr(start, end - start);
-  rest_.remove_prefix(end);
-  return true;
 }
 
 }  // namespace memfleet::protocol::text

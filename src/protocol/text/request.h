@@ -91,6 +91,7 @@ struct Request {
   // (1..250 bytes each, at least one; gat/gats may have none: memcached answers "END").
   // Walk them with KeyIterator.
   std::string_view keys;
+  uint32_t key_count = 0;  // retrieval commands: how many keys `keys` holds
 
   // Numbers are read as memcached reads them (see number.h): flags and exptime are truncated
   // to 32 bits like memcached does, so "exptime" is always in int32 range.
@@ -126,8 +127,20 @@ ParseResult ParseRequest(std::string_view buf, Request* req);
 class KeyIterator {
  public:
   explicit KeyIterator(std::string_view keys) : rest_(keys) {}
-  // Returns false when no keys are left.
-  bool Next(std::string_view* key);
+  // Returns false when no keys are left. Inline: a router walks every key of a multi-get.
+  bool Next(std::string_view* key) {
+    size_t start = 0;
+    while (start < rest_.size() && rest_[start] == ' ') ++start;
+    if (start == rest_.size()) {
+      rest_ = {};
+      return false;
+    }
+    size_t end = rest_.find(' ', start);
+    if (end == std::string_view::npos) end = rest_.size();
+    *key = rest_.substr(start, end - start);
+    rest_.remove_prefix(end);
+    return true;
+  }
 
  private:
   std::string_view rest_;

@@ -682,6 +682,7 @@ TEST(KeyIterator, FromParsedGet) {
   std::string_view key;
   while (it.Next(&key)) keys.push_back(key);
   ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(p.req.key_count, 3u);  // counted by the parser, for the router's multi-get split
   EXPECT_EQ(keys[0], "one");
   EXPECT_EQ(keys[2], "three");
   EXPECT_EQ(keys[2].data(), buf.data() + 16);

@@ -182,20 +182,25 @@ void ProxyRequest::Broadcast(const Request& req, ReplyReceiver& done) {
 }
 
 void ProxyRequest::RouteKeys() {
-  // Count the keys, then dispatch each; replies are kept until all are in.
-  uint32_t n = 0;
+  // Count the keys (the parser did), then dispatch each; replies are kept until all are in.
+  const std::string_view keys = req_.keys.empty() ? req_.key : req_.keys;
+  uint32_t n = req_.key_count;
   std::string_view key;
-  protocol::text::KeyIterator count(req_.keys.empty() ? req_.key : req_.keys);
-  while (count.Next(&key)) ++n;
+  if (n == 0) {
+    protocol::text::KeyIterator count(keys);
+    while (count.Next(&key)) ++n;
+  }
   keys_total_ = n;
   keys_done_ = 0;
   // Each part on its own, so that a 100-key request takes the arena's standard blocks (reused
   // from the worker's pool) rather than one oversized block malloc'd and freed per request.
   parts_ = static_cast<KeyPart**>(arena_.Allocate(sizeof(KeyPart*) * n, alignof(KeyPart*)));
-  protocol::text::KeyIterator it(req_.keys.empty() ? req_.key : req_.keys);
-  for (uint32_t i = 0; i < n && it.Next(&key); ++i) {
-    parts_[i] = new (arena_.Allocate(sizeof(KeyPart), alignof(KeyPart))) KeyPart(this, key);
+  protocol::text::KeyIterator it(keys);
+  uint32_t made = 0;
+  while (made < n && it.Next(&key)) {
+    parts_[made++] = new (arena_.Allocate(sizeof(KeyPart), alignof(KeyPart))) KeyPart(this, key);
   }
+  n = keys_total_ = made;  // a count that disagreed with the keys cannot leave a part unmade
   worker_->stats().cmd_get.Add(n);
   // Hold the request while dispatching, so that keys answered at once cannot finish it early.
   Hold();
